@@ -1,0 +1,100 @@
+/* Internals shared by the ACI reader and writers: the decompressing, hashing input stream and
+ * the hashing, compressing, atomically published output. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "aci/aci.h"
+
+/* Big buffers: one read()/write() per MiB keeps syscall and callback overhead out of the
+ * profile, which is then sha512 and (de)compression only. */
+#define ACI_BUF_SIZE (1024 * 1024)
+/* Hostile archives must not make us allocate or loop without bound. PATH_MAX-long names are
+ * enough for any real rootfs; two million entries is ten times a full distribution. */
+#define ACI_MAX_NAME     4096
+#define ACI_MAX_ENTRIES  (2 * 1024 * 1024)
+#define ACI_MAX_MANIFEST (1024 * 1024)
+
+struct inflate_state;
+
+/* The uncompressed tar stream of an ACI, read from an fd. Every byte handed out has been
+ * added to HASH first, so the image ID covers exactly what the tar reader saw plus what
+ * aci_source_drain() reads after the end-of-archive entry (ACI-13). */
+struct aci_source {
+	int fd;
+	const char *what;
+	enum rkt_compression compression;
+	struct rkt_sha512 *hash;
+	uint64_t tar_size;
+	struct rkt_error *err;
+	int error; /* first error as -errno, also recorded in ERR */
+
+	uint8_t *in; /* compressed (or, for NONE, plain) input */
+	size_t in_len, in_off;
+	bool in_eof;
+
+	struct inflate_state *inflate; /* gzip */
+	uint8_t *out;
+	bool trailer_checked;
+
+	struct archive *raw; /* bzip2, xz, zstd: libarchive's raw format plus a filter */
+};
+
+/* Reads the first bytes of FD and detects the compression (ACI-9). */
+int aci_source_open(struct aci_source *src, int fd, const char *what, struct rkt_error *err);
+/* Next piece of the tar stream: > 0 bytes at *RET_BUF, 0 at the end, or -errno. */
+ssize_t aci_source_read(struct aci_source *src, const void **ret_buf);
+/* Reads (and hashes) the rest of the stream. */
+int aci_source_drain(struct aci_source *src);
+/* A tar reader (tar format only, no filter) reading from SRC. */
+int aci_source_open_tar(struct aci_source *src, struct archive **ret, struct rkt_error *err);
+void aci_source_release(struct aci_source *src);
+
+/* An ACI being written: pax tar -> sha512 -> compression -> temporary file next to OUT,
+ * published by aci_sink_commit() (fsync, link or rename) or dropped by aci_sink_release(). */
+struct aci_sink {
+	const char *out;
+	int dir_fd;
+	char *base;
+	int fd;
+	char *tmp_name; /* named temporary file when O_TMPFILE is not available */
+	bool overwrite;
+	bool committed;
+	enum rkt_compression compression;
+	struct rkt_sha512 *hash;
+	uint64_t tar_size;
+	struct rkt_error *err;
+	int error;
+
+	struct archive *tar;
+	struct archive_entry *entry; /* scratch entry, reused */
+
+	struct isal_zstream *zs; /* gzip */
+	uint8_t *level_buf;
+	uint8_t *zout;
+	size_t zout_len;
+
+	struct archive *comp; /* bzip2, xz, zstd */
+};
+
+int aci_sink_open(struct aci_sink *s, const char *out, const struct rkt_aci_build_opts *opts,
+                  struct rkt_error *err);
+/* Writes the manifest entry (mode 0644, owned by 0:0, like the reference actool). */
+int aci_sink_add_manifest(struct aci_sink *s, const char *json, int64_t mtime,
+                          struct rkt_error *err);
+/* Writes ENTRY's header; the caller then writes its data with aci_sink_write_data(). */
+int aci_sink_add_header(struct aci_sink *s, struct archive_entry *entry, const char *path,
+                        struct rkt_error *err);
+int aci_sink_write_data(struct aci_sink *s, const void *buf, size_t len, const char *path,
+                        struct rkt_error *err);
+int aci_sink_commit(struct aci_sink *s, char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+void aci_sink_release(struct aci_sink *s);
+
+/* Writes NAME into BUF (SIZE bytes) for use in a message: at most 200 bytes, control
+ * characters replaced, because names come from untrusted archives and end up on terminals. */
+const char *aci_printable(const char *name, char *buf, size_t size);
+/* libarchive's message for the last error, never NULL. */
+const char *aci_archive_error(struct archive *a);

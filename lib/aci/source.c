@@ -1,0 +1,359 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <isa-l/igzip_lib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aci/aci-internal.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+const char *aci_printable(const char *name, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p && n + 4 < size; p++) {
+		if (n >= 200) {
+			memcpy(buf + n, "...", 3);
+			n += 3;
+			break;
+		}
+		buf[n++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *aci_archive_error(struct archive *a)
+{
+	const char *s = archive_error_string(a);
+
+	return s ? s : "unknown libarchive error";
+}
+
+static int source_fail(struct aci_source *src, int code, const char *detail)
+{
+	/* Keep the first error: later ones are consequences (libarchive retrying, draining). */
+	if (src->error == 0)
+		src->error = rkt_error_set(src->err, code, "%s: %s", src->what, detail);
+	return src->error;
+}
+
+/* Refills the input buffer, keeping the unconsumed bytes. */
+static int fill(struct aci_source *src)
+{
+	ssize_t n;
+
+	if (src->in_eof)
+		return 0;
+	if (src->in_off > 0) {
+		memmove(src->in, src->in + src->in_off, src->in_len - src->in_off);
+		src->in_len -= src->in_off;
+		src->in_off = 0;
+	}
+	if (src->in_len == ACI_BUF_SIZE)
+		return 0;
+	do
+		n = read(src->fd, src->in + src->in_len, ACI_BUF_SIZE - src->in_len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		char msg[256];
+
+		(void)snprintf(msg, sizeof(msg), "read: %s", strerror(errno));
+		return source_fail(src, errno, msg);
+	}
+	if (n == 0)
+		src->in_eof = true;
+	src->in_len += (size_t)n;
+	return 0;
+}
+
+static const char *isal_strerror(int r)
+{
+	switch (r) {
+	case ISAL_INVALID_BLOCK:
+		return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL:
+		return "invalid deflate symbol";
+	case ISAL_INVALID_LOOKBACK:
+		return "invalid deflate distance";
+	case ISAL_INVALID_WRAPPER:
+		return "invalid gzip header";
+	case ISAL_UNSUPPORTED_METHOD:
+		return "unsupported gzip method";
+	case ISAL_INCORRECT_CHECKSUM:
+		return "gzip CRC mismatch";
+	default:
+		return "corrupt gzip data";
+	}
+}
+
+/* After a gzip member: another member follows (concatenated gzip files are one stream, as
+ * gzip(1) reads them), or the input ends. Zero padding (tape blocking, dd) is ignored like
+ * gzip(1) does; anything else would be data outside both the hash and the tar, so refuse it. */
+static int gzip_next_member(struct aci_source *src, bool *ret_more)
+{
+	int r;
+
+	while (src->in_len - src->in_off < 2 && !src->in_eof)
+		if ((r = fill(src)) < 0)
+			return r;
+	if (src->in_len - src->in_off >= 2 && src->in[src->in_off] == 0x1f &&
+	    src->in[src->in_off + 1] == 0x8b) {
+		isal_inflate_reset(src->inflate);
+		src->inflate->crc_flag = ISAL_GZIP;
+		*ret_more = true;
+		return 0;
+	}
+	for (;;) {
+		for (size_t i = src->in_off; i < src->in_len; i++)
+			if (src->in[i] != 0)
+				return source_fail(src, EBADMSG,
+				                   "trailing garbage after the gzip data");
+		src->in_off = src->in_len;
+		if (src->in_eof)
+			break;
+		if ((r = fill(src)) < 0)
+			return r;
+	}
+	*ret_more = false;
+	return 0;
+}
+
+static ssize_t read_gzip(struct aci_source *src, const void **ret_buf)
+{
+	struct inflate_state *st = src->inflate;
+	int r;
+
+	for (;;) {
+		size_t before_in, produced;
+
+		if (st->block_state == ISAL_BLOCK_FINISH) {
+			bool more;
+
+			if ((r = gzip_next_member(src, &more)) < 0)
+				return r;
+			if (!more)
+				return 0;
+		}
+		if (src->in_off == src->in_len) {
+			if ((r = fill(src)) < 0)
+				return r;
+			if (src->in_off == src->in_len)
+				return source_fail(src, EBADMSG, "truncated gzip data");
+		}
+		before_in = src->in_len - src->in_off;
+		st->next_in = src->in + src->in_off;
+		st->avail_in = (uint32_t)before_in;
+		st->next_out = src->out;
+		st->avail_out = ACI_BUF_SIZE;
+		r = isal_inflate(st);
+		if (r < 0 || r == ISAL_NEED_DICT)
+			return source_fail(src, EBADMSG, isal_strerror(r));
+		src->in_off = src->in_len - st->avail_in;
+		produced = ACI_BUF_SIZE - st->avail_out;
+		if (produced > 0) {
+			*ret_buf = src->out;
+			return (ssize_t)produced;
+		}
+		if (st->block_state == ISAL_BLOCK_FINISH)
+			continue;
+		/* No output: ISA-L needs more input than the buffer holds (a header or block
+		 * split across reads). At the end of the file that means truncation. */
+		if (src->in_eof)
+			return source_fail(src, EBADMSG, "truncated gzip data");
+		if (src->in_len - src->in_off == before_in && src->in_off == 0 &&
+		    src->in_len == ACI_BUF_SIZE)
+			return source_fail(src, EBADMSG, "corrupt gzip data");
+		if ((r = fill(src)) < 0)
+			return r;
+		if (src->in_eof && src->in_off == src->in_len)
+			return source_fail(src, EBADMSG, "truncated gzip data");
+	}
+}
+
+/* Compressed input for the raw libarchive reader: the bytes already read for detection
+ * first, then the fd. */
+static la_ssize_t raw_read_cb(struct archive *a, void *userdata, const void **ret_buf)
+{
+	struct aci_source *src = userdata;
+	size_t n;
+
+	if (src->in_off == src->in_len) {
+		src->in_off = src->in_len = 0;
+		if (fill(src) < 0) {
+			archive_set_error(a, EIO, "%s", src->err ? src->err->msg : "read error");
+			return -1;
+		}
+	}
+	n = src->in_len - src->in_off;
+	*ret_buf = src->in + src->in_off;
+	src->in_off = src->in_len;
+	return (la_ssize_t)n;
+}
+
+static ssize_t read_raw(struct aci_source *src, const void **ret_buf)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int r;
+
+	r = archive_read_data_block(src->raw, &buf, &size, &offset);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN) {
+		if (src->error)
+			return src->error;
+		return source_fail(src, EBADMSG, aci_archive_error(src->raw));
+	}
+	*ret_buf = buf;
+	return (ssize_t)size;
+}
+
+static ssize_t read_plain(struct aci_source *src, const void **ret_buf)
+{
+	size_t n;
+	int r;
+
+	if (src->in_off == src->in_len) {
+		src->in_off = src->in_len = 0;
+		if ((r = fill(src)) < 0)
+			return r;
+	}
+	n = src->in_len - src->in_off;
+	*ret_buf = src->in + src->in_off;
+	src->in_off = src->in_len;
+	return (ssize_t)n;
+}
+
+ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
+{
+	ssize_t n;
+
+	if (src->error)
+		return src->error;
+	switch (src->compression) {
+	case RKT_COMPRESSION_NONE:
+		n = read_plain(src, ret_buf);
+		break;
+	case RKT_COMPRESSION_GZIP:
+		n = read_gzip(src, ret_buf);
+		break;
+	default:
+		n = read_raw(src, ret_buf);
+		break;
+	}
+	if (n > 0) {
+		rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
+		src->tar_size += (uint64_t)n;
+	}
+	return n;
+}
+
+int aci_source_drain(struct aci_source *src)
+{
+	const void *buf;
+	ssize_t n;
+
+	while ((n = aci_source_read(src, &buf)) > 0)
+		;
+	return (int)n;
+}
+
+int aci_source_open(struct aci_source *src, int fd, const char *what, struct rkt_error *err)
+{
+	struct archive_entry *e;
+	int r;
+
+	*src = (struct aci_source){ .fd = fd, .what = what, .err = err };
+	src->in = xmalloc(ACI_BUF_SIZE);
+	src->hash = rkt_sha512_new();
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	/* A plain tar is recognised at offset 257, so read at least that much. */
+	while (src->in_len < 512 && !src->in_eof)
+		if ((r = fill(src)) < 0)
+			return r;
+	if (rkt_compression_detect(src->in, src->in_len, &src->compression) < 0)
+		return source_fail(src, EBADMSG,
+		                   "unknown image filetype "
+		                   "(not a tar, gzip, bzip2, xz or zstd archive)");
+
+	switch (src->compression) {
+	case RKT_COMPRESSION_NONE:
+		break;
+	case RKT_COMPRESSION_GZIP:
+		src->inflate = xzalloc(sizeof(*src->inflate));
+		isal_inflate_init(src->inflate);
+		src->inflate->crc_flag = ISAL_GZIP;
+		src->out = xmalloc(ACI_BUF_SIZE);
+		break;
+	default:
+		src->raw = archive_read_new();
+		if (!src->raw)
+			abort();
+		archive_read_support_filter_bzip2(src->raw);
+		archive_read_support_filter_xz(src->raw);
+		archive_read_support_filter_zstd(src->raw);
+		archive_read_support_format_raw(src->raw);
+		if (archive_read_open(src->raw, src, NULL, raw_read_cb, NULL) != ARCHIVE_OK ||
+		    archive_read_next_header(src->raw, &e) != ARCHIVE_OK) {
+			if (src->error)
+				return src->error;
+			return source_fail(src, EBADMSG, aci_archive_error(src->raw));
+		}
+		break;
+	}
+	return 0;
+}
+
+static la_ssize_t tar_read_cb(struct archive *a, void *userdata, const void **ret_buf)
+{
+	struct aci_source *src = userdata;
+	ssize_t n = aci_source_read(src, ret_buf);
+
+	if (n < 0) {
+		archive_set_error(a, (int)-n, "%s", src->err ? src->err->msg : "read error");
+		return -1;
+	}
+	return n;
+}
+
+int aci_source_open_tar(struct aci_source *src, struct archive **ret, struct rkt_error *err)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		abort();
+	/* The stream is already decompressed; a filter here would let a tar.gz inside a gzip
+	 * through, and a second format would accept what no appc tool writes. */
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, src, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
+		int r = src->error ? src->error
+		                   : rkt_error_set(err, EBADMSG, "%s: not a tar archive: %s",
+		                                   src->what, aci_archive_error(a));
+
+		archive_read_free(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+void aci_source_release(struct aci_source *src)
+{
+	if (src->raw)
+		archive_read_free(src->raw);
+	src->raw = NULL;
+	free(src->in);
+	free(src->out);
+	free(src->inflate);
+	src->in = src->out = NULL;
+	src->inflate = NULL;
+	src->hash = rkt_sha512_free(src->hash);
+}

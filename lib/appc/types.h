@@ -12,7 +12,8 @@
 #include "util/error.h"
 
 /* TYPE-1/TYPE-2: ^[a-z0-9]+([-._~/][a-z0-9]+)*$ (consecutive separators are refused, with a
- * message that says so, although actool accepts them). */
+ * message that says so, although actool accepts them; "/~" is allowed, as in types.md's own
+ * example "example.com/~user/app_v1"). */
 int rkt_ac_identifier_check(const char *s, const char *field, struct rkt_error *err);
 bool rkt_ac_identifier_is_valid(const char *s);
 

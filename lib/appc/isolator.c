@@ -95,6 +95,14 @@ static int type_error(struct json_object *v, const char *field, const char *want
 	                       JSON_EXCERPT, text, strlen(text) > JSON_EXCERPT ? "..." : "");
 }
 
+/* "FIELD.NAME", or NAME for the top level; a new string. */
+static char *member_path(const char *field, const char *name)
+{
+	if (!field || !*field)
+		return xstrdup(name);
+	return xasprintf("%s.%s", field, name);
+}
+
 /* Member NAME of OBJ, NULL if absent or JSON null (Go's decoder treats both alike). */
 static struct json_object *member(struct json_object *obj, const char *name)
 {
@@ -131,7 +139,7 @@ static int parse_quantity_member(struct json_object *obj, const char *name, cons
                                  bool *has, struct rkt_quantity *q, struct rkt_error *err)
 {
 	struct json_object *v = member(obj, name);
-	_cleanup_free_ char *path = xasprintf("%s.%s", field, name);
+	_cleanup_free_ char *path = member_path(field, name);
 	int r;
 
 	if (!v)
@@ -150,7 +158,7 @@ static int parse_resource(struct json_object *v, const char *field, struct rkt_i
                           struct rkt_error *err)
 {
 	struct json_object *def;
-	_cleanup_free_ char *def_path = xasprintf("%s.default", field);
+	_cleanup_free_ char *def_path = member_path(field, "default");
 	bool want_default =
 	        iso->type != RKT_ISOLATOR_RESOURCE_CPU && iso->type != RKT_ISOLATOR_RESOURCE_MEMORY;
 	int r;
@@ -222,7 +230,7 @@ static int parse_string_list(struct json_object *v, const char *field, struct rk
 static int parse_set(struct json_object *v, const char *field, struct rkt_isolator *iso,
                      struct rkt_error *err)
 {
-	_cleanup_free_ char *set_path = xasprintf("%s.set", field);
+	_cleanup_free_ char *set_path = member_path(field, "set");
 	struct json_object *set, *errno_v;
 	int r;
 
@@ -243,7 +251,7 @@ static int parse_set(struct json_object *v, const char *field, struct rkt_isolat
 	errno_v = member(v, "errno");
 	if (!errno_v)
 		return 0;
-	_cleanup_free_ char *errno_path = xasprintf("%s.errno", field);
+	_cleanup_free_ char *errno_path = member_path(field, "errno");
 	if (!json_object_is_type(errno_v, json_type_string))
 		return type_error(errno_v, errno_path, "a string", err);
 	r = errno_name_check(json_object_get_string(errno_v), errno_path, err);
@@ -266,7 +274,7 @@ static int parse_selinux(struct json_object *v, const char *field, struct rkt_is
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
-		_cleanup_free_ char *path = xasprintf("%s.%s", field, parts[i]);
+		_cleanup_free_ char *path = member_path(field, parts[i]);
 		const char *s;
 
 		r = required_string(v, parts[i], path, &s, err);
@@ -317,7 +325,7 @@ static int parse_sysctl(struct json_object *v, const char *field, struct rkt_iso
 		return r;
 	json_object_object_foreach (v, key, val) {
 		if (!json_object_is_type(val, json_type_string)) {
-			_cleanup_free_ char *path = xasprintf("%s.%s", field, key);
+			_cleanup_free_ char *path = member_path(field, key);
 
 			return type_error(val, path, "a string", err);
 		}
@@ -356,8 +364,8 @@ int rkt_isolator_parse(struct json_object *obj, const char *field, struct rkt_is
                        struct rkt_error *err)
 {
 	_cleanup_(rkt_isolator_release) struct rkt_isolator iso = { 0 };
-	_cleanup_free_ char *name_path = xasprintf("%s.name", field ? field : "");
-	_cleanup_free_ char *value_path = xasprintf("%s.value", field ? field : "");
+	_cleanup_free_ char *name_path = member_path(field, "name");
+	_cleanup_free_ char *value_path = member_path(field, "value");
 	struct json_object *value = NULL;
 	const char *name;
 	int r;

@@ -396,6 +396,22 @@ static void type9_isolator_object(void **state)
 	parse_fails("{\"Name\":\"resource/cpu\",\"value\":{}}", "name: required field", NULL);
 }
 
+/* Without a field path, member paths start at the isolator's own members. */
+static void isolator_parse_without_field(void **state)
+{
+	_cleanup_(json_object_putp) struct json_object *o =
+	        json("{\"name\":\"resource/cpu\",\"value\":{\"limit\":\"12Qi\"}}");
+	struct rkt_isolator iso = { 0 };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_isolator_parse(o, NULL, &iso, &err), -EINVAL);
+	assert_string_equal(err.msg, "value.limit: \"12Qi\" is not a quantity");
+	assert_int_equal(rkt_isolator_parse(o, "", &iso, &err), -EINVAL);
+	assert_string_equal(err.msg, "value.limit: \"12Qi\" is not a quantity");
+	assert_null(iso.name);
+}
+
 /* Parses the array ARR into L, as app.isolators, then checks the list. */
 static int parse_list(struct json_object *arr, const char *field, struct rkt_isolator_list *l,
                       struct rkt_error *err)
@@ -535,6 +551,7 @@ int main(void)
 		cmocka_unit_test(iso17_oom_score_adj_and_cpu_shares),
 		cmocka_unit_test(iso18_sysctl),
 		cmocka_unit_test(type9_isolator_object),
+		cmocka_unit_test(isolator_parse_without_field),
 		cmocka_unit_test(iso2_instance_counts),
 		cmocka_unit_test(vectors_valid_strict_and_invalid),
 	};

@@ -27,7 +27,7 @@ struct aci_source {
 	int fd;
 	const char *what;
 	enum rkt_compression compression;
-	struct rkt_sha512 *hash;
+	struct rkt_sha512 *hash; /* NULL when no ID is wanted */
 	uint64_t tar_size;
 	struct rkt_error *err;
 	int error; /* first error as -errno, also recorded in ERR */
@@ -43,8 +43,10 @@ struct aci_source {
 	struct archive *raw; /* bzip2, xz, zstd: libarchive's raw format plus a filter */
 };
 
-/* Reads the first bytes of FD and detects the compression (ACI-9). */
-int aci_source_open(struct aci_source *src, int fd, const char *what, struct rkt_error *err);
+/* Reads the first bytes of FD and detects the compression (ACI-9). Without HASH_ID, nothing
+ * is hashed. */
+int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_id,
+                    struct rkt_error *err);
 /* Next piece of the tar stream: > 0 bytes at *RET_BUF, 0 at the end, or -errno. */
 ssize_t aci_source_read(struct aci_source *src, const void **ret_buf);
 /* Reads (and hashes) the rest of the stream. */

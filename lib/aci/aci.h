@@ -50,6 +50,9 @@ struct rkt_aci_read_opts {
 	void *userdata;
 	/* Refuse entries that a store must not import (device nodes); ACIs may carry them. */
 	bool refuse_devices;
+	/* Skip the sha512 (info->id is left empty): for validation that, like actool validate,
+	 * does not report the ID; hashing is most of the cost of reading. */
+	bool skip_id;
 };
 
 struct rkt_aci_info {

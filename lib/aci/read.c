@@ -10,7 +10,6 @@
 #include "util/xalloc.h"
 
 RKT_DEFINE_CLEANUP(struct rkt_strset *, rkt_strset_free);
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free);
 RKT_DEFINE_CLEANUP(struct archive *, archive_read_free);
 
 struct reader {
@@ -231,7 +230,7 @@ int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
 	rd->what = what;
 	rd->seen = seen = rkt_strset_new();
 
-	r = aci_source_open(&rd->src, fd, what, err);
+	r = aci_source_open(&rd->src, fd, what, !(opts && opts->skip_id), err);
 	if (r < 0)
 		goto out;
 	r = aci_source_open_tar(&rd->src, &a, err);
@@ -275,7 +274,8 @@ int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
 		.tar_size = rd->src.tar_size,
 		.n_entries = rd->n_entries,
 	};
-	rkt_sha512_final_id(rd->src.hash, ret->id);
+	if (rd->src.hash)
+		rkt_sha512_final_id(rd->src.hash, ret->id);
 	r = 0;
 out:
 	/* The tar reader calls into the source, so it goes first. */

@@ -249,7 +249,8 @@ ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 		break;
 	}
 	if (n > 0) {
-		rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
+		if (src->hash)
+			rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
 		src->tar_size += (uint64_t)n;
 	}
 	return n;
@@ -265,14 +266,16 @@ int aci_source_drain(struct aci_source *src)
 	return (int)n;
 }
 
-int aci_source_open(struct aci_source *src, int fd, const char *what, struct rkt_error *err)
+int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_id,
+                    struct rkt_error *err)
 {
 	struct archive_entry *e;
 	int r;
 
 	*src = (struct aci_source){ .fd = fd, .what = what, .err = err };
 	src->in = xmalloc(ACI_BUF_SIZE);
-	src->hash = rkt_sha512_new();
+	if (hash_id)
+		src->hash = rkt_sha512_new();
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
 	/* A plain tar is recognised at offset 257, so read at least that much. */

@@ -258,6 +258,22 @@ static void callback_error_aborts_read(void **state)
 	assert_int_equal(rkt_aci_read(fd, "'minimal.aci'", &opts, &info, &err), -ECANCELED);
 }
 
+static void skip_id_still_validates(void **state)
+{
+	_cleanup_close_ int fd = open_vector("minimal-xz.aci");
+	_cleanup_close_ int bad = open_vector("duplicate-entry.aci");
+	struct rkt_aci_read_opts opts = { .skip_id = true };
+	struct rkt_aci_info info = { 0 };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_aci_read(fd, "'minimal-xz.aci'", &opts, &info, &err), 0);
+	assert_string_equal(info.id, "");
+	assert_non_null(info.manifest);
+	rkt_aci_info_release(&info);
+	assert_int_equal(rkt_aci_read(bad, "'duplicate-entry.aci'", &opts, &info, &err), -EINVAL);
+}
+
 static void compression_names_and_magic(void **state)
 {
 	static const unsigned char zstd[] = { 0x28, 0xb5, 0x2f, 0xfd, 0 };
@@ -812,6 +828,7 @@ int main(void)
 		cmocka_unit_test(symlink_escape_is_read_fine),
 		cmocka_unit_test(callback_sees_cleaned_paths),
 		cmocka_unit_test(callback_error_aborts_read),
+		cmocka_unit_test(skip_id_still_validates),
 		cmocka_unit_test(zstd_is_accepted),
 		cmocka_unit_test(gzip_multi_member_is_one_stream),
 		cmocka_unit_test(gzip_truncated_or_corrupt_is_ebadmsg),

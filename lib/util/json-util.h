@@ -25,6 +25,9 @@ int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_ob
 /* Serializes OBJ compactly (Go's json.Marshal layout) or, if PRETTY, with two-space indentation
  * (Go's json.MarshalIndent(v, "", "  ")). Returns a newly allocated string. */
 char *rkt_json_format(struct json_object *obj, bool pretty);
+/* Like rkt_json_format(), with INDENT per level as in json.MarshalIndent(v, "", INDENT), or
+ * compact if INDENT is NULL ("    " is what `actool cat-manifest --pretty-print` uses). */
+char *rkt_json_format_indent(struct json_object *obj, const char *indent);
 
 /* Typed getters that never coerce: they return false if KEY is absent or has another type. */
 bool rkt_json_get(struct json_object *obj, const char *key, json_type type,

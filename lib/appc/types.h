@@ -33,7 +33,7 @@ struct rkt_semver {
 	char *build;      /* NULL if none */
 };
 int rkt_semver_parse(const char *s, struct rkt_semver *ret, const char *field,
-		     struct rkt_error *err);
+                     struct rkt_error *err);
 void rkt_semver_release(struct rkt_semver *v);
 /* SemVer precedence: <0, 0, >0. Build metadata is ignored. */
 int rkt_semver_compare(const struct rkt_semver *a, const struct rkt_semver *b);
@@ -59,7 +59,7 @@ struct rkt_quantity {
 	bool milli_valid;
 };
 int rkt_quantity_parse(const char *s, struct rkt_quantity *ret, const char *field,
-		       struct rkt_error *err);
+                       struct rkt_error *err);
 
 /* TYPE-11: RFC 4122 UUIDs. Parse accepts 32 hex digits with or without the dashes, any case;
  * the all-zero UUID is refused. Format writes lower-case 8-4-4-4-12. */

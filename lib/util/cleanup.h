@@ -44,31 +44,31 @@ static inline void closedirp(DIR **d)
 	}
 }
 
-#define _cleanup_free_	   _cleanup_(freep)
-#define _cleanup_close_	   _cleanup_(closep)
+#define _cleanup_free_     _cleanup_(freep)
+#define _cleanup_close_    _cleanup_(closep)
 #define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Defines fnp(type *) calling fn(*p) when *p is non-NULL, for _cleanup_(fnp). */
-#define RKT_DEFINE_CLEANUP(type, fn)              \
-	static inline void fn##p(type *p)         \
-	{                                         \
-		if (*p)                           \
-			(void)fn(*p);             \
+#define RKT_DEFINE_CLEANUP(type, fn)      \
+	static inline void fn##p(type *p) \
+	{                                 \
+		if (*p)                   \
+			(void)fn(*p);     \
 	}
 
-#define TAKE_PTR(p)                            \
-	({                                     \
-		__typeof__(p) _p_ = (p);       \
-		(p) = NULL;                    \
-		_p_;                           \
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _p_ = (p); \
+		(p) = NULL;              \
+		_p_;                     \
 	})
 
-#define TAKE_FD(fd)                            \
-	({                                     \
-		int _fd_ = (fd);               \
-		(fd) = -EBADF;                 \
-		_fd_;                          \
+#define TAKE_FD(fd)              \
+	({                       \
+		int _fd_ = (fd); \
+		(fd) = -EBADF;   \
+		_fd_;            \
 	})
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,19 +8,19 @@
 #include <stddef.h>
 
 struct rkt_error {
-	int code;      /* positive errno value; 0 while nothing is recorded */
+	int code;       /* positive errno value; 0 while nothing is recorded */
 	char msg[1024]; /* context, outermost first; strerror() is added on print if useful */
 };
 
 /* Records CODE (> 0, or a negative errno, which is negated) and a message; returns -CODE.
  * ERR may be NULL. The message is truncated if it does not fit. */
 int rkt_error_set(struct rkt_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Prepends "context: " to what a callee recorded; returns R unchanged (R < 0).
  * If nothing was recorded yet, records -R with the context alone. ERR may be NULL. */
 int rkt_error_wrap(struct rkt_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Forgets a recorded error (used when a caller tries alternatives). */
 void rkt_error_clear(struct rkt_error *err);

@@ -82,8 +82,8 @@ static void sha512_id_of_empty_input(void **state)
 	h = rkt_sha512_free(h);
 	assert_null(h);
 	assert_string_equal(id, "sha512-cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36"
-				"ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927"
-				"da3e");
+	                        "ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927"
+	                        "da3e");
 }
 
 int main(void)

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "trust/pgp-internal.h"
+#include "util/io.h"
 #include "util/xalloc.h"
 
 /* Key files and signatures are small; anything bigger is not what we expect. */
@@ -324,21 +325,6 @@ static int mkdir_p_at(const char *path, struct rkt_error *err)
 	}
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int rkt_keystore_add(struct rkt_keystore *ks, const char *prefix, const struct rkt_trust_key *key,
                      char **ret_path, struct rkt_error *err)
 {
@@ -364,7 +350,7 @@ int rkt_keystore_add(struct rkt_keystore *ks, const char *prefix, const struct r
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return rkt_error_set(err, errno, "create '%s'", tmp);
-	r = write_all(fd, key->armored, key->armored_len);
+	r = rkt_write_all(fd, key->armored, key->armored_len);
 	if (r >= 0 && fchmod(fd, 0644) < 0)
 		r = -errno;
 	if (r >= 0 && fsync(fd) < 0)

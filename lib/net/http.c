@@ -1,0 +1,460 @@
+/* Downloads over libcurl (dependencies.md 2.4). */
+#include "net/http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/io.h"
+#include "util/xalloc.h"
+
+#define DEFAULT_MAX_REDIRECTS   10
+#define DEFAULT_CONNECT_TIMEOUT 30L
+
+static void curl_easy_cleanupp(CURL **c)
+{
+	if (*c)
+		curl_easy_cleanup(*c);
+}
+
+static void curl_slist_freep(struct curl_slist **l)
+{
+	curl_slist_free_all(*l);
+}
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_result;
+
+static void global_init(void)
+{
+	global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void rkt_http_result_release(struct rkt_http_result *r)
+{
+	free(r->etag);
+	free(r->effective_url);
+	free(r->content_type);
+	r->etag = r->effective_url = r->content_type = NULL;
+}
+
+struct xfer {
+	const struct rkt_http_request *req;
+	CURL *curl;
+	uint64_t offset;  /* bytes already in req->fd when resuming */
+	uint64_t written; /* body bytes delivered in this transfer */
+	long status;
+	bool started;
+	bool discard;   /* body of an error reply: not the caller's data */
+	bool bad_range; /* a 206 that does not continue where we asked */
+	int error;      /* negative errno from the destination */
+};
+
+/* "bytes N-M/T": true if N is OFFSET. */
+static bool content_range_starts_at(CURL *curl, uint64_t offset)
+{
+	struct curl_header *h = NULL;
+	unsigned long long start;
+
+	if (curl_easy_header(curl, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return false;
+	if (sscanf(h->value, "bytes %llu-", &start) != 1)
+		return false;
+	return start == offset;
+}
+
+/* The first body bytes: decide where they go, now that the status is known. */
+static int body_start(struct xfer *x)
+{
+	const struct rkt_http_request *req = x->req;
+
+	x->started = true;
+	(void)curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->status);
+	if (x->status < 200 || x->status >= 300) {
+		x->discard = true;
+		return 0;
+	}
+	if (x->status == 206) {
+		if (x->offset == 0 || !content_range_starts_at(x->curl, x->offset)) {
+			x->bad_range = true;
+			return -EPROTO;
+		}
+		return 0;
+	}
+	if (req->write || x->offset == 0)
+		return 0;
+	/* A full reply to a Range request (the file changed, or ranges are not supported):
+	 * start over. */
+	if (ftruncate(req->fd, 0) < 0 || lseek(req->fd, 0, SEEK_SET) < 0)
+		return -errno;
+	x->offset = 0;
+	return 0;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t len = size * nmemb;
+	int r;
+
+	if (!x->started) {
+		r = body_start(x);
+		if (r < 0) {
+			x->error = r;
+			return 0;
+		}
+	}
+	if (x->discard)
+		return len;
+	r = x->req->write ? x->req->write(x->req->write_userdata, ptr, len)
+	                  : rkt_write_all(x->req->fd, ptr, len);
+	if (r < 0) {
+		x->error = r;
+		return 0; /* aborts with CURLE_WRITE_ERROR */
+	}
+	x->written += len;
+	return len;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	struct xfer *x = userdata;
+	struct rkt_http_progress p = { 0 };
+	curl_off_t speed = 0;
+
+	(void)ultotal;
+	(void)ulnow;
+	if (x->discard)
+		return 0;
+	(void)curl_easy_getinfo(x->curl, CURLINFO_SPEED_DOWNLOAD_T, &speed);
+	p.bytes = x->offset + (uint64_t)dlnow;
+	p.total = dltotal > 0 ? x->offset + (uint64_t)dltotal : 0;
+	p.rate = speed > 0 ? (uint64_t)speed : 0;
+	x->req->progress(x->req->progress_userdata, &p);
+	return 0;
+}
+
+static char *header_dup(CURL *curl, const char *name)
+{
+	struct curl_header *h = NULL;
+
+	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	return xstrdup(h->value);
+}
+
+/* Cache-Control: no-cache or no-store mean 0 (as upstream rkt); else max-age=N; else -1. */
+static long parse_max_age(CURL *curl)
+{
+	_cleanup_free_ char *v = header_dup(curl, "Cache-Control");
+	long max_age = -1;
+	char *save = NULL;
+
+	if (!v)
+		return -1;
+	for (char *tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long n;
+
+		tok += strspn(tok, " \t");
+		if (strncasecmp(tok, "no-cache", 8) == 0 || strncasecmp(tok, "no-store", 8) == 0)
+			return 0;
+		if (strncasecmp(tok, "max-age=", 8) != 0)
+			continue;
+		errno = 0;
+		n = strtol(tok + 8, &end, 10);
+		if (errno == 0 && end != tok + 8 && n >= 0)
+			max_age = n;
+	}
+	return max_age;
+}
+
+/* RKT_TEST_RESOLVE="host:port:addr[,host:port:addr...]" for CURLOPT_RESOLVE. */
+static struct curl_slist *test_resolve_list(void)
+{
+	const char *env = getenv("RKT_TEST_RESOLVE");
+	struct curl_slist *l = NULL;
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+
+	if (!env || !*env)
+		return NULL;
+	copy = xstrdup(env);
+	for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		struct curl_slist *n = curl_slist_append(l, tok);
+
+		if (!n)
+			abort();
+		l = n;
+	}
+	return l;
+}
+
+static const char *ca_file_for(const struct rkt_http_request *req)
+{
+	const char *v;
+
+	if (req->ca_file)
+		return req->ca_file;
+	v = getenv("RKT_TEST_CAFILE");
+	if (v && *v)
+		return v;
+	/* curl's OpenSSL backend uses its built-in bundle path and ignores SSL_CERT_FILE. */
+	v = getenv("SSL_CERT_FILE");
+	if (v && *v)
+		return v;
+	return NULL;
+}
+
+static struct curl_slist *slist_add(struct curl_slist *l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(l, s);
+
+	if (!n)
+		abort();
+	return n;
+}
+
+static int curl_to_errno(CURLcode res)
+{
+	switch (res) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return EPROTONOSUPPORT;
+	case CURLE_TOO_MANY_REDIRECTS:
+		return ELOOP;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return EHOSTUNREACH;
+	case CURLE_COULDNT_CONNECT:
+		return ECONNREFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		return ETIMEDOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+		return EKEYREJECTED;
+	case CURLE_OUT_OF_MEMORY:
+		return ENOMEM;
+	default:
+		return EIO;
+	}
+}
+
+static int status_to_errno(long status)
+{
+	if (status == 404 || status == 410)
+		return ENOENT;
+	if (status == 401 || status == 403)
+		return EACCES;
+	if (status >= 500)
+		return EIO;
+	return EPROTO;
+}
+
+static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct xfer *x,
+                        struct curl_slist *headers, struct curl_slist *resolve, char *errbuf)
+{
+	const char *protocols = req->flags & RKT_HTTP_ALLOW_HTTP ? "http,https" : "https";
+	const char *ca = ca_file_for(req);
+	int max_redirects = req->max_redirects ? req->max_redirects : DEFAULT_MAX_REDIRECTS;
+	bool ok = true;
+
+#define SET(opt, val) ok = ok && curl_easy_setopt(curl, opt, val) == CURLE_OK
+	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, "rkt/" RKT_VERSION);
+	/* A redirect may not downgrade https to http unless plain http is allowed. */
+	SET(CURLOPT_PROTOCOLS_STR, protocols);
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+	SET(CURLOPT_FOLLOWLOCATION, max_redirects > 0 ? 1L : 0L);
+	SET(CURLOPT_MAXREDIRS, (long)(max_redirects > 0 ? max_redirects : 0));
+	/* Credentials must not follow a redirect to another host (registries redirect blobs to
+	 * object storage); that is curl's default, stated here so nobody flips it. */
+	SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
+	SET(CURLOPT_CONNECTTIMEOUT, req->connect_timeout ?: DEFAULT_CONNECT_TIMEOUT);
+	/* Give up on a stalled transfer: less than 1 byte/s for 60 s. */
+	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SET(CURLOPT_LOW_SPEED_TIME, 60L);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, x);
+	if (req->progress) {
+		SET(CURLOPT_NOPROGRESS, 0L);
+		SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+		SET(CURLOPT_XFERINFODATA, x);
+	}
+	if (headers)
+		SET(CURLOPT_HTTPHEADER, headers);
+	if (resolve)
+		SET(CURLOPT_RESOLVE, resolve);
+	if (ca)
+		SET(CURLOPT_CAINFO, ca);
+	if (req->flags & RKT_HTTP_INSECURE_TLS) {
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+#undef SET
+	return ok ? 0 : -EINVAL;
+}
+
+/* One attempt. With RANGE_FROM > 0, asks for the rest of the file. Sets *ret_416 when the
+ * server says that range is not satisfiable (the partial file is complete or stale). */
+static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
+                      struct rkt_http_result *ret, bool *ret_416, struct rkt_error *err)
+{
+	_cleanup_(curl_easy_cleanupp) CURL *curl = NULL;
+	_cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
+	_cleanup_(curl_slist_freep) struct curl_slist *resolve = test_resolve_list();
+	_cleanup_free_ char *range = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct xfer x = { .req = req, .offset = range_from };
+	struct rkt_http_result res = { .max_age = -1 };
+	char *url = NULL;
+	CURLcode c;
+
+	curl = curl_easy_init();
+	if (!curl)
+		return rkt_error_set(err, ENOMEM, "GET '%s': cannot create a curl handle",
+		                     req->url);
+	x.curl = curl;
+	for (const char *const *h = req->headers; h && *h; h++)
+		headers = slist_add(headers, *h);
+	if (req->etag) {
+		_cleanup_free_ char *h = xasprintf("If-None-Match: %s", req->etag);
+
+		headers = slist_add(headers, h);
+	}
+	if (range_from > 0 && req->resume_etag) {
+		_cleanup_free_ char *h = xasprintf("If-Range: %s", req->resume_etag);
+
+		headers = slist_add(headers, h);
+	}
+	if (setup_handle(curl, req, &x, headers, resolve, errbuf) < 0)
+		return rkt_error_set(err, EINVAL, "GET '%s': cannot set up curl", req->url);
+	if (range_from > 0) {
+		/* CURLOPT_RANGE rather than CURLOPT_RESUME_FROM_LARGE: curl fails a resumed
+		 * transfer outright on a 200 reply, where we want to start over in the same
+		 * request; body_start() checks the 206's Content-Range itself. */
+		range = xasprintf("%" PRIu64 "-", range_from);
+		if (curl_easy_setopt(curl, CURLOPT_RANGE, range) != CURLE_OK)
+			return rkt_error_set(err, EINVAL, "GET '%s': cannot set a range", req->url);
+	}
+
+	c = curl_easy_perform(curl);
+	if (!x.started)
+		(void)curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x.status);
+	if (x.error < 0 && x.bad_range)
+		return rkt_error_set(err, EPROTO,
+		                     "GET '%s': HTTP status 206 does not continue at byte %" PRIu64,
+		                     req->url, range_from);
+	if (x.error < 0)
+		return rkt_error_set(err, x.error, "GET '%s': write", req->url);
+	if (c == CURLE_UNSUPPORTED_PROTOCOL && x.status >= 300 && x.status < 400) {
+		struct curl_header *h = NULL;
+		char *to = NULL, *location = NULL;
+
+		/* curl leaves REDIRECT_URL empty when it refused to follow, and request -1 is then
+		 * the one it did not make: the last Location header seen says where it pointed. */
+		(void)curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+		for (int i = 0; i <= DEFAULT_MAX_REDIRECTS + req->max_redirects; i++)
+			if (curl_easy_header(curl, "Location", 0, CURLH_HEADER, i, &h) == CURLHE_OK)
+				location = h->value;
+		return rkt_error_set(err, EPROTONOSUPPORT,
+				     "GET '%s': redirect to '%s' refused: plain http is not allowed",
+				     req->url, to ?: location ?: "?");
+	}
+	if (c == CURLE_TOO_MANY_REDIRECTS)
+		return rkt_error_set(err, ELOOP, "GET '%s': more than %d redirects", req->url,
+		                     req->max_redirects ?: DEFAULT_MAX_REDIRECTS);
+	if (c != CURLE_OK)
+		return rkt_error_set(err, curl_to_errno(c), "GET '%s': %s", req->url,
+		                     errbuf[0] ? errbuf : curl_easy_strerror(c));
+
+	if (x.status == 416 && range_from > 0) {
+		*ret_416 = true;
+		return 0;
+	}
+	if (x.status == 304 && req->etag) {
+		res.not_modified = true;
+	} else if (x.status == 206) {
+		if (!x.started && range_from > 0 && !content_range_starts_at(curl, range_from))
+			return rkt_error_set(err, EPROTO,
+			                     "GET '%s': HTTP status 206 does not continue at byte "
+			                     "%" PRIu64,
+			                     req->url, range_from);
+		res.resumed = true;
+	} else if (x.status < 200 || x.status >= 300) {
+		return rkt_error_set(err, status_to_errno(x.status), "GET '%s': HTTP status %ld",
+		                     req->url, x.status);
+	} else if (range_from > 0 && !x.started) {
+		/* An empty 200 to a Range request: the file is now empty. */
+		if (ftruncate(req->fd, 0) < 0)
+			return rkt_error_set(err, errno, "GET '%s': truncate", req->url);
+		x.offset = 0;
+	}
+
+	res.status = x.status;
+	res.etag = header_dup(curl, "ETag");
+	res.content_type = header_dup(curl, "Content-Type");
+	res.max_age = parse_max_age(curl);
+	if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+		res.effective_url = xstrdup(url);
+	res.size = res.not_modified ? 0 : x.offset + x.written;
+	*ret = res;
+	return 0;
+}
+
+int rkt_http_fetch(const struct rkt_http_request *req, struct rkt_http_result *ret,
+                   struct rkt_error *err)
+{
+	uint64_t range_from = 0;
+	bool got_416 = false;
+	int r;
+
+	if (!req->url || (!req->write && req->fd < 0))
+		return rkt_error_set(err, EINVAL, "GET '%s': no destination for the body",
+		                     req->url ?: "");
+	if (strncasecmp(req->url, "https://", 8) != 0) {
+		if (strncasecmp(req->url, "http://", 7) != 0)
+			return rkt_error_set(err, EINVAL, "GET '%s': not an http or https URL",
+			                     req->url);
+		if (!(req->flags & RKT_HTTP_ALLOW_HTTP))
+			return rkt_error_set(err, EPROTONOSUPPORT,
+			                     "GET '%s': plain http is not allowed", req->url);
+	}
+	(void)pthread_once(&global_once, global_init);
+	if (global_result != CURLE_OK)
+		return rkt_error_set(err, ENOMEM, "GET '%s': curl_global_init: %s", req->url,
+		                     curl_easy_strerror(global_result));
+
+	if (!req->write && req->resume) {
+		struct stat st;
+
+		if (fstat(req->fd, &st) < 0)
+			return rkt_error_set(err, errno, "GET '%s': stat partial download",
+			                     req->url);
+		range_from = (uint64_t)st.st_size;
+		if (lseek(req->fd, 0, SEEK_END) < 0)
+			return rkt_error_set(err, errno, "GET '%s': seek", req->url);
+	}
+	r = fetch_once(req, range_from, ret, &got_416, err);
+	if (r < 0 || !got_416)
+		return r;
+	/* 416: what we hold is not a prefix the server can continue; download it all again. */
+	if (ftruncate(req->fd, 0) < 0 || lseek(req->fd, 0, SEEK_SET) < 0)
+		return rkt_error_set(err, errno, "GET '%s': truncate", req->url);
+	got_416 = false;
+	r = fetch_once(req, 0, ret, &got_416, err);
+	if (r >= 0 && got_416)
+		return rkt_error_set(err, EPROTO, "GET '%s': HTTP status 416", req->url);
+	return r;
+}

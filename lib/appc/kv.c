@@ -101,8 +101,11 @@ int appc_string_map_parse(struct json_object *v, const char *field, void *dst,
 		r = appc_json_parse_string(val, path, &s, err);
 		if (r < 0)
 			return r;
-		/* a key is unique after json-c's parse, so this appends */
-		rkt_kv_list_set(l, key, s);
+		/* json-c has already merged repeated keys (the last wins, as in Go) */
+		l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
+		l->items[l->n].name = xstrdup(key);
+		l->items[l->n].value = TAKE_PTR(s);
+		l->n++;
 	}
 	return 0;
 }

@@ -219,6 +219,8 @@ struct rkt_exposed_port {
 	struct rkt_port *pod_port; /* NULL if absent */
 };
 
+/* Go writes apps, volumes, isolators, annotations and ports even when empty: a list whose items
+ * pointer is NULL as null (a nil slice), an allocated one with n == 0 as []. */
 struct rkt_pod_manifest {
 	char *ac_version;
 	struct rkt_runtime_app *apps;

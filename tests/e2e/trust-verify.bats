@@ -5,13 +5,7 @@
 load helpers/pgp
 
 setup_file() {
-	pgp_setup "$BATS_FILE_TMPDIR"
-	pgp_genkey alice
-	pgp_genkey bob
-	printf 'image bytes\n' >"$BATS_FILE_TMPDIR/image.aci"
-	pgp_sign alice "$BATS_FILE_TMPDIR/image.aci"
-	cp "$BATS_FILE_TMPDIR/image.aci" "$BATS_FILE_TMPDIR/bob.aci"
-	pgp_sign bob "$BATS_FILE_TMPDIR/bob.aci"
+	trust_suite_setup_file
 }
 
 teardown_file() {
@@ -19,11 +13,7 @@ teardown_file() {
 }
 
 setup() {
-	K=$BATS_FILE_TMPDIR
-	SYS=$BATS_TEST_TMPDIR/usr-lib-rkt
-	LOCAL=$BATS_TEST_TMPDIR/etc-rkt
-	ALICE=$(cat "$K/alice.fpr")
-	BOB=$(cat "$K/bob.fpr")
+	trust_suite_setup
 }
 
 tool() {

@@ -42,3 +42,24 @@ pgp_teardown() {
 	[ -n "${GNUPGHOME:-}" ] && gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null
 	return 0
 }
+
+# Shared by the trust suites: per file, keys for alice and bob and image.aci signed by alice
+# (image.aci.asc), bob.aci signed by bob; per test, K (the fixtures), SYS and LOCAL (empty
+# config dirs), ALICE and BOB (fingerprints).
+trust_suite_setup_file() {
+	pgp_setup "$BATS_FILE_TMPDIR"
+	pgp_genkey alice
+	pgp_genkey bob
+	printf 'image bytes\n' >"$BATS_FILE_TMPDIR/image.aci"
+	pgp_sign alice "$BATS_FILE_TMPDIR/image.aci"
+	cp "$BATS_FILE_TMPDIR/image.aci" "$BATS_FILE_TMPDIR/bob.aci"
+	pgp_sign bob "$BATS_FILE_TMPDIR/bob.aci"
+}
+
+trust_suite_setup() {
+	K=$BATS_FILE_TMPDIR
+	SYS=$BATS_TEST_TMPDIR/usr-lib-rkt
+	LOCAL=$BATS_TEST_TMPDIR/etc-rkt
+	ALICE=$(cat "$K/alice.fpr")
+	BOB=$(cat "$K/bob.fpr")
+}

@@ -60,7 +60,8 @@ static const struct actool_command commands[] = {
 	  "\t--no-compression\tSame as --compression=none\n" },
 	{ "validate", cmd_validate,
 	  "Validate that one or more images or manifests meet the AppContainer specification",
-	  "[--type=appimage|manifest] FILE...",
+	  "[--quiet] [--type=appimage|manifest] FILE...",
+	  "\t--quiet\t\t\tPrint nothing for valid files (and skip computing image IDs)\n"
 	  "\t--type=TYPE\t\tappimage or manifest; detected from the content if unset\n" },
 	{ "version", cmd_version, "Print the version and exit", "", NULL },
 };

@@ -156,6 +156,18 @@ check_refused() {
 	[ "${lines[1]}" = "spec-examples/pod_runtime.json: valid pod manifest" ]
 }
 
+@test "--quiet prints nothing for valid files, still reports invalid ones and warnings" {
+	cd "$APPC"
+	ours validate --quiet aci/minimal-gzip.aci manifests/valid/image-full.json
+	expect_success
+	[ -z "$output" ]
+	ours validate --quiet aci/minimal.aci aci/no-rootfs.aci
+	expect_error "'aci/no-rootfs.aci'"
+	ours validate --quiet manifests/strict/image-isolator-unknown.json
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[[ "$stderr" == "actool: warning: "*", ignoring" ]]
+}
+
 @test "a missing file is reported with the system error" {
 	ours validate nothing-here.aci
 	expect_error "'nothing-here.aci'" "No such file or directory"

@@ -9,7 +9,7 @@
 #include "util/xalloc.h"
 
 int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
-		   struct rkt_error *err)
+                   struct rkt_error *err)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
@@ -18,7 +18,7 @@ int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_ob
 
 	if (len > RKT_JSON_MAX_SIZE)
 		return rkt_error_set(err, EFBIG, "%s: larger than %d bytes", what,
-				     RKT_JSON_MAX_SIZE);
+		                     RKT_JSON_MAX_SIZE);
 	if (len > INT32_MAX)
 		return rkt_error_set(err, EFBIG, "%s: too large", what);
 	tok = json_tokener_new_ex(64);
@@ -27,23 +27,36 @@ int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_ob
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
+	if (!obj && jerr == json_tokener_continue) {
+		/* A bare number or literal ("-500", "true") is only complete once json-c sees
+		 * what follows it: hand it the end of input. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (obj && jerr == json_tokener_success) {
+			*ret = obj;
+			json_tokener_free(tok);
+			return 0;
+		}
+		jerr = json_tokener_continue; /* report it as truncated, which it is */
+	}
 	if (!obj || jerr != json_tokener_success) {
 		const char *why = jerr == json_tokener_continue ? "unexpected end of input"
-								: json_tokener_error_desc(jerr);
+		                                                : json_tokener_error_desc(jerr);
 		size_t off = json_tokener_get_parse_end(tok);
 		json_tokener_free(tok);
 		json_object_put(obj);
 		return rkt_error_set(err, EBADMSG, "%s: invalid JSON at byte %zu: %s", what, off,
-				     why);
+		                     why);
 	}
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	for (; end < len; end++) {
-		if (!strchr(" \t\r\n", buf[end])) {
+		/* not strchr(): it would take a NUL byte for whitespace */
+		if (buf[end] != ' ' && buf[end] != '\t' && buf[end] != '\r' && buf[end] != '\n') {
 			json_object_put(obj);
 			return rkt_error_set(err, EBADMSG,
-					     "%s: invalid JSON: trailing data at byte %zu", what,
-					     end);
+			                     "%s: invalid JSON: trailing data at byte %zu", what,
+			                     end);
 		}
 	}
 	*ret = obj;
@@ -195,8 +208,7 @@ static void put_value(FILE *f, struct json_object *obj, const char *indent, unsi
 			break;
 		}
 		fputc('{', f);
-		json_object_object_foreach(obj, key, val)
-		{
+		json_object_object_foreach (obj, key, val) {
 			if (i++ > 0)
 				fputc(',', f);
 			put_newline(f, indent, depth + 1);
@@ -231,7 +243,7 @@ char *rkt_json_format(struct json_object *obj, bool pretty)
 }
 
 bool rkt_json_get(struct json_object *obj, const char *key, json_type type,
-		  struct json_object **ret)
+                  struct json_object **ret)
 {
 	struct json_object *v = NULL;
 

@@ -58,6 +58,33 @@ static void json_parse_rejects_truncated_input(void **state)
 	assert_non_null(strstr(err.msg, "end of input"));
 }
 
+static void json_parse_accepts_bare_scalars(void **state)
+{
+	struct rkt_error err = { 0 };
+	struct json_object *obj = NULL;
+
+	(void)state;
+	assert_int_equal(rkt_json_parse("-500", 4, "doc", &obj, &err), 0);
+	assert_int_equal(json_object_get_int64(obj), -500);
+	json_object_put(obj);
+	obj = NULL;
+	assert_int_equal(rkt_json_parse("true", 4, "doc", &obj, &err), 0);
+	assert_true(json_object_get_boolean(obj));
+	json_object_put(obj);
+}
+
+static void json_parse_rejects_nul_after_document(void **state)
+{
+	struct rkt_error err = { 0 };
+	struct json_object *obj = NULL;
+	const char doc[] = "{\"a\":1}\0";
+
+	(void)state;
+	assert_int_equal(rkt_json_parse(doc, sizeof(doc) - 1, "doc", &obj, &err), -EBADMSG);
+	assert_null(obj);
+	assert_non_null(strstr(err.msg, "trailing data"));
+}
+
 static void json_format_does_not_escape_slashes(void **state)
 {
 	struct rkt_error err = { 0 };
@@ -93,6 +120,8 @@ int main(void)
 		cmocka_unit_test(error_set_with_null_err_still_fails),
 		cmocka_unit_test(json_parse_rejects_trailing_garbage),
 		cmocka_unit_test(json_parse_rejects_truncated_input),
+		cmocka_unit_test(json_parse_accepts_bare_scalars),
+		cmocka_unit_test(json_parse_rejects_nul_after_document),
 		cmocka_unit_test(json_format_does_not_escape_slashes),
 		cmocka_unit_test(sha512_id_of_empty_input),
 	};

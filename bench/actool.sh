@@ -1,9 +1,9 @@
 #!/bin/sh
 # Times our actool against the reference actool (appc-spec 0.8.11) and sha512sum, in one run:
 #   build     ours vs /usr/bin/actool build (gzip) of a ~200 MB, 10,000+ file tree
-#   validate  ours vs /usr/bin/actool validate of the same gzip ACI: `validate --quiet`, which
-#             does what the reference tool does (check everything, print nothing, no image
-#             ID), is the row with the target; plain `validate` also hashes, for the ID
+#   validate  ours vs /usr/bin/actool validate of the same gzip ACI. The target row is our plain
+#             `validate`, which hashes the whole image for its ID (the reference tool does not
+#             hash at all); `validate --quiet` (check everything, no ID) is shown for comparison
 #   hash      ours validating an uncompressed ACI vs sha512sum of that same file
 # Each figure is the median of RUNS (default 3) runs, on a warm page cache for both sides.
 #
@@ -155,10 +155,10 @@ BEGIN {
 	printf "%-38s %10s %12s %9s   %-8s %s\n", "operation", "ours", "other", "ratio", "target", ""
 	row("build gzip (other: actool 0.8.11)", s(ob), s(rb), sprintf("%.1fx", rb / ob), ">= 3x",
 		rb / ob >= 3)
-	row("validate --quiet gzip (other: actool)", s(ov), s(rv), sprintf("%.1fx", rv / ov),
-		">= 2x", rv / ov >= 2)
-	printf "%-38s %10s %12s %9s   %s\n", "validate gzip, with image ID", s(ovi), s(rv),
-		sprintf("%.1fx", rv / ovi), "(no target: actool computes no ID)"
+	row("validate gzip, hashing (other: actool)", s(ovi), s(rv), sprintf("%.1fx", rv / ovi),
+		">= 2x", rv / ovi >= 2)
+	printf "%-38s %10s %12s %9s   %s\n", "validate --quiet gzip, no ID", s(ov), s(rv),
+		sprintf("%.1fx", rv / ov), "(for comparison)"
 	row("hash tar (other: sha512sum)", s(oh), s(sh), sprintf("%.2fx", oh / sh), "<= 1.3x",
 		oh / sh <= 1.3)
 	printf "\nratio: other/ours for build and validate, ours/sha512sum for hash\n"

@@ -1,0 +1,118 @@
+/* Helpers the rkt command files share: the store, option values, image lookups. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "rkt.h"
+
+int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err)
+{
+	int r;
+
+	if (!ctx->store) {
+		r = rkt_store_open(ctx->dir, &ctx->store, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = ctx->store;
+	return 0;
+}
+
+int cli_getopt_error(const char *cmd, int result, int argc, char **argv, struct rkt_error *err)
+{
+	/* getopt_long() has already advanced optind past the offending word. */
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	int len = (int)strcspn(word, "=");
+
+	if (result == ':')
+		return rkt_error_set(err, EINVAL, "%s: option '%s' needs a value", cmd, word);
+	if (optopt && word[0] == '-' && word[1] != '-')
+		return rkt_error_set(err, EINVAL, "%s: unknown option '-%c'", cmd, optopt);
+	return rkt_error_set(err, EINVAL, "%s: unknown option '%.*s'", cmd, len, word);
+}
+
+int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMAGE_ID_SIZE],
+                     struct rkt_error *err)
+{
+	_cleanup_(rkt_kv_list_release) struct rkt_kv_list labels = { 0 };
+	_cleanup_free_ char *name = NULL;
+	struct rkt_store *s;
+	int r;
+
+	r = cli_store(ctx, &s, err);
+	if (r < 0)
+		return r;
+	if (strncmp(image, "sha512-", 7) == 0)
+		return rkt_store_resolve(s, image, ret_id, err);
+	r = rkt_image_name_parse(image, &name, &labels, err);
+	if (r < 0)
+		return r;
+	return rkt_store_find_by_name(s, name, &labels, ret_id, err);
+}
+
+int cli_parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int cli_parse_duration(const char *s, int64_t *ret_ns)
+{
+	static const struct {
+		const char *unit;
+		int64_t ns;
+	} units[] = {
+		{ "ns", 1 },
+		{ "us", 1000 },
+		{ "ms", 1000000 },
+		{ "s", 1000000000 },
+		{ "m", 60LL * 1000000000 },
+		{ "h", 3600LL * 1000000000 },
+	};
+	int64_t total = 0;
+
+	if (strcmp(s, "0") == 0) {
+		*ret_ns = 0;
+		return 0;
+	}
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		int64_t v = 0;
+		size_t best = 0, best_len = 0;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			if (v > (INT64_MAX - 9) / 10)
+				return -ERANGE;
+			v = v * 10 + (*s - '0');
+		}
+		for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+			size_t len = strlen(units[i].unit);
+
+			if (strncmp(s, units[i].unit, len) == 0 && len > best_len)
+				best = i, best_len = len;
+		}
+		if (!best_len)
+			return -EINVAL;
+		if (v > INT64_MAX / units[best].ns || total > INT64_MAX - v * units[best].ns)
+			return -ERANGE;
+		total += v * units[best].ns;
+		s += best_len;
+	}
+	*ret_ns = total;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* Getting images into the store (rkt-inventory 4.1, 4.2, 4.5, 4.6): classifying an image
+ * string, pull policies, --insecure-options, local files, and dependencies.
+ *
+ * Remote sources (http(s) URLs, appc discovery of names) are reached through a hook, so that
+ * the network fetcher lives elsewhere (lib/net): it downloads and then calls rkt_store_import()
+ * with a struct rkt_store_import_opts whose verify hook checks the signature. Without a hook,
+ * fetching from the network fails with -EPROTONOSUPPORT. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+/* --insecure-options bits (rkt-inventory 4.5). */
+enum rkt_insecure {
+	RKT_INSECURE_IMAGE = 1u << 0,
+	RKT_INSECURE_TLS = 1u << 1,
+	RKT_INSECURE_ONDISK = 1u << 2,
+	RKT_INSECURE_HTTP = 1u << 3,
+	RKT_INSECURE_PUBKEY = 1u << 4,
+	RKT_INSECURE_CAPABILITIES = 1u << 5,
+	RKT_INSECURE_PATHS = 1u << 6,
+	RKT_INSECURE_SECCOMP = 1u << 7,
+};
+/* A comma list: none, image, tls, ondisk, http, pubkey, capabilities, paths, seccomp,
+ * all-fetch, all-run, all. -EINVAL names an unknown value. */
+int rkt_insecure_options_parse(const char *s, unsigned *ret, struct rkt_error *err);
+
+enum rkt_pull_policy {
+	RKT_PULL_POLICY_NEW = 0, /* the store if it has the image, else remote */
+	RKT_PULL_POLICY_UPDATE,  /* remote, reusing the store on a cache hit */
+	RKT_PULL_POLICY_NEVER,   /* the store only */
+	_RKT_PULL_POLICY_MAX
+};
+int rkt_pull_policy_from_name(const char *name, enum rkt_pull_policy *ret, struct rkt_error *err);
+
+enum rkt_image_kind {
+	RKT_IMAGE_KIND_HASH = 0, /* "sha512-..." */
+	RKT_IMAGE_KIND_FILE,     /* a path or file:// URL */
+	RKT_IMAGE_KIND_URL,      /* http:// or https:// */
+	RKT_IMAGE_KIND_NAME,     /* appc name with labels */
+	RKT_IMAGE_KIND_DOCKER,   /* docker:// */
+	_RKT_IMAGE_KIND_MAX
+};
+/* rkt-inventory 4.1. For FILE, *RET_PATH gets the path (file:// stripped); may be NULL. */
+int rkt_image_classify(const char *s, enum rkt_image_kind *ret, char **ret_path,
+                       struct rkt_error *err);
+
+/* "name[:version][,label=value...]" into a name and labels (version label from ':'). */
+int rkt_image_name_parse(const char *s, char **ret_name, struct rkt_kv_list *ret_labels,
+                         struct rkt_error *err);
+
+struct rkt_fetch_opts;
+
+/* Signature check for an image being imported: FD is the ACI as fetched, SIGNATURE the path or
+ * URL of its detached signature (may not exist). Same contract as rkt_store_verify_fn. */
+typedef int (*rkt_fetch_verify_fn)(void *userdata, int fd, const char *signature,
+                                   const struct rkt_aci_info *info, struct rkt_error *err);
+/* Fetches IMAGE (URL or name, as KIND says) from the network into STORE, honouring OPTS
+ * (pull policy, insecure options, verify hook). Returns 0 and the image ID, or -errno. */
+typedef int (*rkt_fetch_remote_fn)(void *userdata, struct rkt_store *store, const char *image,
+                                   enum rkt_image_kind kind, const struct rkt_fetch_opts *opts,
+                                   char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+
+struct rkt_fetch_opts {
+	enum rkt_pull_policy pull_policy;
+	unsigned insecure;          /* enum rkt_insecure bits */
+	const char *signature;      /* --signature for this image; NULL = "<image>.asc" */
+	rkt_fetch_verify_fn verify; /* NULL: no signature can be trusted */
+	void *verify_userdata;
+	rkt_fetch_remote_fn remote; /* NULL: no network */
+	void *remote_userdata;
+};
+
+/* Fetches IMAGE and then its dependencies (rkt-inventory 4.6) into STORE. Returns 0 with the
+ * image ID. -ENOENT (not in the store under --pull-policy=never, or a missing dependency),
+ * -ENOTUNIQ (ambiguous ID prefix), -ENOKEY (unsigned without --insecure-options=image),
+ * -EPROTONOSUPPORT (a source this build cannot fetch from), or what the import returns. */
+int rkt_fetch(struct rkt_store *store, const char *image, const struct rkt_fetch_opts *opts,
+              char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);

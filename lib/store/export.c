@@ -1,0 +1,66 @@
+/* Copying a stored ACI out of the store, atomically. */
+#include "store/store-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+static int copy_fd(int in, int out)
+{
+	char buf[1 << 16];
+	ssize_t n;
+
+	for (;;) {
+		n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			break;
+	}
+	if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (ssize_t done = 0; done < n;) {
+			ssize_t m = write(out, buf + done, (size_t)(n - done));
+			if (m < 0)
+				return -errno;
+			done += m;
+		}
+	return n < 0 ? -errno : 0;
+}
+
+int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool overwrite,
+                     struct rkt_error *err)
+{
+	_cleanup_close_ int in = -EBADF, tmp_fd = -EBADF;
+	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", out);
+	struct stat st;
+	int r;
+
+	if (!overwrite && lstat(out, &st) == 0)
+		return rkt_error_set(err, EEXIST, "'%s' exists (use --overwrite to replace it)",
+		                     out);
+	r = rkt_store_open_blob(s, id, &in, err);
+	if (r < 0)
+		return r;
+	tmp_fd = mkostemp(tmp, O_CLOEXEC);
+	if (tmp_fd < 0)
+		return rkt_error_set(err, errno, "create a file next to '%s'", out);
+	r = copy_fd(in, tmp_fd);
+	if (r >= 0 && (fchmod(tmp_fd, 0644) < 0 || fsync(tmp_fd) < 0))
+		r = -errno;
+	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, out, overwrite ? 0 : RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlink(tmp);
+		return rkt_error_set(err, r, "write '%s'", out);
+	}
+	return 0;
+}

@@ -1,0 +1,383 @@
+/* Importing an ACI into the store atomically, and verifying what is stored. */
+#include "store/store-internal.h"
+
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/tree.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
+
+/* A private work directory under cas/tmp, alive while its lock file is flock'ed. */
+struct work {
+	struct rkt_store *store;
+	char name[40];
+	int lock_fd;
+	int fd;
+};
+
+static void work_release(struct work *w)
+{
+	if (w->fd >= 0) {
+		(void)rkt_rm_rf_at(w->store->tmp_fd, w->name, NULL);
+		close(w->fd);
+	}
+	if (w->lock_fd >= 0) {
+		char lock[64];
+
+		(void)snprintf(lock, sizeof(lock), "%s.lock", w->name);
+		(void)unlinkat(w->store->tmp_fd, lock, 0);
+		close(w->lock_fd);
+	}
+	w->fd = w->lock_fd = -EBADF;
+}
+
+/* The lock file appears already locked (O_TMPFILE, flock, then linked in), so a sweeper never
+ * sees it unlocked while we live. */
+static int work_new(struct rkt_store *s, struct work *w, struct rkt_error *err)
+{
+	uint8_t rnd[12];
+	char lock[64], proc[64];
+
+	*w = (struct work){ .store = s, .lock_fd = -EBADF, .fd = -EBADF };
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return rkt_error_set(err, errno, "store: random name");
+	int n = snprintf(w->name, sizeof(w->name), "import-");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		n += snprintf(w->name + n, sizeof(w->name) - (size_t)n, "%02x", rnd[i]);
+	(void)snprintf(lock, sizeof(lock), "%s.lock", w->name);
+
+	w->lock_fd = openat(s->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (w->lock_fd < 0)
+		return rkt_error_set(err, errno, "store: create lock file in 'cas/tmp'");
+	if (flock(w->lock_fd, LOCK_EX) < 0)
+		return rkt_error_set(err, errno, "store: lock work directory");
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->lock_fd);
+	if (linkat(AT_FDCWD, proc, s->tmp_fd, lock, AT_SYMLINK_FOLLOW) < 0)
+		return rkt_error_set(err, errno, "store: link lock file in 'cas/tmp'");
+	if (mkdirat(s->tmp_fd, w->name, 0700) < 0)
+		return rkt_error_set(err, errno, "store: create work directory");
+	w->fd = openat(s->tmp_fd, w->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (w->fd < 0)
+		return rkt_error_set(err, errno, "store: open work directory");
+	return 0;
+}
+
+static int spool(int in_fd, int out_fd, const char *what, struct rkt_error *err)
+{
+	char buf[1 << 16];
+	ssize_t n;
+
+	for (;;) {
+		n = copy_file_range(in_fd, NULL, out_fd, NULL, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			break;
+	}
+	/* Pipes, sockets, or file systems without copy_file_range. */
+	if (errno != EINVAL && errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP &&
+	    errno != EBADF)
+		return rkt_error_set(err, errno, "%s: read", what);
+	while ((n = read(in_fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return rkt_error_set(err, errno, "%s: read", what);
+		}
+		for (ssize_t done = 0; done < n;) {
+			ssize_t m = write(out_fd, buf + done, (size_t)(n - done));
+			if (m < 0)
+				return rkt_error_set(err, errno, "store: write blob");
+			done += m;
+		}
+	}
+	return 0;
+}
+
+struct extract_ctx {
+	struct rkt_tree_writer *writer;
+	const char *what;
+};
+
+/* "rootfs/a/b" -> "a/b", "rootfs" -> "": archive paths come cleaned from rkt_aci_read. */
+static const char *rootfs_rel(const char *path)
+{
+	if (strcmp(path, "rootfs") == 0)
+		return "";
+	if (strncmp(path, "rootfs/", 7) == 0)
+		return path + 7;
+	return NULL;
+}
+
+static int on_entry(void *userdata, struct archive *a, struct archive_entry *entry,
+                    const char *path, struct rkt_error *err)
+{
+	struct extract_ctx *ctx = userdata;
+	const char *link = archive_entry_hardlink(entry);
+	const char *rel = rootfs_rel(path), *link_rel = NULL;
+	int r;
+
+	if (!rel)
+		return 0; /* the manifest: rkt_aci_read parses it */
+	if (link && !(link_rel = rootfs_rel(link)))
+		return rkt_error_set(err, EINVAL,
+		                     "%s: entry '%s': hard link target leaves the rootfs",
+		                     ctx->what, path);
+	r = rkt_tree_writer_put(ctx->writer, a, entry, rel, link_rel, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", ctx->what);
+	return 0;
+}
+
+static int write_file_at(int dir_fd, const char *name, const void *data, size_t len,
+                         struct rkt_error *err)
+{
+	_cleanup_close_ int fd =
+	        openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return rkt_error_set(err, errno, "store: create '%s'", name);
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, (const char *)data + done, len - done);
+		if (n < 0)
+			return rkt_error_set(err, errno, "store: write '%s'", name);
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads the ACI from BLOB_FD (offset 0) once: checks it, computes its ID and extracts it into
+ * WORK/tree/{rootfs,manifest,hash}. */
+static int extract(struct work *w, int blob_fd, const char *what, struct rkt_aci_info *ret,
+                   uint64_t *ret_tree_size, struct rkt_error *err)
+{
+	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *writer = NULL;
+	_cleanup_close_ int tree_fd = -EBADF, rootfs_fd = -EBADF;
+	struct rkt_tree_write_opts wopts = { .keep_owner = geteuid() == 0 };
+	struct rkt_aci_info info = { 0 };
+	char hash[RKT_IMAGE_ID_SIZE];
+	int r;
+
+	if (mkdirat(w->fd, "tree", 0700) < 0 ||
+	    (tree_fd = openat(w->fd, "tree", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    mkdirat(tree_fd, "rootfs", 0755) < 0 ||
+	    (rootfs_fd = openat(tree_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return rkt_error_set(err, errno, "store: create tree");
+	r = rkt_tree_writer_new(rootfs_fd, &wopts, &writer, err);
+	if (r < 0)
+		return r;
+
+	struct extract_ctx ctx = { .writer = writer, .what = what };
+	struct rkt_aci_read_opts ropts = { .on_entry = on_entry,
+		                           .userdata = &ctx,
+		                           .refuse_devices = true };
+	if (lseek(blob_fd, 0, SEEK_SET) < 0)
+		return rkt_error_set(err, errno, "store: seek blob");
+	r = rkt_aci_read(blob_fd, what, &ropts, &info, err);
+	if (r < 0)
+		return r;
+	r = rkt_tree_writer_finish(writer, err);
+	if (r >= 0)
+		r = rkt_tree_hash(rootfs_fd, hash, ret_tree_size, err);
+	if (r >= 0)
+		r = write_file_at(tree_fd, "manifest", info.manifest_raw, info.manifest_len, err);
+	if (r >= 0)
+		r = write_file_at(tree_fd, "hash", hash, strlen(hash), err);
+	if (r < 0) {
+		rkt_aci_info_release(&info);
+		return r;
+	}
+	*ret = info;
+	return 0;
+}
+
+static int publish_tree(struct rkt_store *s, struct work *w, const char *id, struct rkt_error *err)
+{
+	if (renameat(w->fd, "tree", s->tree_fd, id) < 0) {
+		/* Another import of the same image won: its tree is complete too. */
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			return 0;
+		return rkt_error_set(err, errno, "store: publish tree '%s'", id);
+	}
+	if (fsync(s->tree_fd) < 0)
+		return rkt_error_set(err, errno, "store: sync 'cas/tree'");
+	return 0;
+}
+
+static int check_signature(const struct rkt_store_import_opts *o, int blob_fd,
+                           const struct rkt_aci_info *info, struct rkt_error *err)
+{
+	if (o->insecure)
+		return 0;
+	if (!o->verify)
+		return rkt_error_set(
+		        err, ENOKEY,
+		        "%s: image '%s' is not signed by a trusted key (no signature "
+		        "check is available); use --insecure-options=image to fetch it "
+		        "anyway",
+		        o->what, info->manifest->name);
+	if (lseek(blob_fd, 0, SEEK_SET) < 0)
+		return rkt_error_set(err, errno, "store: seek blob");
+	return o->verify(o->verify_userdata, blob_fd, info, err);
+}
+
+static int record(struct rkt_store *s, const struct rkt_store_import_opts *o,
+                  const struct rkt_aci_info *info, uint64_t size, uint64_t tree_size,
+                  struct rkt_error *err)
+{
+	int64_t now = rkt_now_ns();
+	struct rkt_image_info row = {
+		.name = info->manifest->name,
+		.labels = info->manifest->labels,
+		.import_time = now,
+		.last_used = now,
+		.latest = o->latest,
+		.size = size,
+		.tree_size = tree_size,
+		.insecure_options = o->insecure_options,
+	};
+	_cleanup_free_ char *manifest = xstrndup(info->manifest_raw, info->manifest_len);
+	bool existed = false;
+	int r;
+
+	memcpy(row.id, info->id, sizeof(row.id));
+	r = rkt_index_begin(s->db, err);
+	if (r < 0)
+		return r;
+	r = rkt_index_insert(s->db, &row, manifest, err);
+	if (r == -EEXIST) {
+		rkt_error_clear(err);
+		existed = true;
+		r = rkt_index_touch(s->db, info->id, now, err);
+	}
+	if (r >= 0 && o->remote) {
+		struct rkt_remote rem = *o->remote;
+
+		memcpy(rem.blob_key, info->id, sizeof(rem.blob_key));
+		r = rkt_index_put_remote(s->db, &rem, err);
+	}
+	if (r >= 0)
+		r = rkt_index_commit(s->db, err);
+	if (r < 0) {
+		rkt_index_rollback(s->db);
+		return r;
+	}
+	return existed ? 1 : 0;
+}
+
+int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_opts *opts,
+                     char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(work_release) struct work w = { .lock_fd = -EBADF, .fd = -EBADF };
+	_cleanup_(rkt_aci_info_release) struct rkt_aci_info info = { 0 };
+	_cleanup_close_ int blob_fd = -EBADF;
+	_cleanup_free_ char *blob = NULL, *fan = NULL;
+	uint64_t tree_size = 0;
+	struct stat st;
+	int r;
+
+	r = work_new(s, &w, err);
+	if (r < 0)
+		return r;
+	blob_fd = openat(w.fd, "blob", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (blob_fd < 0)
+		return rkt_error_set(err, errno, "store: create blob");
+	r = spool(fd, blob_fd, opts->what, err);
+	if (r < 0)
+		return r;
+	r = extract(&w, blob_fd, opts->what, &info, &tree_size, err);
+	if (r < 0)
+		return r;
+	r = check_signature(opts, blob_fd, &info, err);
+	if (r < 0)
+		return r;
+
+	/* Everything written so far reaches the disk before anything is published. */
+	if (fsync(blob_fd) < 0 || syncfs(w.fd) < 0 || fstat(blob_fd, &st) < 0)
+		return rkt_error_set(err, errno, "store: sync");
+	fan = xstrndup(info.id + 7, 2);
+	blob = xasprintf("%s/%s", fan, info.id);
+	if (mkdirat(s->blob_fd, fan, 0750) < 0 && errno != EEXIST)
+		return rkt_error_set(err, errno, "store: create blob directory");
+	/* A stored image keeps its blob (it may have been fetched with another compression). */
+	if ((rkt_index_get(s->db, info.id, NULL, NULL, NULL) < 0 ||
+	     faccessat(s->blob_fd, blob, F_OK, AT_SYMLINK_NOFOLLOW) < 0) &&
+	    renameat(w.fd, "blob", s->blob_fd, blob) < 0)
+		return rkt_error_set(err, errno, "store: publish blob '%s'", info.id);
+	r = publish_tree(s, &w, info.id, err);
+	if (r < 0)
+		return r;
+	r = record(s, opts, &info, (uint64_t)st.st_size, tree_size, err);
+	if (r < 0)
+		return r;
+	memcpy(ret_id, info.id, RKT_IMAGE_ID_SIZE);
+	return r;
+}
+
+int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status *ret,
+                     struct rkt_error *err)
+{
+	_cleanup_(work_release) struct work w = { .lock_fd = -EBADF, .fd = -EBADF };
+	_cleanup_(rkt_aci_info_release) struct rkt_aci_info info = { 0 };
+	_cleanup_close_ int blob_fd = -EBADF, tree_fd = -EBADF, rootfs_fd = -EBADF,
+	                    hash_fd = -EBADF;
+	_cleanup_free_ char *what = xasprintf("image '%s'", id);
+	char want[RKT_IMAGE_ID_SIZE] = "", have[RKT_IMAGE_ID_SIZE] = "";
+	uint64_t tree_size;
+	int r;
+
+	r = rkt_store_open_blob(s, id, &blob_fd, err);
+	if (r < 0)
+		return r;
+	r = work_new(s, &w, err);
+	if (r < 0)
+		return r;
+	/* The blob is re-hashed by extracting it again: that also yields the tree to compare. */
+	r = extract(&w, blob_fd, what, &info, &tree_size, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r == -EINVAL ? -EBADMSG : r, "image '%s' is damaged",
+		                      id);
+	if (strcmp(info.id, id) != 0)
+		return rkt_error_set(err, EBADMSG, "image '%s' is damaged: its blob hashes to '%s'",
+		                     id, info.id);
+
+	*ret = RKT_VERIFY_OK;
+	tree_fd = openat(s->tree_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (tree_fd >= 0) {
+		rootfs_fd =
+		        openat(tree_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		hash_fd = openat(tree_fd, "hash", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (hash_fd >= 0) {
+			ssize_t n = read(hash_fd, want, sizeof(want) - 1);
+			want[n > 0 ? n : 0] = '\0';
+		}
+		if (rootfs_fd >= 0 && rkt_tree_hash(rootfs_fd, have, NULL, NULL) < 0)
+			have[0] = '\0';
+	}
+	if (tree_fd >= 0 && want[0] && strcmp(want, have) == 0)
+		return 0;
+
+	/* Repair: replace the tree with the one just extracted. */
+	r = rkt_store_lock(s, true, err);
+	if (r < 0)
+		return r;
+	r = rkt_rm_rf_at(s->tree_fd, id, err);
+	if (r >= 0)
+		r = publish_tree(s, &w, id, err);
+	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);
+	if (r < 0)
+		return r;
+	*ret = RKT_VERIFY_REPAIRED;
+	return q;
+}

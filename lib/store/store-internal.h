@@ -1,0 +1,66 @@
+/* Internals of the image store shared by its files and the unit tests. */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Schema version of cas/db/index.sqlite (PRAGMA user_version). */
+#define RKT_INDEX_SCHEMA_VERSION  1
+#define RKT_INDEX_BUSY_TIMEOUT_MS 60000
+
+struct rkt_store {
+	int dir_fd;  /* the data dir */
+	int cas_fd;  /* DIR/cas */
+	int lock_fd; /* DIR/cas/lock, flock'ed SH (or EX while exclusive) */
+	int blob_fd; /* DIR/cas/blob/sha512 */
+	int tree_fd; /* DIR/cas/tree */
+	int tmp_fd;  /* DIR/cas/tmp */
+	sqlite3 *db;
+	char *dir;
+};
+
+/* openat2(ROOT_FD, REL, FLAGS|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS); "" is the
+ * root. Returns 0 or -errno. */
+int rkt_open_in_root(int root_fd, const char *rel, int flags, int *ret_fd);
+
+/* Opens the index at PATH (creating it), sets WAL and the busy timeout, and migrates it to
+ * RKT_INDEX_SCHEMA_VERSION. -EPROTONOSUPPORT if it is newer, -EIO for SQLite failures. */
+int rkt_index_open(const char *path, sqlite3 **ret, struct rkt_error *err);
+/* Brings DB from its user_version to RKT_INDEX_SCHEMA_VERSION in one IMMEDIATE transaction. */
+int rkt_index_migrate(sqlite3 *db, struct rkt_error *err);
+int rkt_index_version(sqlite3 *db, int *ret, struct rkt_error *err);
+
+/* Transactions: BEGIN IMMEDIATE (writers), COMMIT, ROLLBACK. */
+int rkt_index_begin(sqlite3 *db, struct rkt_error *err);
+int rkt_index_commit(sqlite3 *db, struct rkt_error *err);
+void rkt_index_rollback(sqlite3 *db);
+
+/* Row operations; MANIFEST is the raw manifest JSON. Insert fails with -EEXIST if ID exists. */
+int rkt_index_insert(sqlite3 *db, const struct rkt_image_info *info, const char *manifest,
+                     struct rkt_error *err);
+int rkt_index_delete(sqlite3 *db, const char *id, struct rkt_error *err);
+int rkt_index_get(sqlite3 *db, const char *id, struct rkt_image_info *ret, char **ret_manifest,
+                  struct rkt_error *err);
+/* Every row, oldest import first. */
+int rkt_index_list(sqlite3 *db, struct rkt_image_info **ret, size_t *ret_n, struct rkt_error *err);
+int rkt_index_touch(sqlite3 *db, const char *id, int64_t now_ns, struct rkt_error *err);
+/* Rows whose id starts with PREFIX (full form "sha512-..."): up to 2 ids, count in *ret_n. */
+int rkt_index_match_prefix(sqlite3 *db, const char *prefix, char ret_id[RKT_IMAGE_ID_SIZE],
+                           size_t *ret_n, struct rkt_error *err);
+int rkt_index_put_remote(sqlite3 *db, const struct rkt_remote *r, struct rkt_error *err);
+int rkt_index_get_remote(sqlite3 *db, const char *url, struct rkt_remote *ret,
+                         struct rkt_error *err);
+
+/* Image labels as stored in the index (a JSON object {"name":"value"}), and back. */
+char *rkt_labels_to_json(const struct rkt_kv_list *labels);
+int rkt_labels_from_json(const char *s, struct rkt_kv_list *ret);
+
+int64_t rkt_now_ns(void);
+
+/* flock the store lock file shared or exclusive (converting what this process holds). */
+int rkt_store_lock(struct rkt_store *s, bool exclusive, struct rkt_error *err);
+/* Removes the work directories of dead imports under cas/tmp; returns how many. */
+size_t rkt_store_sweep_tmp(struct rkt_store *s);

@@ -1,0 +1,429 @@
+/* Opening the store, its locks, lookups, removal, garbage collection and verification. */
+#include "store/store-internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/tree.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = c;
+		if (!c)
+			return 0;
+	}
+}
+
+static int open_subdir(int dir_fd, const char *name, mode_t mode, int *ret_fd)
+{
+	int fd;
+
+	if (mkdirat(dir_fd, name, mode) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+int rkt_store_lock(struct rkt_store *s, bool exclusive, struct rkt_error *err)
+{
+	while (flock(s->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR)
+			return rkt_error_set(err, errno, "store '%s': lock", s->dir);
+	return 0;
+}
+
+/* Names in DIR_FD that are neither "." nor "..". */
+static int list_dir(int dir_fd, char ***ret, size_t *ret_n)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+		v[n++] = xstrdup(de->d_name);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void strv_free_n(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Removes the work directories of imports that died: "<name>.lock" files nobody holds. A work
+ * directory is created only after its lock file appeared already locked, and removed before
+ * it, so a directory without a lock file is a leftover too. */
+size_t rkt_store_sweep_tmp(struct rkt_store *s)
+{
+	char **names = NULL;
+	size_t n = 0, removed = 0;
+
+	if (list_dir(s->tmp_fd, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		_cleanup_close_ int fd = -EBADF;
+		_cleanup_free_ char *lock = NULL;
+
+		if (len > 5 && strcmp(names[i] + len - 5, ".lock") == 0) {
+			fd = openat(s->tmp_fd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+				continue;
+			_cleanup_free_ char *work = xstrndup(names[i], len - 5);
+			(void)rkt_rm_rf_at(s->tmp_fd, work, NULL);
+			(void)unlinkat(s->tmp_fd, names[i], 0);
+			removed++;
+			continue;
+		}
+		lock = xasprintf("%s.lock", names[i]);
+		if (faccessat(s->tmp_fd, lock, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+			(void)rkt_rm_rf_at(s->tmp_fd, names[i], NULL);
+			removed++;
+		}
+	}
+	strv_free_n(names, n);
+	return removed;
+}
+
+static bool is_full_id(const char *s)
+{
+	return rkt_image_id_check(s, true, "id", NULL) == 0;
+}
+
+/* Removes blobs and trees that no index row refers to (left by an import or removal that was
+ * killed). Call with the exclusive lock held. */
+static size_t sweep_orphans(struct rkt_store *s)
+{
+	char **fans = NULL, **trees = NULL;
+	size_t n_fans = 0, n_trees = 0, removed = 0;
+
+	if (list_dir(s->blob_fd, &fans, &n_fans) >= 0) {
+		for (size_t i = 0; i < n_fans; i++) {
+			_cleanup_close_ int fd =
+			        openat(s->blob_fd, fans[i],
+			               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			char **blobs = NULL;
+			size_t n_blobs = 0;
+
+			if (fd < 0 || list_dir(fd, &blobs, &n_blobs) < 0)
+				continue;
+			for (size_t j = 0; j < n_blobs; j++) {
+				if (is_full_id(blobs[j]) &&
+				    rkt_index_get(s->db, blobs[j], NULL, NULL, NULL) != -ENOENT)
+					continue;
+				if (unlinkat(fd, blobs[j], 0) == 0)
+					removed++;
+			}
+			strv_free_n(blobs, n_blobs);
+			(void)unlinkat(s->blob_fd, fans[i], AT_REMOVEDIR);
+		}
+		strv_free_n(fans, n_fans);
+	}
+	if (list_dir(s->tree_fd, &trees, &n_trees) >= 0) {
+		for (size_t i = 0; i < n_trees; i++) {
+			if (is_full_id(trees[i]) &&
+			    rkt_index_get(s->db, trees[i], NULL, NULL, NULL) != -ENOENT)
+				continue;
+			if (rkt_rm_rf_at(s->tree_fd, trees[i], NULL) == 0)
+				removed++;
+		}
+		strv_free_n(trees, n_trees);
+	}
+	return removed;
+}
+
+RKT_DEFINE_CLEANUP(struct rkt_store *, rkt_store_free)
+
+int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *err)
+{
+	_cleanup_(rkt_store_freep) struct rkt_store *s = xzalloc(sizeof(*s));
+	_cleanup_close_ int db_fd = -EBADF, sha_fd = -EBADF;
+	_cleanup_free_ char *db_path = NULL;
+	int r;
+
+	s->dir_fd = s->cas_fd = s->lock_fd = s->blob_fd = s->tree_fd = s->tmp_fd = -EBADF;
+	s->dir = xstrdup(dir);
+	r = mkdir_p(dir, 0755);
+	if (r < 0)
+		return rkt_error_set(err, r, "store '%s': create", dir);
+	s->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir_fd < 0)
+		return rkt_error_set(err, errno, "store '%s': open", dir);
+	r = open_subdir(s->dir_fd, "cas", 0755, &s->cas_fd);
+	if (r < 0)
+		return rkt_error_set(err, r, "store '%s': open 'cas'", dir);
+	s->lock_fd = openat(s->cas_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (s->lock_fd < 0)
+		return rkt_error_set(err, errno, "store '%s': open 'cas/lock'", dir);
+	r = rkt_store_lock(s, false, err);
+	if (r < 0)
+		return r;
+	if ((r = open_subdir(s->cas_fd, "blob", 0750, &sha_fd)) < 0 ||
+	    (r = open_subdir(sha_fd, "sha512", 0750, &s->blob_fd)) < 0 ||
+	    /* Trees hold setuid binaries of images: only the owner may enter (as upstream). */
+	    (r = open_subdir(s->cas_fd, "tree", 0700, &s->tree_fd)) < 0 ||
+	    (r = open_subdir(s->cas_fd, "tmp", 0700, &s->tmp_fd)) < 0 ||
+	    (r = open_subdir(s->cas_fd, "db", 0750, &db_fd)) < 0)
+		return rkt_error_set(err, r, "store '%s': create directories", dir);
+
+	db_path = xasprintf("%s/cas/db/index.sqlite", dir);
+	r = rkt_index_open(db_path, &s->db, err);
+	if (r < 0)
+		return r;
+
+	(void)rkt_store_sweep_tmp(s);
+	/* Leftovers of killed removals and imports, when nobody else is using the store. */
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		(void)sweep_orphans(s);
+	/* A failed conversion drops the shared lock too (flock(2) is not atomic): take it again. */
+	r = rkt_store_lock(s, false, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+struct rkt_store *rkt_store_free(struct rkt_store *s)
+{
+	if (!s)
+		return NULL;
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	int fds[] = { s->dir_fd, s->cas_fd, s->lock_fd, s->blob_fd, s->tree_fd, s->tmp_fd };
+	for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(s->dir);
+	free(s);
+	return NULL;
+}
+
+int rkt_store_list(struct rkt_store *s, struct rkt_image_info **ret, size_t *ret_n,
+                   struct rkt_error *err)
+{
+	return rkt_index_list(s->db, ret, ret_n, err);
+}
+
+int rkt_store_resolve(struct rkt_store *s, const char *id_or_prefix, char ret_id[RKT_IMAGE_ID_SIZE],
+                      struct rkt_error *err)
+{
+	_cleanup_free_ char *prefix = NULL;
+	const char *hex = id_or_prefix;
+	size_t n = 0;
+	int r;
+
+	if (strncmp(hex, "sha512-", 7) == 0)
+		hex += 7;
+	if (!hex[0] || strlen(hex) > RKT_SHA512_HEX_LEN ||
+	    strspn(hex, "0123456789abcdef") != strlen(hex))
+		return rkt_error_set(err, EINVAL, "'%s' is not an image ID", id_or_prefix);
+	prefix = xasprintf("sha512-%s", hex);
+	r = rkt_index_match_prefix(s->db, prefix, ret_id, &n, err);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return rkt_error_set(err, ENOENT, "no image with ID '%s' in the store",
+		                     id_or_prefix);
+	if (n > 1)
+		return rkt_error_set(err, ENOTUNIQ,
+		                     "image ID '%s' is ambiguous: several images start with it",
+		                     id_or_prefix);
+	return 0;
+}
+
+int rkt_store_get_info(struct rkt_store *s, const char *id, struct rkt_image_info *ret,
+                       struct rkt_error *err)
+{
+	return rkt_index_get(s->db, id, ret, NULL, err);
+}
+
+int rkt_store_get_manifest(struct rkt_store *s, const char *id, char **ret, struct rkt_error *err)
+{
+	return rkt_index_get(s->db, id, NULL, ret, err);
+}
+
+int rkt_store_get_remote(struct rkt_store *s, const char *url, struct rkt_remote *ret,
+                         struct rkt_error *err)
+{
+	return rkt_index_get_remote(s->db, url, ret, err);
+}
+
+static bool labels_match(const struct rkt_kv_list *have, const struct rkt_kv_list *want)
+{
+	for (size_t i = 0; want && i < want->n; i++) {
+		const char *v = rkt_kv_list_get(have, want->items[i].name);
+
+		if (!v || strcmp(v, want->items[i].value) != 0)
+			return false;
+	}
+	return true;
+}
+
+int rkt_store_find_by_name(struct rkt_store *s, const char *name, const struct rkt_kv_list *labels,
+                           char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	struct rkt_image_info *v = NULL;
+	const struct rkt_image_info *best = NULL;
+	bool want_latest = !labels || !rkt_kv_list_get(labels, "version");
+	size_t n = 0;
+	int r;
+
+	r = rkt_index_list(s->db, &v, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].name, name) != 0 || !labels_match(&v[i].labels, labels))
+			continue;
+		/* Rows come oldest first: a later one wins unless latest decides. */
+		if (best && want_latest && best->latest && !v[i].latest)
+			continue;
+		best = &v[i];
+	}
+	if (best)
+		memcpy(ret_id, best->id, RKT_IMAGE_ID_SIZE);
+	rkt_image_info_array_free(v, n);
+	if (!best)
+		return rkt_error_set(err, ENOENT,
+		                     "no image named '%s' with matching labels in the store", name);
+	return 0;
+}
+
+static char *blob_rel(const char *id)
+{
+	return xasprintf("%.2s/%s", id + 7, id);
+}
+
+int rkt_store_open_blob(struct rkt_store *s, const char *id, int *ret_fd, struct rkt_error *err)
+{
+	_cleanup_free_ char *rel = blob_rel(id);
+	int r = rkt_index_get(s->db, id, NULL, NULL, err), fd;
+
+	if (r < 0)
+		return r;
+	fd = openat(s->blob_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "image '%s': open blob", id);
+	(void)rkt_index_touch(s->db, id, rkt_now_ns(), NULL);
+	*ret_fd = fd;
+	return 0;
+}
+
+int rkt_store_open_tree(struct rkt_store *s, const char *id, int *ret_fd, struct rkt_error *err)
+{
+	int fd;
+
+	if (!is_full_id(id))
+		return rkt_error_set(err, EINVAL, "'%s' is not a full image ID", id);
+	fd = openat(s->tree_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "image '%s': open tree", id);
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Deletes the row (in its own transaction), then the files. Exclusive lock held. */
+static int remove_locked(struct rkt_store *s, const char *id, struct rkt_error *err)
+{
+	_cleanup_free_ char *rel = blob_rel(id);
+	int r;
+
+	r = rkt_index_begin(s->db, err);
+	if (r < 0)
+		return r;
+	r = rkt_index_delete(s->db, id, err);
+	if (r >= 0)
+		r = rkt_index_commit(s->db, err);
+	if (r < 0) {
+		rkt_index_rollback(s->db);
+		return r;
+	}
+	if (unlinkat(s->blob_fd, rel, 0) < 0 && errno != ENOENT)
+		return rkt_error_set(err, errno, "image '%s': remove blob", id);
+	return rkt_rm_rf_at(s->tree_fd, id, err);
+}
+
+int rkt_store_remove(struct rkt_store *s, const char *id, struct rkt_error *err)
+{
+	int r = rkt_store_lock(s, true, err);
+
+	if (r < 0)
+		return r;
+	r = remove_locked(s, id, err);
+	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);
+	return r < 0 ? r : q;
+}
+
+int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
+                 void (*removed_id)(void *userdata, const char *id), void *userdata,
+                 struct rkt_store_gc_result *ret, struct rkt_error *err)
+{
+	struct rkt_store_gc_result res = { 0 };
+	struct rkt_image_info *v = NULL;
+	int64_t now = rkt_now_ns();
+	size_t n = 0;
+	int r;
+
+	r = rkt_store_lock(s, true, err);
+	if (r < 0)
+		return r;
+	r = rkt_index_list(s->db, &v, &n, err);
+	for (size_t i = 0; r >= 0 && grace_ns >= 0 && i < n; i++) {
+		if (now - v[i].last_used < grace_ns)
+			continue;
+		r = remove_locked(s, v[i].id, err);
+		if (r >= 0) {
+			res.images_removed++;
+			if (removed_id)
+				removed_id(userdata, v[i].id);
+		}
+	}
+	rkt_image_info_array_free(v, n);
+	if (r >= 0) {
+		res.files_removed = rkt_store_sweep_tmp(s) + sweep_orphans(s);
+		res.trees_removed = 0;
+	}
+	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);
+	if (r < 0)
+		return r;
+	if (ret)
+		*ret = res;
+	return q;
+}

@@ -1,0 +1,141 @@
+/* The image store: a content-addressed store of ACIs under the data dir (rkt-inventory 3.4),
+ * with an SQLite index and a tree store of extracted root filesystems.
+ *
+ * Layout under DIR (default /var/lib/rkt), documented in docs/store.md:
+ *   cas/lock                              flock: SH for every store user, EX for rm/gc/sweeps
+ *   cas/db/index.sqlite                   the index (WAL), schema version in PRAGMA user_version
+ *   cas/blob/sha512/<xx>/sha512-<128hex>  the ACI exactly as fetched (its compression kept)
+ *   cas/tree/sha512-<128hex>/             the image extracted: manifest, rootfs/, hash
+ *   cas/tmp/<import>/                     one directory per running import, flock'ed by it
+ *
+ * Imports are atomic: the ACI is spooled into a temporary blob, read once by rkt_aci_read()
+ * whose per-entry callback extracts it into a temporary tree, checked by the caller's signature
+ * hook, then blob and tree are renamed into place and the index row is inserted in one
+ * transaction. A killed import leaves only its tmp directory, which the next store user removes
+ * once its lock is free; blobs and trees without an index row are removed under the exclusive
+ * lock. Image IDs are full ("sha512-" + 128 hex digits, TYPE-6); users may give any unique
+ * prefix. No function here prints; every function may block on the store locks. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "aci/aci.h"
+#include "appc/manifest.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+struct rkt_store;
+
+/* Opens (creating if needed) the store under DIR and takes the shared store lock. Sweeps the
+ * leftovers of killed imports. -EPROTONOSUPPORT if the index is newer than this program. */
+int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *err);
+struct rkt_store *rkt_store_free(struct rkt_store *s);
+
+/* One index row (table images). Times are nanoseconds since the epoch. */
+struct rkt_image_info {
+	char id[RKT_IMAGE_ID_SIZE];
+	char *name;
+	struct rkt_kv_list labels;
+	int64_t import_time;
+	int64_t last_used;
+	bool latest;
+	uint64_t size;      /* bytes of the blob */
+	uint64_t tree_size; /* bytes of the extracted tree */
+	unsigned insecure_options;
+};
+void rkt_image_info_release(struct rkt_image_info *info);
+void rkt_image_info_array_free(struct rkt_image_info *infos, size_t n);
+
+/* Every image, in import order. */
+int rkt_store_list(struct rkt_store *s, struct rkt_image_info **ret, size_t *ret_n,
+                   struct rkt_error *err);
+/* Resolves a full ID or a unique prefix ("sha512-abc", "abc", at least one hex digit) to the
+ * full ID. -ENOENT if nothing matches, -ENOTUNIQ if several do, -EINVAL if it is no ID. */
+int rkt_store_resolve(struct rkt_store *s, const char *id_or_prefix, char ret_id[RKT_IMAGE_ID_SIZE],
+                      struct rkt_error *err);
+int rkt_store_get_info(struct rkt_store *s, const char *id, struct rkt_image_info *ret,
+                       struct rkt_error *err);
+/* The manifest bytes as stored in the ACI (new string in *ret). -ENOENT if unknown. */
+int rkt_store_get_manifest(struct rkt_store *s, const char *id, char **ret, struct rkt_error *err);
+/* REN-2/DISC-14: the image called NAME whose labels include every one of LABELS; without a
+ * "version" label an image fetched as latest is preferred, then the newest import. -ENOENT. */
+int rkt_store_find_by_name(struct rkt_store *s, const char *name, const struct rkt_kv_list *labels,
+                           char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+/* Opens the blob read-only (O_CLOEXEC) and marks the image as used now. */
+int rkt_store_open_blob(struct rkt_store *s, const char *id, int *ret_fd, struct rkt_error *err);
+/* Opens the extracted tree directory (O_DIRECTORY|O_CLOEXEC). -ENOENT if not extracted. */
+int rkt_store_open_tree(struct rkt_store *s, const char *id, int *ret_fd, struct rkt_error *err);
+
+/* Signature hook, called during an import before anything is published: FD is the ACI as
+ * fetched (seekable, offset 0; the signature covers these bytes), INFO what rkt_aci_read found
+ * (manifest name and labels choose the keyring, rkt-inventory 4.4). Returns 0 if a trusted key
+ * signed it, -ENOKEY if none did (ERR says why), another -errno on failure. */
+typedef int (*rkt_store_verify_fn)(void *userdata, int fd, const struct rkt_aci_info *info,
+                                   struct rkt_error *err);
+
+/* HTTP cache record (table remote, rkt-inventory 4.3). */
+struct rkt_remote {
+	char *aci_url;
+	char *sig_url;
+	char *etag;
+	char blob_key[RKT_IMAGE_ID_SIZE];
+	int64_t cache_max_age; /* seconds */
+	int64_t download_time; /* ns since the epoch */
+};
+void rkt_remote_release(struct rkt_remote *r);
+/* -ENOENT if no record for URL. */
+int rkt_store_get_remote(struct rkt_store *s, const char *url, struct rkt_remote *ret,
+                         struct rkt_error *err);
+
+struct rkt_store_import_opts {
+	const char *what; /* names the input in errors: "'busybox.aci'" */
+	/* Skip the signature check (--insecure-options=image). Without it an import needs VERIFY
+	 * to return 0, else it fails with -ENOKEY. */
+	bool insecure;
+	rkt_store_verify_fn verify;
+	void *verify_userdata;
+	bool latest;               /* fetched without a version label */
+	unsigned insecure_options; /* recorded in the index */
+	const struct rkt_remote
+	        *remote; /* recorded with the image when not NULL (blob_key unused) */
+};
+
+/* Imports the ACI read from FD (from its offset to EOF; a pipe or socket is fine). Writes the
+ * image ID to RET_ID. Returns 0 if imported, 1 if the image was already in the store (its
+ * last-used time and remote record are updated). -EINVAL/-EBADMSG for a bad image (the error
+ * names the entry), -ENOKEY if unsigned, other -errno for I/O. Nothing is published on
+ * failure. */
+int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_opts *opts,
+                     char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+
+/* Writes the stored ACI (as it was fetched: its image ID is ID) to OUT atomically. -EEXIST if
+ * OUT exists and !OVERWRITE. */
+int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool overwrite,
+                     struct rkt_error *err);
+
+/* Removes the image's index rows, blob and tree (takes the exclusive lock). -ENOENT. */
+int rkt_store_remove(struct rkt_store *s, const char *id, struct rkt_error *err);
+
+struct rkt_store_gc_result {
+	size_t images_removed;
+	size_t trees_removed;
+	size_t files_removed; /* orphans and temporary files */
+};
+/* Removes images not used for GRACE_NS nanoseconds (a negative grace keeps every image),
+ * then trees, blobs and temporary files that no index row refers to. Takes the exclusive lock.
+ * REMOVED_ID is called for each image removed (may be NULL). */
+int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
+                 void (*removed_id)(void *userdata, const char *id), void *userdata,
+                 struct rkt_store_gc_result *ret, struct rkt_error *err);
+
+enum rkt_verify_status {
+	RKT_VERIFY_OK = 0,
+	RKT_VERIFY_REPAIRED, /* the tree did not match its hash and was extracted again */
+	_RKT_VERIFY_MAX
+};
+/* Re-hashes the blob (its image ID must match) and the extracted tree (against its hash file);
+ * a damaged tree is extracted again. -EBADMSG if the blob is corrupt. */
+int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status *ret,
+                     struct rkt_error *err);

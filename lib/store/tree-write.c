@@ -1,0 +1,400 @@
+/* Writing archive entries below a root directory fd without leaving it (ACI-7, REN-4). */
+#include "store/tree.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "store/store-internal.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+struct dir_time {
+	char *rel;
+	struct timespec mtime;
+};
+
+struct rkt_tree_writer {
+	int root_fd;
+	struct rkt_tree_write_opts opts;
+	struct dir_time *dirs;
+	size_t n_dirs, cap_dirs;
+};
+
+int rkt_open_in_root(int root_fd, const char *rel, int flags, int *ret_fd)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	/* EAGAIN: a concurrent rename somewhere in the tree; the kernel asks us to retry. */
+	for (int tries = 0; tries < 16; tries++) {
+		fd = syscall(SYS_openat2, root_fd, rel[0] ? rel : ".", &how, sizeof(how));
+		if (fd >= 0) {
+			*ret_fd = (int)fd;
+			return 0;
+		}
+		if (errno != EAGAIN)
+			break;
+	}
+	return -errno;
+}
+
+int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
+                        struct rkt_tree_writer **ret, struct rkt_error *err)
+{
+	struct rkt_tree_writer *w = xzalloc(sizeof(*w));
+
+	w->root_fd = root_fd;
+	if (opts)
+		w->opts = *opts;
+	*ret = w;
+	return 0;
+}
+
+struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w)
+{
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < w->n_dirs; i++)
+		free(w->dirs[i].rel);
+	free(w->dirs);
+	free(w);
+	return NULL;
+}
+
+/* Opens the directory REL (O_PATH), creating missing components with mode 0755 as tar does for
+ * implicit parents. A component that exists and is no directory (or a dangling symlink) is an
+ * error: -ENOTDIR. */
+static int open_parent(int root_fd, const char *rel, int *ret_fd)
+{
+	_cleanup_free_ char *prefix = NULL;
+	int r;
+
+	r = rkt_open_in_root(root_fd, rel, O_PATH | O_DIRECTORY, ret_fd);
+	if (r != -ENOENT)
+		return r;
+
+	prefix = xstrdup(rel);
+	for (char *p = prefix;;) {
+		char *slash = strchr(p, '/');
+		_cleanup_close_ int dfd = -EBADF;
+
+		if (slash)
+			*slash = '\0';
+		r = rkt_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
+		if (r == -ENOENT) {
+			_cleanup_close_ int pfd = -EBADF;
+			char *last = strrchr(prefix, '/');
+			const char *name = last ? last + 1 : prefix;
+
+			if (last)
+				*last = '\0';
+			r = rkt_open_in_root(root_fd, last ? prefix : "", O_PATH | O_DIRECTORY,
+			                     &pfd);
+			if (last)
+				*last = '/';
+			if (r < 0)
+				return r;
+			if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			r = rkt_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
+			if (r == -ENOENT)
+				r = -ENOTDIR; /* a dangling symlink is in the way */
+		}
+		if (r < 0)
+			return r;
+		if (!slash) {
+			*ret_fd = TAKE_FD(dfd);
+			return 0;
+		}
+		*slash = '/';
+		p = slash + 1;
+	}
+}
+
+/* Makes room for a new entry of type TYPE at NAME: an existing directory stays if the new entry
+ * is one too; anything else, symlinks included, is removed without being followed (REN-4). */
+static int make_room(int pfd, const char *name, mode_t type, bool *ret_exists,
+                     struct rkt_error *err)
+{
+	struct stat st;
+
+	*ret_exists = false;
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode) && type == AE_IFDIR) {
+		*ret_exists = true;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return rkt_rm_rf_at(pfd, name, err);
+	if (unlinkat(pfd, name, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int copy_data(struct archive *a, int fd, int64_t size, const char *path,
+                     struct rkt_error *err)
+{
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int ar = archive_read_data_block(a, &buf, &len, &off);
+
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar < ARCHIVE_WARN)
+			return rkt_error_set(err, EBADMSG, "entry '%s': %s", path,
+			                     archive_error_string(a) ?: "cannot read data");
+		for (size_t done = 0; done < len;) {
+			ssize_t n = pwrite(fd, (const char *)buf + done, len - done,
+			                   (off_t)(off + (la_int64_t)done));
+			if (n < 0)
+				return rkt_error_set(err, errno, "entry '%s': write", path);
+			done += (size_t)n;
+		}
+	}
+	/* A sparse file may end in a hole. */
+	if (ftruncate(fd, (off_t)size) < 0)
+		return rkt_error_set(err, errno, "entry '%s': truncate", path);
+	return 0;
+}
+
+static int set_xattrs(int fd, struct archive_entry *e, const char *path, struct rkt_error *err)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		/* A file system without xattr support loses them, as tar does. */
+		if (fsetxattr(fd, name, value, size, 0) < 0 && errno != EOPNOTSUPP)
+			return rkt_error_set(err, errno, "entry '%s': set xattr '%s'", path, name);
+	}
+	return 0;
+}
+
+/* Owner, mode, xattrs and (except for directories) mtime of an opened file or directory. */
+static int set_meta_fd(struct rkt_tree_writer *w, int fd, struct archive_entry *e, bool is_dir,
+                       const char *path, struct rkt_error *err)
+{
+	int r;
+
+	/* chown before chmod: chown clears set-user-ID bits. */
+	if (w->opts.keep_owner &&
+	    fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
+		return rkt_error_set(err, errno, "entry '%s': chown", path);
+	if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
+		return rkt_error_set(err, errno, "entry '%s': chmod", path);
+	r = set_xattrs(fd, e, path, err);
+	if (r < 0)
+		return r;
+	if (!is_dir) {
+		struct timespec ts[2] = {
+			{ .tv_nsec = UTIME_OMIT },
+			{ archive_entry_mtime(e), archive_entry_mtime_nsec(e) },
+		};
+		if (futimens(fd, ts) < 0)
+			return rkt_error_set(err, errno, "entry '%s': set mtime", path);
+	}
+	return 0;
+}
+
+/* Metadata of something that cannot be opened for writing (symlink, FIFO, device). */
+static int set_meta_at(struct rkt_tree_writer *w, int pfd, const char *name,
+                       struct archive_entry *e, bool is_symlink, const char *path,
+                       struct rkt_error *err)
+{
+	struct timespec ts[2] = {
+		{ .tv_nsec = UTIME_OMIT },
+		{ archive_entry_mtime(e), archive_entry_mtime_nsec(e) },
+	};
+
+	if (w->opts.keep_owner && fchownat(pfd, name, (uid_t)archive_entry_uid(e),
+	                                   (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+		return rkt_error_set(err, errno, "entry '%s': chown", path);
+	/* We created NAME ourselves in a private tree; only symlinks need care (no chmod). */
+	if (!is_symlink && fchmodat(pfd, name, archive_entry_perm(e) & 07777, 0) < 0)
+		return rkt_error_set(err, errno, "entry '%s': chmod", path);
+	if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return rkt_error_set(err, errno, "entry '%s': set mtime", path);
+	return 0;
+}
+
+static int put_dir(struct rkt_tree_writer *w, int pfd, const char *name, const char *rel,
+                   struct archive_entry *e, bool exists, const char *path, struct rkt_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!exists && mkdirat(pfd, name, 0700) < 0)
+		return rkt_error_set(err, errno, "entry '%s': mkdir", path);
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "entry '%s': open directory", path);
+	r = set_meta_fd(w, fd, e, true, path, err);
+	if (r < 0)
+		return r;
+	xgrow((void **)&w->dirs, &w->cap_dirs, w->n_dirs + 1, sizeof(*w->dirs));
+	w->dirs[w->n_dirs++] = (struct dir_time){
+		.rel = xstrdup(rel),
+		.mtime = { archive_entry_mtime(e), archive_entry_mtime_nsec(e) },
+	};
+	return 0;
+}
+
+static int put_file(struct rkt_tree_writer *w, int pfd, const char *name, struct archive *a,
+                    struct archive_entry *e, const char *path, struct rkt_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "entry '%s': create", path);
+	r = copy_data(a, fd, archive_entry_size(e), path, err);
+	if (r < 0)
+		return r;
+	return set_meta_fd(w, fd, e, false, path, err);
+}
+
+static int put_hardlink(int root_fd, int pfd, const char *name, const char *link_rel,
+                        const char *path, struct rkt_error *err)
+{
+	_cleanup_close_ int tfd = -EBADF;
+	_cleanup_free_ char *tparent = xstrdup(link_rel);
+	char *slash = strrchr(tparent, '/');
+	const char *tname = slash ? slash + 1 : tparent;
+	int r;
+
+	if (slash)
+		*slash = '\0';
+	if (!tname[0] || strcmp(tname, ".") == 0 || strcmp(tname, "..") == 0)
+		return rkt_error_set(err, EINVAL, "entry '%s': bad hard link target", path);
+	r = rkt_open_in_root(root_fd, slash ? tparent : "", O_PATH | O_DIRECTORY, &tfd);
+	if (r < 0)
+		return rkt_error_set(err, r, "entry '%s': hard link target '%s'", path, link_rel);
+	/* No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, as tar does. */
+	if (linkat(tfd, tname, pfd, name, 0) < 0)
+		return rkt_error_set(err, errno, "entry '%s': hard link to '%s'", path, link_rel);
+	return 0;
+}
+
+static int put_node(struct rkt_tree_writer *w, int pfd, const char *name, struct archive_entry *e,
+                    mode_t type, const char *path, struct rkt_error *err)
+{
+	if (type == AE_IFIFO) {
+		if (mkfifoat(pfd, name, 0600) < 0)
+			return rkt_error_set(err, errno, "entry '%s': mkfifo", path);
+	} else {
+		if (!w->opts.allow_devices)
+			return rkt_error_set(err, EPERM, "entry '%s': device nodes are not allowed",
+			                     path);
+		if (mknodat(pfd, name, (type == AE_IFCHR ? S_IFCHR : S_IFBLK) | 0600,
+		            archive_entry_rdev(e)) < 0)
+			return rkt_error_set(err, errno, "entry '%s': mknod", path);
+	}
+	return set_meta_at(w, pfd, name, e, false, path, err);
+}
+
+int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct archive_entry *entry,
+                        const char *rel, const char *link_rel, struct rkt_error *err)
+{
+	const char *path = archive_entry_pathname(entry) ?: "?";
+	mode_t type = archive_entry_filetype(entry);
+	_cleanup_close_ int pfd = -EBADF;
+	_cleanup_free_ char *parent = NULL;
+	const char *name;
+	bool exists;
+	int r;
+
+	if (!rel[0]) {
+		/* The root directory itself: only its metadata. */
+		if (type != AE_IFDIR)
+			return rkt_error_set(err, EINVAL, "entry '%s': not a directory", path);
+		return put_dir(w, w->root_fd, ".", "", entry, true, path, err);
+	}
+	if (type == AE_IFCHR || type == AE_IFBLK) {
+		if (!w->opts.allow_devices)
+			return rkt_error_set(err, EPERM, "entry '%s': device nodes are not allowed",
+			                     path);
+	}
+
+	parent = xstrdup(rel);
+	char *slash = strrchr(parent, '/');
+	name = slash ? slash + 1 : rel;
+	if (slash)
+		*slash = '\0';
+	if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return rkt_error_set(err, EINVAL, "entry '%s': bad name", path);
+
+	r = open_parent(w->root_fd, slash ? parent : "", &pfd);
+	if (r == -ENOTDIR || r == -ELOOP)
+		return rkt_error_set(err, EINVAL,
+		                     "entry '%s': parent '%s' is not a directory inside the image",
+		                     path, parent);
+	if (r < 0)
+		return rkt_error_set(err, r, "entry '%s': parent directory", path);
+	if (link_rel)
+		type = 0; /* a hard link replaces whatever is there, like a file */
+	r = make_room(pfd, name, type, &exists, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "entry '%s': replace existing", path);
+
+	if (link_rel)
+		return put_hardlink(w->root_fd, pfd, name, link_rel, path, err);
+	switch (type) {
+	case AE_IFDIR:
+		return put_dir(w, pfd, name, rel, entry, exists, path, err);
+	case AE_IFREG:
+		return put_file(w, pfd, name, a, entry, path, err);
+	case AE_IFLNK: {
+		const char *target = archive_entry_symlink(entry);
+
+		if (!target || symlinkat(target, pfd, name) < 0)
+			return rkt_error_set(err, target ? errno : EINVAL, "entry '%s': symlink",
+			                     path);
+		return set_meta_at(w, pfd, name, entry, true, path, err);
+	}
+	case AE_IFIFO:
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return put_node(w, pfd, name, entry, type, path, err);
+	default:
+		return rkt_error_set(err, EINVAL, "entry '%s': unsupported file type", path);
+	}
+}
+
+int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err)
+{
+	/* Deepest last written first does not matter for mtimes: none of these writes changes a
+	 * directory's contents. */
+	for (size_t i = w->n_dirs; i-- > 0;) {
+		_cleanup_close_ int fd = -EBADF;
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, w->dirs[i].mtime };
+		int r = rkt_open_in_root(w->root_fd, w->dirs[i].rel,
+		                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &fd);
+
+		if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
+			continue; /* replaced by a later entry */
+		if (r < 0)
+			return rkt_error_set(err, r, "directory '%s'", w->dirs[i].rel);
+		if (futimens(fd, ts) < 0)
+			return rkt_error_set(err, errno, "directory '%s': set mtime",
+			                     w->dirs[i].rel);
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* Writing archive entries into a directory tree without ever leaving it (ACI-7, REN-4), and
+ * hashing a tree so that it can be verified later.
+ *
+ * Every entry is written relative to a root directory fd: its parent directory is resolved with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so a symlink in the path is resolved as if
+ * the root were "/", and the final component is created with mkdirat/openat/symlinkat/linkat/
+ * mknodat on that parent. Whatever exists at the final component is replaced, never followed:
+ * a later layer overwrites an earlier one (REN-4). Mode bits, owner, mtime and extended
+ * attributes are kept (ACI-6). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+#include "util/hash.h"
+
+struct archive;
+struct archive_entry;
+
+struct rkt_tree_write_opts {
+	bool allow_devices; /* character and block devices are refused unless set */
+	bool keep_owner;    /* chown entries to the archive's numeric uid/gid */
+};
+
+struct rkt_tree_writer;
+
+/* ROOT_FD is borrowed and must stay open until the writer is freed. */
+int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
+                        struct rkt_tree_writer **ret, struct rkt_error *err);
+/* Writes ENTRY (data read from A) at REL, a cleaned path relative to the root ("" is the root
+ * itself, whose metadata is updated). LINK_REL is the hard-link target relative to the root, or
+ * NULL. Errors name the entry by ENTRY's archive path: -EPERM for a refused device node,
+ * -ENOTDIR if a parent is not a directory, other -errno from the file system. */
+int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct archive_entry *entry,
+                        const char *rel, const char *link_rel, struct rkt_error *err);
+/* Sets the directories' mtimes (which writing inside them changed). */
+int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err);
+struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w);
+
+/* Hashes the tree below DIR_FD (names in byte order; type, mode, owner, size, mtime, content,
+ * link targets and xattrs) into "sha512-<hex>"; adds up the disk usage in *RET_SIZE (may be
+ * NULL). Never follows symlinks. */
+int rkt_tree_hash(int dir_fd, char ret[RKT_IMAGE_ID_SIZE], uint64_t *ret_size,
+                  struct rkt_error *err);
+
+/* Removes NAME below DIR_FD recursively, without following symlinks. 0 if it did not exist. */
+int rkt_rm_rf_at(int dir_fd, const char *name, struct rkt_error *err);

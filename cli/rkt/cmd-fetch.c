@@ -1,10 +1,13 @@
 /* rkt fetch IMAGE...: import images (and their dependencies) into the store and print their
  * IDs, one per line (rkt-inventory 2.4). Also "rkt image fetch". */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rkt.h"
+#include "trust/trust.h"
 
 struct fetch_opts {
 	enum rkt_pull_policy pull_policy;
@@ -56,6 +59,33 @@ static int parse_args(int argc, char **argv, struct fetch_opts *o, struct rkt_er
 	return 0;
 }
 
+/* rkt-inventory 4.4: the signature over the ACI as fetched, with the keys trusted for the name
+ * in its manifest. */
+static int verify_signature(void *userdata, int fd, const char *signature,
+                            const struct rkt_aci_info *info, struct rkt_error *err)
+{
+	struct rkt_keystore *ks = userdata;
+	_cleanup_close_ int sig_fd = open(signature, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct rkt_trust_signer signer;
+	int r;
+
+	if (sig_fd < 0 && errno == ENOENT)
+		return rkt_error_set(
+		        err, ENOKEY,
+		        "no signature '%s' for image '%s'; use --insecure-options=image "
+		        "to fetch it without one",
+		        signature, info->manifest->name);
+	if (sig_fd < 0)
+		return rkt_error_set(err, errno, "signature '%s'", signature);
+	r = rkt_keystore_verify_fd(ks, info->manifest->name, fd, signature, sig_fd, &signer, err);
+	if (r < 0)
+		return r;
+	/* Upstream tells who signed on stderr; stdout carries only the image IDs. */
+	fprintf(stderr, "signature verified:\n  %s\n",
+	        signer.uid[0] ? signer.uid : signer.fingerprint);
+	return 0;
+}
+
 int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	struct fetch_opts o = { .pull_policy = RKT_PULL_POLICY_UPDATE };
@@ -69,12 +99,15 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	if (r < 0)
 		return r;
 
-	/* No signature verifier is wired in yet: without --insecure-options=image every import
-	 * is refused with -ENOKEY, as upstream refuses unsigned images. */
+	/* Without --insecure-options=image an image needs a good signature by a trusted key. */
+	_cleanup_(rkt_keystore_freep) struct rkt_keystore *ks =
+	        rkt_keystore_new(ctx->system_config, ctx->local_config);
 	struct rkt_fetch_opts fo = {
 		.pull_policy = o.pull_policy,
 		.insecure = ctx->insecure,
 		.signature = o.signature,
+		.verify = verify_signature,
+		.verify_userdata = ks,
 	};
 	for (int i = optind; i < argc; i++) {
 		char id[RKT_IMAGE_ID_SIZE], shortid[40];

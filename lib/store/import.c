@@ -229,7 +229,8 @@ static int check_signature(const struct rkt_store_import_opts *o, int blob_fd,
 		        o->what, info->manifest->name);
 	if (lseek(blob_fd, 0, SEEK_SET) < 0)
 		return rkt_error_set(err, errno, "store: seek blob");
-	return o->verify(o->verify_userdata, blob_fd, info, err);
+	int r = o->verify(o->verify_userdata, blob_fd, info, err);
+	return r < 0 ? rkt_error_wrap(err, r, "%s", o->what) : r;
 }
 
 static int record(struct rkt_store *s, const struct rkt_store_import_opts *o,

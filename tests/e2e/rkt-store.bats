@@ -16,8 +16,13 @@ load rkt-helpers
 }
 
 @test "fetch refuses an unsigned image without --insecure-options=image" {
-	rkt fetch "$APPC/aci/minimal.aci"
-	expect_error "minimal.aci" "not signed by a trusted key" "--insecure-options=image"
+	cp "$APPC/aci/minimal.aci" m.aci
+	rkt --local-config=local --system-config=sys fetch m.aci
+	expect_error "m.aci.asc" "example.com/vector" "--insecure-options=image"
+	expect_empty_store
+	echo "not a signature" >m.aci.asc
+	rkt --local-config=local --system-config=sys fetch m.aci
+	expect_error "example.com/vector"
 	expect_empty_store
 }
 

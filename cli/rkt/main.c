@@ -10,12 +10,21 @@
 #define EXIT_RKT_FAILURE 254
 
 static const struct cli_command commands[] = {
+	{ "cat-manifest", cmd_cat_manifest, "Inspect and print the pod manifest",
+	  "[--pretty-print] (--uuid-file=FILE | UUID)" },
 	{ "config", cmd_config, "Print configuration for each stage in JSON format",
 	  "[--pretty-print]" },
 	{ "fetch", cmd_fetch, "Fetch image(s) and store them in the local store",
 	  "[--pull-policy=new|update|never] [--full] [--signature=FILE] IMAGE..." },
+	{ "gc", cmd_gc, "Garbage collect rkt pods no longer in use",
+	  "[--grace-period=30m] [--expire-prepared=24h] [--mark-only]" },
 	{ "image", cmd_image, "Operate on image(s) in the local store",
 	  "list|rm|gc|cat-manifest|export|extract|render|verify|fetch ..." },
+	{ "list", cmd_list, "List pods", "[--full] [--no-legend] [--format=json|json-pretty]" },
+	{ "rm", cmd_rm, "Remove all files and resources associated with an exited pod",
+	  "(--uuid-file=FILE | UUID...)" },
+	{ "status", cmd_status, "Check the status of a rkt pod",
+	  "[--wait[=DURATION]] [--wait-ready[=DURATION]] [--format=json|json-pretty] (--uuid-file=FILE | UUID)" },
 	{ "trust", cmd_trust, "Trust a key for image verification",
 	  "[--prefix=PREFIX | --root] [--skip-fingerprint-review] [--insecure-allow-http] KEY..." },
 	{ "version", cmd_version, "Print the version and exit", "" },

@@ -54,6 +54,19 @@ int cmd_image_verify(struct cli_ctx *ctx, int argc, char **argv, struct rkt_erro
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 int cmd_config(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+/* pod commands (cmd-run.c ... cmd-logs.c; shared helpers in pod-util.h) */
+int cmd_run(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_prepare(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_run_prepared(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_list(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_stop(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_rm(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_gc(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_export(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 
 /* common.c */
 /* Opens the store under ctx->dir once (the command table marks who needs it). */

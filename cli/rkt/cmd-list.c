@@ -1,0 +1,145 @@
+/* rkt list [--full] [--no-legend] [--format=json|json-pretty]: every pod, one row per app, the
+ * pod's columns on its first row only (rkt-inventory 2.4). Networks stay empty: our pods use
+ * the host network or none (no CNI). */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "pod-util.h"
+
+struct list_opts {
+	bool full, no_legend;
+	enum cli_format format;
+};
+
+enum { OPT_FULL = 256, OPT_NO_LEGEND, OPT_FORMAT };
+
+static int parse_args(int argc, char **argv, struct list_opts *o, struct rkt_error *err)
+{
+	static const struct option options[] = {
+		{ "full", optional_argument, NULL, OPT_FULL },
+		{ "no-legend", optional_argument, NULL, OPT_NO_LEGEND },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{},
+	};
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		bool *flag = NULL;
+
+		switch (c) {
+		case OPT_FULL:
+			flag = &o->full;
+			break;
+		case OPT_NO_LEGEND:
+			flag = &o->no_legend;
+			break;
+		case OPT_FORMAT: {
+			int r = cli_format_parse("list", optarg, &o->format, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		default:
+			return cli_getopt_error("list", c, argc, argv, err);
+		}
+		if (optarg && cli_parse_bool(optarg, flag) < 0)
+			return rkt_error_set(err, EINVAL, "list: '%s' is not a boolean", optarg);
+		if (!optarg)
+			*flag = true;
+	}
+	if (optind < argc)
+		return rkt_error_set(err, EINVAL, "list: unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+struct table {
+	char **cells;
+	size_t n, cap, cols;
+};
+
+static void put(struct table *t, char *s)
+{
+	xgrow((void **)&t->cells, &t->cap, t->n + 1, sizeof(*t->cells));
+	t->cells[t->n++] = s;
+}
+
+static void add_pod_rows(struct table *t, const struct list_opts *o, const struct rkt_pod *pod,
+                         const struct rkt_pod_manifest *m, int64_t now)
+{
+	int64_t created = 0, started = rkt_pod_started_time(pod);
+	size_t n_apps = m && m->n_apps ? m->n_apps : 1;
+
+	(void)rkt_pod_created_time(pod, &created, NULL);
+	for (size_t i = 0; i < n_apps; i++) {
+		const struct rkt_runtime_app *ra = m && m->n_apps ? &m->apps[i] : NULL;
+		bool first = i == 0;
+
+		put(t,
+		    first ? (o->full ? xstrdup(pod->uuid) : xstrndup(pod->uuid, 8)) : xstrdup(""));
+		put(t, xstrdup(ra ? ra->name : "-"));
+		put(t, ra ? cli_runtime_image_name(&ra->image) : xstrdup("-"));
+		if (o->full)
+			put(t, ra && ra->image.id ? xstrndup(ra->image.id, 19) : xstrdup("-"));
+		put(t, xstrdup(first ? rkt_pod_state_name(pod->state) : ""));
+		if (!first || !created)
+			put(t, xstrdup(""));
+		else
+			put(t, o->full ? cli_time_go(created) : cli_time_ago(created, now));
+		if (!first || !started)
+			put(t, xstrdup(""));
+		else
+			put(t, o->full ? cli_time_go(started) : cli_time_ago(started, now));
+		put(t, xstrdup(""));
+	}
+}
+
+int cmd_list(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
+{
+	static const char *const legend[] = { "UUID",  "APP",     "IMAGE NAME", "IMAGE ID",
+		                              "STATE", "CREATED", "STARTED",    "NETWORKS" };
+	_cleanup_(rkt_strv_free_arrayp) char **uuids = NULL;
+	struct list_opts o = { 0 };
+	struct table t = { 0 };
+	struct json_object *arr = NULL;
+	int64_t now = cli_now_ns();
+	int r;
+
+	r = parse_args(argc, argv, &o, err);
+	if (r < 0)
+		return r;
+	r = rkt_pod_list_uuids(ctx->dir, &uuids, NULL, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "list");
+
+	t.cols = o.full ? 8 : 7;
+	if (o.format != CLI_FORMAT_TABBED)
+		arr = json_object_new_array();
+	else if (!o.no_legend)
+		for (size_t i = 0; i < ELEMENTSOF(legend); i++)
+			if (o.full || i != 3)
+				put(&t, xstrdup(legend[i]));
+	for (char **u = uuids; *u; u++) {
+		_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+		struct rkt_pod_manifest *m = NULL;
+
+		if (rkt_pod_load(ctx->dir, *u, &pod, NULL) < 0)
+			continue; /* removed while we looked */
+		(void)rkt_pod_read_manifest(pod, &m, NULL);
+		if (arr)
+			json_object_array_add(arr, cli_pod_json(pod, m));
+		else
+			add_pod_rows(&t, &o, pod, m, now);
+		rkt_pod_manifest_free(m);
+	}
+	if (arr) {
+		cli_print_json(arr, o.format == CLI_FORMAT_JSON_PRETTY);
+	} else {
+		cli_print_cells(t.cells, t.n / t.cols, t.cols);
+		for (size_t i = 0; i < t.n; i++)
+			free(t.cells[i]);
+		free(t.cells);
+	}
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* rkt status [--wait[=bool|duration]] [--wait-ready[=bool|duration]] [--format=...]
+ * (--uuid-file=F | UUID): upstream's key=value lines (rkt-inventory 2.4).
+ *
+ * --wait polls (100 ms) until the pod has stopped running. --wait-ready polls until the pod
+ * runs and its stage1 has written `pid`: our stage1 writes it once the pod's mounts are in place
+ * and before any app starts (docs/stage1-abi.md 3.2), which is what upstream's
+ * supervisor-status link told. Both fail with ETIMEDOUT after the given duration. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "pod-util.h"
+
+#define POLL_NS 100000000L
+
+struct status_opts {
+	bool wait, wait_ready;
+	int64_t wait_ns, wait_ready_ns; /* 0 = forever */
+	enum cli_format format;
+	const char *uuid_file;
+};
+
+enum { OPT_WAIT = 256, OPT_WAIT_READY, OPT_FORMAT, OPT_UUID_FILE };
+
+/* --wait[=bool|duration] */
+static int parse_wait(const char *name, const char *v, bool *ret, int64_t *ret_ns,
+                      struct rkt_error *err)
+{
+	if (!v) {
+		*ret = true;
+		return 0;
+	}
+	if (cli_parse_bool(v, ret) == 0)
+		return 0;
+	if (cli_parse_duration(v, ret_ns) < 0)
+		return rkt_error_set(err, EINVAL,
+		                     "status: --%s: '%s' is neither a boolean nor a "
+		                     "duration",
+		                     name, v);
+	*ret = true;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct status_opts *o, const char **ret_uuid,
+                      struct rkt_error *err)
+{
+	static const struct option options[] = {
+		{ "wait", optional_argument, NULL, OPT_WAIT },
+		{ "wait-ready", optional_argument, NULL, OPT_WAIT_READY },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "uuid-file", required_argument, NULL, OPT_UUID_FILE },
+		{},
+	};
+	int c, r = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_WAIT:
+			r = parse_wait("wait", optarg, &o->wait, &o->wait_ns, err);
+			break;
+		case OPT_WAIT_READY:
+			r = parse_wait("wait-ready", optarg, &o->wait_ready, &o->wait_ready_ns,
+			               err);
+			break;
+		case OPT_FORMAT:
+			r = cli_format_parse("status", optarg, &o->format, err);
+			break;
+		case OPT_UUID_FILE:
+			o->uuid_file = optarg;
+			break;
+		default:
+			return cli_getopt_error("status", c, argc, argv, err);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (argc - optind > 1 || (argc - optind == 1) == !!o->uuid_file)
+		return rkt_error_set(err, EINVAL, "status: expected one pod UUID or --uuid-file");
+	*ret_uuid = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+/* Stopped running (exited, or gone on to the garbage directories). */
+static bool has_exited(struct rkt_pod *pod)
+{
+	return pod->state != RKT_POD_STATE_RUNNING && pod->dir >= RKT_POD_DIR_RUN;
+}
+
+/* A pod that exited before anyone saw it ready counts as ready: waiting longer is pointless. */
+static bool is_ready(struct rkt_pod *pod)
+{
+	struct stat st;
+
+	return has_exited(pod) ||
+	       (pod->state == RKT_POD_STATE_RUNNING && fstatat(pod->fd, "pid", &st, 0) == 0);
+}
+
+/* Polls until DONE(pod) or TIMEOUT_NS (0: forever) has passed. */
+static int poll_pod(struct rkt_pod *pod, bool (*done)(struct rkt_pod *), int64_t timeout_ns,
+                    const char *what, struct rkt_error *err)
+{
+	int64_t deadline = timeout_ns ? cli_now_ns() + timeout_ns : 0;
+	int r;
+
+	for (;;) {
+		r = rkt_pod_refresh(pod, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "status");
+		if (done(pod))
+			return 0;
+		if (deadline && cli_now_ns() >= deadline)
+			return rkt_error_set(err, ETIMEDOUT, "status: pod '%s' %s", pod->uuid,
+			                     what);
+		(void)nanosleep(&(struct timespec){ .tv_nsec = POLL_NS }, NULL);
+	}
+}
+
+static void print_plain(const struct rkt_pod *pod, const struct rkt_pod_manifest *m)
+{
+	enum rkt_pod_state s = pod->state;
+	int64_t created = 0, started = rkt_pod_started_time(pod);
+	pid_t pid;
+
+	printf("state=%s\n", rkt_pod_state_name(s));
+	if (rkt_pod_created_time(pod, &created, NULL) == 0) {
+		_cleanup_free_ char *t = cli_time_go(created);
+		printf("created=%s\n", t);
+	}
+	if (started) {
+		_cleanup_free_ char *t = cli_time_go(started);
+		printf("started=%s\n", t);
+	}
+	if (s == RKT_POD_STATE_RUNNING || s == RKT_POD_STATE_EXITED)
+		printf("networks=\n");
+	if (s != RKT_POD_STATE_RUNNING && s != RKT_POD_STATE_DELETING &&
+	    s != RKT_POD_STATE_EXITED_DELETING && s != RKT_POD_STATE_EXITED &&
+	    s != RKT_POD_STATE_EXITED_GARBAGE)
+		return;
+	if (rkt_pod_pid(pod, &pid, NULL) == 0)
+		printf("pid=%d\n", (int)pid);
+	printf("exited=%s\n",
+	       s == RKT_POD_STATE_EXITED || s == RKT_POD_STATE_EXITED_GARBAGE ? "true" : "false");
+	if (s == RKT_POD_STATE_RUNNING || !m)
+		return;
+	for (size_t i = 0; i < m->n_apps; i++) {
+		int code;
+
+		if (rkt_pod_app_exit_code(pod, m->apps[i].name, &code, NULL) == 0)
+			printf("app-%s=%d\n", m->apps[i].name, code);
+	}
+}
+
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
+{
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	struct status_opts o = { 0 };
+	struct rkt_pod_manifest *m = NULL;
+	const char *uuid = NULL;
+	int r;
+
+	r = parse_args(argc, argv, &o, &uuid, err);
+	if (r < 0)
+		return r;
+	r = cli_pod_find(ctx, "status", uuid, o.uuid_file, &pod, err);
+	if (r < 0)
+		return r;
+	if (o.wait_ready) {
+		r = poll_pod(pod, is_ready, o.wait_ready_ns, "is not ready", err);
+		if (r < 0)
+			return r;
+	}
+	if (o.wait) {
+		r = poll_pod(pod, has_exited, o.wait_ns, "is still running", err);
+		if (r < 0)
+			return r;
+	}
+	(void)rkt_pod_read_manifest(pod, &m, NULL);
+	if (o.format != CLI_FORMAT_TABBED)
+		cli_print_json(cli_pod_json(pod, m), o.format == CLI_FORMAT_JSON_PRETTY);
+	else
+		print_plain(pod, m);
+	rkt_pod_manifest_free(m);
+	return 0;
+}

@@ -1,0 +1,446 @@
+/* Unit tests for lib/pod: the pod state machine on a temporary data dir, UUID prefix lookup,
+ * gc decisions and gc runs over pods in every state. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pod/gc.h"
+#include "pod/pod.h"
+#include "store/tree.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+static char *tmpdir(void)
+{
+	char *d = xstrdup("/tmp/test-pod-XXXXXX");
+
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void rmtree(const char *d)
+{
+	assert_int_equal(rkt_rm_rf_at(AT_FDCWD, d, NULL), 0);
+}
+
+static bool exists(const char *data, const char *dir, const char *uuid)
+{
+	_cleanup_free_ char *p = xasprintf("%s/pods/%s/%s", data, dir, uuid);
+
+	return access(p, F_OK) == 0;
+}
+
+/* Makes a pod directory by hand in DIR. */
+static void make_pod(const char *data, const char *dir, const char *uuid)
+{
+	_cleanup_free_ char *p = xasprintf("%s/pods/%s/%s", data, dir, uuid);
+
+	assert_int_equal(rkt_pods_init(data, NULL), 0);
+	assert_int_equal(mkdir(p, 0750), 0);
+}
+
+/* Another open file description holding the pod's exclusive lock, like stage1. */
+static int hold_lock(const char *data, const char *dir, const char *uuid)
+{
+	_cleanup_free_ char *p = xasprintf("%s/pods/%s/%s", data, dir, uuid);
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	return fd;
+}
+
+static enum rkt_pod_state state_of(const char *data, const char *uuid)
+{
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+
+	assert_int_equal(rkt_pod_load(data, uuid, &pod, NULL), 0);
+	return pod->state;
+}
+
+#define U1 "11111111-2222-4333-8444-555555555555"
+#define U2 "11112222-2222-4333-8444-555555555555"
+#define U3 "abcdef00-0000-4000-8000-000000000000"
+
+static void create_gives_locked_preparing_pod(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_pod_create(d, NULL, &pod, &err), 0);
+	assert_int_equal(pod->state, RKT_POD_STATE_PREPARING);
+	assert_true(pod->locked);
+	assert_true(exists(d, "prepare", pod->uuid));
+	assert_false(exists(d, "embryo", pod->uuid));
+	/* Another reader sees it preparing, then aborted once the lock is gone. */
+	assert_int_equal(state_of(d, pod->uuid), RKT_POD_STATE_PREPARING);
+	assert_int_equal(rkt_pod_unlock(pod, &err), 0);
+	assert_int_equal(state_of(d, pod->uuid), RKT_POD_STATE_ABORTED_PREPARE);
+	rmtree(d);
+}
+
+static void create_with_existing_uuid_is_eexist(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	struct rkt_pod *pod = NULL;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	assert_int_equal(rkt_pod_create(d, U1, &pod, &err), -EEXIST);
+	assert_null(pod);
+	assert_non_null(strstr(err.msg, U1));
+	rmtree(d);
+}
+
+static void run_pod_is_running_while_locked_and_exited_after(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	int fd;
+
+	(void)state;
+	make_pod(d, "run", U1);
+	fd = hold_lock(d, "run", U1);
+	assert_int_equal(state_of(d, U1), RKT_POD_STATE_RUNNING);
+	close(fd);
+	assert_int_equal(state_of(d, U1), RKT_POD_STATE_EXITED);
+	rmtree(d);
+}
+
+static void every_directory_maps_to_its_states(void **state)
+{
+	static const struct {
+		const char *dir;
+		enum rkt_pod_state unlocked, locked;
+	} cases[] = {
+		{ "embryo", RKT_POD_STATE_EMBRYO, RKT_POD_STATE_EMBRYO },
+		{ "prepare", RKT_POD_STATE_ABORTED_PREPARE, RKT_POD_STATE_PREPARING },
+		{ "prepared", RKT_POD_STATE_PREPARED, RKT_POD_STATE_PREPARED },
+		{ "run", RKT_POD_STATE_EXITED, RKT_POD_STATE_RUNNING },
+		{ "exited-garbage", RKT_POD_STATE_EXITED_GARBAGE, RKT_POD_STATE_EXITED_DELETING },
+		{ "garbage", RKT_POD_STATE_GARBAGE, RKT_POD_STATE_DELETING },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_free_ char *d = tmpdir();
+		int fd;
+
+		make_pod(d, cases[i].dir, U1);
+		assert_int_equal(state_of(d, U1), cases[i].unlocked);
+		fd = hold_lock(d, cases[i].dir, U1);
+		assert_int_equal(state_of(d, U1), cases[i].locked);
+		close(fd);
+		rmtree(d);
+	}
+}
+
+static void state_names_are_upstreams(void **state)
+{
+	(void)state;
+	assert_string_equal(rkt_pod_state_name(RKT_POD_STATE_ABORTED_PREPARE), "aborted prepare");
+	assert_string_equal(rkt_pod_state_name(RKT_POD_STATE_EXITED_GARBAGE), "exited garbage");
+	assert_string_equal(rkt_pod_state_name(RKT_POD_STATE_RUNNING), "running");
+}
+
+static void move_follows_rename_and_loser_gets_enoent(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_(rkt_pod_freep) struct rkt_pod *a = NULL, *b = NULL;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "prepared", U1);
+	assert_int_equal(rkt_pod_load(d, U1, &a, &err), 0);
+	assert_int_equal(rkt_pod_load(d, U1, &b, &err), 0);
+	assert_int_equal(rkt_pod_move(a, RKT_POD_DIR_RUN, &err), 0);
+	assert_true(exists(d, "run", U1));
+	assert_int_equal(rkt_pod_move(b, RKT_POD_DIR_GARBAGE, &err), -ENOENT);
+	/* The loser sees where the pod went. */
+	assert_int_equal(rkt_pod_refresh(b, &err), 0);
+	assert_int_equal(b->dir, RKT_POD_DIR_RUN);
+	rmtree(d);
+}
+
+static void lock_without_wait_fails_when_held(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	struct rkt_error err = { 0 };
+	int fd;
+
+	(void)state;
+	make_pod(d, "run", U1);
+	fd = hold_lock(d, "run", U1);
+	assert_int_equal(rkt_pod_load(d, U1, &pod, &err), 0);
+	assert_int_equal(rkt_pod_lock(pod, false, &err), -EWOULDBLOCK);
+	close(fd);
+	assert_int_equal(rkt_pod_lock(pod, false, &err), 0);
+	/* Our own lock reads as running, for us as for others. */
+	assert_int_equal(pod->state, RKT_POD_STATE_RUNNING);
+	assert_int_equal(state_of(d, U1), RKT_POD_STATE_RUNNING);
+	rmtree(d);
+}
+
+static void load_unknown_pod_is_enoent(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	struct rkt_pod *pod = NULL;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_pods_init(d, NULL), 0);
+	assert_int_equal(rkt_pod_load(d, U1, &pod, &err), -ENOENT);
+	assert_null(pod);
+	assert_int_equal(rkt_pod_load(d, "../etc", &pod, &err), -EINVAL);
+	rmtree(d);
+}
+
+static void resolve_unique_prefix(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	char uuid[RKT_UUID_STRING_SIZE];
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	make_pod(d, "prepared", U2);
+	make_pod(d, "garbage", U3);
+	assert_int_equal(rkt_pod_resolve(d, "abc", uuid, &err), 0);
+	assert_string_equal(uuid, U3);
+	assert_int_equal(rkt_pod_resolve(d, "11111", uuid, &err), 0);
+	assert_string_equal(uuid, U1);
+	/* dashes optional, any case */
+	assert_int_equal(rkt_pod_resolve(d, "1111-2", uuid, &err), 0);
+	assert_string_equal(uuid, U2);
+	assert_int_equal(rkt_pod_resolve(d, "ABCDEF000000", uuid, &err), 0);
+	assert_string_equal(uuid, U3);
+	assert_int_equal(rkt_pod_resolve(d, U1, uuid, &err), 0);
+	assert_string_equal(uuid, U1);
+	rmtree(d);
+}
+
+static void resolve_ambiguous_prefix_lists_candidates(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	char uuid[RKT_UUID_STRING_SIZE] = "";
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	make_pod(d, "prepared", U2);
+	assert_int_equal(rkt_pod_resolve(d, "1111", uuid, &err), -ENOTUNIQ);
+	assert_non_null(strstr(err.msg, U1));
+	assert_non_null(strstr(err.msg, U2));
+	assert_string_equal(uuid, "");
+	rmtree(d);
+}
+
+static void resolve_errors(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	char uuid[RKT_UUID_STRING_SIZE];
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	assert_int_equal(rkt_pod_resolve(d, "2", uuid, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "'2'"));
+	assert_int_equal(rkt_pod_resolve(d, "", uuid, &err), -EINVAL);
+	assert_int_equal(rkt_pod_resolve(d, "xyz", uuid, &err), -EINVAL);
+	rmtree(d);
+}
+
+static void list_ignores_strays_and_sorts(void **state)
+{
+	_cleanup_free_ char *d = tmpdir(), *stray = NULL;
+	_cleanup_(rkt_strv_free_arrayp) char **v = NULL;
+	size_t n = 0;
+
+	(void)state;
+	make_pod(d, "garbage", U3);
+	make_pod(d, "run", U1);
+	stray = xasprintf("%s/pods/run/not-a-uuid", d);
+	assert_int_equal(mkdir(stray, 0700), 0);
+	assert_int_equal(rkt_pod_list_uuids(d, &v, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], U1);
+	assert_string_equal(v[1], U3);
+	assert_null(v[2]);
+	rmtree(d);
+}
+
+static void gc_decide_table(void **state)
+{
+	const struct rkt_gc_opts o = { .grace_ns = 100, .expire_prepared_ns = 1000 };
+	const struct rkt_gc_opts mark = { .grace_ns = 0,
+		                          .expire_prepared_ns = 0,
+		                          .mark_only = true };
+
+	(void)state;
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_RUNNING, 1 << 30, true, &o), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_PREPARING, 1 << 30, true, &o), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EXITED, 0, false, &o), RKT_GC_MARK_EXITED);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_ABORTED_PREPARE, 0, false, &o),
+	                 RKT_GC_MARK_GARBAGE);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EMBRYO, 0, false, &o), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EMBRYO, 0, true, &o), RKT_GC_MARK_GARBAGE);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_PREPARED, 999, false, &o), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_PREPARED, 1000, false, &o),
+	                 RKT_GC_MARK_GARBAGE);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EXITED_GARBAGE, 99, false, &o), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EXITED_GARBAGE, 100, false, &o),
+	                 RKT_GC_DELETE);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_GARBAGE, 0, false, &o), RKT_GC_DELETE);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_DELETING, 1 << 30, false, &o), RKT_GC_KEEP);
+	/* --mark-only marks exited and aborted pods, deletes and expires nothing */
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EXITED, 0, false, &mark), RKT_GC_MARK_EXITED);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_PREPARED, 1 << 30, false, &mark), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_GARBAGE, 0, false, &mark), RKT_GC_KEEP);
+	assert_int_equal(rkt_gc_decide(RKT_POD_STATE_EXITED_GARBAGE, 1 << 30, false, &mark),
+	                 RKT_GC_KEEP);
+}
+
+static void gc_with_zero_grace_removes_exited_and_keeps_running(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	const struct rkt_gc_opts o = { .grace_ns = 0, .expire_prepared_ns = INT64_MAX };
+	struct rkt_error err = { 0 };
+	int fd;
+
+	(void)state;
+	make_pod(d, "run", U1);
+	make_pod(d, "run", U2);
+	make_pod(d, "prepared", U3);
+	fd = hold_lock(d, "run", U2);
+	assert_int_equal(rkt_gc(d, &o, &err), 0);
+	assert_false(exists(d, "run", U1));
+	assert_false(exists(d, "exited-garbage", U1));
+	assert_true(exists(d, "run", U2));
+	assert_true(exists(d, "prepared", U3));
+	close(fd);
+	rmtree(d);
+}
+
+static void gc_grace_period_keeps_marked_pod(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	const struct rkt_gc_opts o = { .grace_ns = 3600LL * 1000000000,
+		                       .expire_prepared_ns = INT64_MAX };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	make_pod(d, "prepare", U2);
+	assert_int_equal(rkt_gc(d, &o, &err), 0);
+	assert_true(exists(d, "exited-garbage", U1));
+	/* aborted prepares have no grace period */
+	assert_false(exists(d, "garbage", U2));
+	assert_false(exists(d, "prepare", U2));
+	rmtree(d);
+}
+
+static void gc_expires_prepared_and_collects_abandoned_embryo(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	const struct rkt_gc_opts o = { .grace_ns = 0, .expire_prepared_ns = 0 };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "prepared", U1);
+	make_pod(d, "embryo", U2);
+	assert_int_equal(rkt_gc(d, &o, &err), 0);
+	assert_false(exists(d, "prepared", U1));
+	assert_false(exists(d, "garbage", U1));
+	assert_false(exists(d, "embryo", U2));
+	assert_false(exists(d, "garbage", U2));
+	rmtree(d);
+}
+
+static void gc_mark_only_moves_without_deleting(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	const struct rkt_gc_opts o = { .mark_only = true };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	assert_int_equal(rkt_gc(d, &o, &err), 0);
+	assert_true(exists(d, "exited-garbage", U1));
+	rmtree(d);
+}
+
+static void remove_refuses_running_pod(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	struct rkt_error err = { 0 };
+	int fd;
+
+	(void)state;
+	make_pod(d, "run", U1);
+	fd = hold_lock(d, "run", U1);
+	assert_int_equal(rkt_pod_load(d, U1, &pod, &err), 0);
+	assert_int_equal(rkt_pod_remove(pod, false, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "running"));
+	assert_true(exists(d, "run", U1));
+	close(fd);
+	rmtree(d);
+}
+
+static void remove_deletes_exited_pod(void **state)
+{
+	_cleanup_free_ char *d = tmpdir(), *f = NULL;
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	f = xasprintf("%s/pods/run/%s/pod", d, U1);
+	close(open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0640));
+	assert_int_equal(rkt_pod_load(d, U1, &pod, &err), 0);
+	assert_int_equal(rkt_pod_remove(pod, false, &err), 0);
+	for (int i = 0; i < _RKT_POD_DIR_MAX; i++)
+		assert_false(exists(d, rkt_pod_dir_name((enum rkt_pod_dir)i), U1));
+	rmtree(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(create_gives_locked_preparing_pod),
+		cmocka_unit_test(create_with_existing_uuid_is_eexist),
+		cmocka_unit_test(run_pod_is_running_while_locked_and_exited_after),
+		cmocka_unit_test(every_directory_maps_to_its_states),
+		cmocka_unit_test(state_names_are_upstreams),
+		cmocka_unit_test(move_follows_rename_and_loser_gets_enoent),
+		cmocka_unit_test(lock_without_wait_fails_when_held),
+		cmocka_unit_test(load_unknown_pod_is_enoent),
+		cmocka_unit_test(resolve_unique_prefix),
+		cmocka_unit_test(resolve_ambiguous_prefix_lists_candidates),
+		cmocka_unit_test(resolve_errors),
+		cmocka_unit_test(list_ignores_strays_and_sorts),
+		cmocka_unit_test(gc_decide_table),
+		cmocka_unit_test(gc_with_zero_grace_removes_exited_and_keeps_running),
+		cmocka_unit_test(gc_grace_period_keeps_marked_pod),
+		cmocka_unit_test(gc_expires_prepared_and_collects_abandoned_embryo),
+		cmocka_unit_test(gc_mark_only_moves_without_deleting),
+		cmocka_unit_test(remove_refuses_running_pod),
+		cmocka_unit_test(remove_deletes_exited_pod),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

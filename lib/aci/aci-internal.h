@@ -31,6 +31,9 @@ struct aci_source {
 	uint64_t tar_size;
 	struct rkt_error *err;
 	int error; /* first error as -errno, also recorded in ERR */
+	/* the raw tee of struct rkt_aci_read_opts (NULL if none) */
+	int (*on_raw)(void *userdata, const void *buf, size_t len, struct rkt_error *err);
+	void *raw_userdata;
 
 	uint8_t *in; /* compressed (or, for NONE, plain) input */
 	size_t in_len, in_off;
@@ -46,11 +49,13 @@ struct aci_source {
 /* Reads the first bytes of FD and detects the compression (ACI-9). Without HASH_ID, nothing
  * is hashed. */
 int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_id,
-                    struct rkt_error *err);
+                    const struct rkt_aci_read_opts *opts, struct rkt_error *err);
 /* Next piece of the tar stream: > 0 bytes at *RET_BUF, 0 at the end, or -errno. */
 ssize_t aci_source_read(struct aci_source *src, const void **ret_buf);
 /* Reads (and hashes) the rest of the stream. */
 int aci_source_drain(struct aci_source *src);
+/* Reads the rest of the fd for the raw tee, discarding it (after aci_source_drain()). */
+int aci_source_drain_raw(struct aci_source *src);
 /* A tar reader (tar format only, no filter) reading from SRC. */
 int aci_source_open_tar(struct aci_source *src, struct archive **ret, struct rkt_error *err);
 void aci_source_release(struct aci_source *src);

@@ -53,6 +53,11 @@ struct rkt_aci_read_opts {
 	/* Skip the sha512 (info->id is left empty): for validation that, like actool validate,
 	 * does not report the ID; hashing is most of the cost of reading. */
 	bool skip_id;
+	/* Sees every byte read from FD, as read (still compressed), before it is decompressed:
+	 * lets a store write the blob in the same pass that checks and extracts the image.
+	 * Returning < 0 aborts the read with that error. May be NULL. */
+	int (*on_raw)(void *userdata, const void *buf, size_t len, struct rkt_error *err);
+	void *raw_userdata;
 };
 
 struct rkt_aci_info {

@@ -230,7 +230,7 @@ int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
 	rd->what = what;
 	rd->seen = seen = rkt_strset_new();
 
-	r = aci_source_open(&rd->src, fd, what, !(opts && opts->skip_id), err);
+	r = aci_source_open(&rd->src, fd, what, !(opts && opts->skip_id), opts, err);
 	if (r < 0)
 		goto out;
 	r = aci_source_open_tar(&rd->src, &a, err);
@@ -254,6 +254,8 @@ int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
 	/* ACI-13: the ID covers the whole stream, including the zero blocks after the end of
 	 * the archive and whatever padding the writer added; libarchive stops reading early. */
 	r = aci_source_drain(&rd->src);
+	if (r >= 0 && opts && opts->on_raw)
+		r = aci_source_drain_raw(&rd->src);
 	if (r < 0)
 		goto out;
 

@@ -69,6 +69,15 @@ static int fill(struct aci_source *src)
 	if (n == 0)
 		src->in_eof = true;
 	src->in_len += (size_t)n;
+	if (src->on_raw && n > 0) {
+		int r = src->on_raw(src->raw_userdata, src->in + src->in_len - (size_t)n, (size_t)n,
+		                    src->err);
+		if (r < 0) {
+			if (src->error == 0)
+				src->error = r;
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -266,13 +275,30 @@ int aci_source_drain(struct aci_source *src)
 	return (int)n;
 }
 
+int aci_source_drain_raw(struct aci_source *src)
+{
+	int r;
+
+	/* The raw tee must see the whole file, even bytes a decompressor never asked for. */
+	while (!src->in_eof) {
+		src->in_off = src->in_len = 0;
+		if ((r = fill(src)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_id,
-                    struct rkt_error *err)
+                    const struct rkt_aci_read_opts *opts, struct rkt_error *err)
 {
 	struct archive_entry *e;
 	int r;
 
 	*src = (struct aci_source){ .fd = fd, .what = what, .err = err };
+	if (opts) {
+		src->on_raw = opts->on_raw;
+		src->raw_userdata = opts->raw_userdata;
+	}
 	src->in = xmalloc(ACI_BUF_SIZE);
 	if (hash_id)
 		src->hash = rkt_sha512_new();

@@ -73,34 +73,20 @@ static int work_new(struct rkt_store *s, struct work *w, struct rkt_error *err)
 	return 0;
 }
 
-static int spool(int in_fd, int out_fd, const char *what, struct rkt_error *err)
+/* The raw tee of the one pass: the file as fetched becomes the blob while it is checked,
+ * hashed and extracted. */
+static int write_blob(void *userdata, const void *buf, size_t len, struct rkt_error *err)
 {
-	char buf[1 << 16];
-	ssize_t n;
+	int fd = *(const int *)userdata;
 
-	for (;;) {
-		n = copy_file_range(in_fd, NULL, out_fd, NULL, 1 << 30, 0);
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			break;
-	}
-	/* Pipes, sockets, or file systems without copy_file_range. */
-	if (errno != EINVAL && errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP &&
-	    errno != EBADF)
-		return rkt_error_set(err, errno, "%s: read", what);
-	while ((n = read(in_fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
+	for (size_t done = 0; done < len;) {
+		ssize_t m = write(fd, (const char *)buf + done, len - done);
+		if (m < 0) {
 			if (errno == EINTR)
 				continue;
-			return rkt_error_set(err, errno, "%s: read", what);
+			return rkt_error_set(err, errno, "store: write blob");
 		}
-		for (ssize_t done = 0; done < n;) {
-			ssize_t m = write(out_fd, buf + done, (size_t)(n - done));
-			if (m < 0)
-				return rkt_error_set(err, errno, "store: write blob");
-			done += m;
-		}
+		done += (size_t)m;
 	}
 	return 0;
 }
@@ -157,10 +143,10 @@ static int write_file_at(int dir_fd, const char *name, const void *data, size_t 
 	return 0;
 }
 
-/* Reads the ACI from BLOB_FD (offset 0) once: checks it, computes its ID and extracts it into
- * WORK/tree/{rootfs,manifest,hash}. */
-static int extract(struct work *w, int blob_fd, const char *what, struct rkt_aci_info *ret,
-                   uint64_t *ret_tree_size, struct rkt_error *err)
+/* Reads the ACI from IN_FD once: copies it to BLOB_FD (unless < 0), checks it, computes its ID and extracts
+ * it into WORK/tree/{rootfs,manifest,hash}, all in the same pass. */
+static int extract(struct work *w, int in_fd, int blob_fd, const char *what,
+                   struct rkt_aci_info *ret, uint64_t *ret_tree_size, struct rkt_error *err)
 {
 	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *writer = NULL;
 	_cleanup_close_ int tree_fd = -EBADF, rootfs_fd = -EBADF;
@@ -181,10 +167,10 @@ static int extract(struct work *w, int blob_fd, const char *what, struct rkt_aci
 	struct extract_ctx ctx = { .writer = writer, .what = what };
 	struct rkt_aci_read_opts ropts = { .on_entry = on_entry,
 		                           .userdata = &ctx,
-		                           .refuse_devices = true };
-	if (lseek(blob_fd, 0, SEEK_SET) < 0)
-		return rkt_error_set(err, errno, "store: seek blob");
-	r = rkt_aci_read(blob_fd, what, &ropts, &info, err);
+		                           .refuse_devices = true,
+		                           .on_raw = blob_fd >= 0 ? write_blob : NULL,
+		                           .raw_userdata = &blob_fd };
+	r = rkt_aci_read(in_fd, what, &ropts, &info, err);
 	if (r < 0)
 		return r;
 	r = rkt_tree_writer_finish(writer, err);
@@ -294,10 +280,7 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 	blob_fd = openat(w.fd, "blob", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 	if (blob_fd < 0)
 		return rkt_error_set(err, errno, "store: create blob");
-	r = spool(fd, blob_fd, opts->what, err);
-	if (r < 0)
-		return r;
-	r = extract(&w, blob_fd, opts->what, &info, &tree_size, err);
+	r = extract(&w, fd, blob_fd, opts->what, &info, &tree_size, err);
 	if (r < 0)
 		return r;
 	r = check_signature(opts, blob_fd, &info, err);
@@ -345,7 +328,7 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 	if (r < 0)
 		return r;
 	/* The blob is re-hashed by extracting it again: that also yields the tree to compare. */
-	r = extract(&w, blob_fd, what, &info, &tree_size, err);
+	r = extract(&w, blob_fd, -EBADF, what, &info, &tree_size, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r == -EINVAL ? -EBADMSG : r, "image '%s' is damaged",
 		                      id);

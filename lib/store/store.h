@@ -8,8 +8,8 @@
  *   cas/tree/sha512-<128hex>/             the image extracted: manifest, rootfs/, hash
  *   cas/tmp/<import>/                     one directory per running import, flock'ed by it
  *
- * Imports are atomic: the ACI is spooled into a temporary blob, read once by rkt_aci_read()
- * whose per-entry callback extracts it into a temporary tree, checked by the caller's signature
+ * Imports are atomic and one pass: rkt_aci_read() reads the ACI once, its raw tee writing the
+ * temporary blob while its per-entry callback extracts the temporary tree; then the caller's signature
  * hook, then blob and tree are renamed into place and the index row is inserted in one
  * transaction. A killed import leaves only its tmp directory, which the next store user removes
  * once its lock is free; blobs and trees without an index row are removed under the exclusive

@@ -274,6 +274,48 @@ static void skip_id_still_validates(void **state)
 	assert_int_equal(rkt_aci_read(bad, "'duplicate-entry.aci'", &opts, &info, &err), -EINVAL);
 }
 
+struct tee {
+	char *buf;
+	size_t len;
+};
+
+static int tee_append(void *userdata, const void *buf, size_t len, struct rkt_error *err)
+{
+	struct tee *t = userdata;
+
+	(void)err;
+	t->buf = xrealloc(t->buf, t->len + len);
+	memcpy(t->buf + t->len, buf, len);
+	t->len += len;
+	return 0;
+}
+
+/* The store writes its blob from this tee, in the same pass that checks and hashes: the tee
+ * must see the file exactly as it is, whatever the compression, trailing data included. */
+static void raw_tee_sees_every_byte_of_the_file(void **state)
+{
+	static const char *const vectors[] = { "minimal.aci", "minimal-gzip.aci",
+		                               "minimal-bzip2.aci", "minimal-xz.aci" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		_cleanup_close_ int fd = open_vector(vectors[i]);
+		_cleanup_close_ int again = open_vector(vectors[i]);
+		struct tee t = { 0 };
+		struct rkt_aci_read_opts opts = { .on_raw = tee_append, .raw_userdata = &t };
+		struct rkt_aci_info info = { 0 };
+		struct rkt_error err = { 0 };
+		size_t len = 0;
+		_cleanup_free_ char *file = slurp_fd(again, &len);
+
+		assert_int_equal(rkt_aci_read(fd, vectors[i], &opts, &info, &err), 0);
+		assert_int_equal(t.len, len);
+		assert_memory_equal(t.buf, file, len);
+		rkt_aci_info_release(&info);
+		free(t.buf);
+	}
+}
+
 static void compression_names_and_magic(void **state)
 {
 	static const unsigned char zstd[] = { 0x28, 0xb5, 0x2f, 0xfd, 0 };
@@ -837,6 +879,7 @@ int main(void)
 		cmocka_unit_test(build_is_reproducible_and_compression_independent),
 		cmocka_unit_test(build_refuses_to_overwrite_and_leaves_nothing),
 		cmocka_unit_test(rewrite_manifest_puts_it_first),
+		cmocka_unit_test(raw_tee_sees_every_byte_of_the_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

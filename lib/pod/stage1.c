@@ -21,8 +21,6 @@ void rkt_stage1_entry_release(struct rkt_stage1_entry *e)
 	*e = (struct rkt_stage1_entry){ 0 };
 }
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-
 int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_stage1_entry *ret,
                      struct rkt_error *err)
 {

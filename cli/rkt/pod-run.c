@@ -1,0 +1,665 @@
+/* Making pods from the command line and starting them (see pod-run.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pod-run.h"
+#include "pod/prepare.h"
+#include "pod/spec.h"
+#include "pod/stage1.h"
+#include "store/tree.h"
+#include "util/io.h"
+#include "util/json-util.h"
+
+extern char **environ;
+
+#define MAKE_FLAGS                                                          \
+	{ "stage1-path", CLI_FLAG_VALUE, RUN_STAGE1_PATH },                 \
+	        { "stage1-name", CLI_FLAG_VALUE, RUN_STAGE1_NAME },         \
+	        { "stage1-hash", CLI_FLAG_VALUE, RUN_STAGE1_HASH },         \
+	        { "stage1-url", CLI_FLAG_VALUE, RUN_STAGE1_URL },           \
+	        { "stage1-from-dir", CLI_FLAG_VALUE, RUN_STAGE1_FROM_DIR }, \
+	        { "set-env", CLI_FLAG_VALUE, RUN_SET_ENV },                 \
+	        { "set-env-file", CLI_FLAG_VALUE, RUN_SET_ENV_FILE },       \
+	        { "inherit-env", CLI_FLAG_BOOL, RUN_INHERIT_ENV },          \
+	        { "volume", CLI_FLAG_VALUE, RUN_VOLUME },                   \
+	        { "no-overlay", CLI_FLAG_BOOL, RUN_NO_OVERLAY },            \
+	        { "pod-manifest", CLI_FLAG_VALUE, RUN_POD_MANIFEST },       \
+	        { "uuid-file-save", CLI_FLAG_VALUE, RUN_UUID_FILE_SAVE },   \
+	{                                                                   \
+		"pull-policy", CLI_FLAG_VALUE, RUN_PULL_POLICY              \
+	}
+
+#define RUNTIME_FLAGS                                                                        \
+	{ "net", CLI_FLAG_OPTIONAL, RUN_NET }, { "hostname", CLI_FLAG_VALUE, RUN_HOSTNAME }, \
+	        { "hosts-entry", CLI_FLAG_VALUE, RUN_HOSTS_ENTRY },                          \
+	        { "dns", CLI_FLAG_VALUE, RUN_DNS },                                          \
+	        { "dns-search", CLI_FLAG_VALUE, RUN_DNS_SEARCH },                            \
+	        { "dns-opt", CLI_FLAG_VALUE, RUN_DNS_OPT },                                  \
+	        { "dns-domain", CLI_FLAG_VALUE, RUN_DNS_DOMAIN },                            \
+	        { "interactive", CLI_FLAG_BOOL, RUN_INTERACTIVE },                           \
+	{                                                                                    \
+		"mds-register", CLI_FLAG_BOOL, RUN_MDS_REGISTER                              \
+	}
+
+const struct cli_flag run_flags[] = { MAKE_FLAGS, RUNTIME_FLAGS, {} };
+const struct cli_flag prepare_flags[] = { MAKE_FLAGS, { "quiet", CLI_FLAG_BOOL, RUN_QUIET }, {} };
+const struct cli_flag run_prepared_flags[] = { RUNTIME_FLAGS, {} };
+
+void runtime_opts_release(struct runtime_opts *o)
+{
+	free(o->net);
+	free(o->hostname);
+	rkt_strv_release(&o->dns);
+	rkt_strv_release(&o->dns_search);
+	rkt_strv_release(&o->dns_opt);
+	rkt_strv_release(&o->dns_domain);
+	rkt_strv_release(&o->hosts_entries);
+}
+
+void make_opts_release(struct make_opts *o)
+{
+	free(o->stage1_path);
+	free(o->stage1_name);
+	free(o->stage1_hash);
+	free(o->stage1_url);
+	free(o->stage1_from_dir);
+	rkt_kv_list_release(&o->set_env);
+	free(o->set_env_file);
+	for (size_t i = 0; i < o->n_volumes; i++)
+		json_object_put(o->volumes[i]);
+	free(o->volumes);
+	free(o->pod_manifest);
+	free(o->uuid_file_save);
+	app_list_release(&o->apps);
+	runtime_opts_release(&o->rt);
+}
+
+/* Repeatable flags taking comma lists. */
+static void push_list(struct rkt_strv *v, const char *s)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		rkt_strv_push(v, t);
+}
+
+static void replace(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+int runtime_flag(struct runtime_opts *o, const char *cmd, int id, const char *v,
+                 struct rkt_error *err)
+{
+	switch (id) {
+	case RUN_NET:
+		replace(&o->net, v[0] ? v : "default");
+		return 0;
+	case RUN_HOSTNAME:
+		replace(&o->hostname, v);
+		return 0;
+	case RUN_HOSTS_ENTRY:
+		push_list(&o->hosts_entries, v);
+		return 0;
+	case RUN_DNS:
+		push_list(&o->dns, v);
+		return 0;
+	case RUN_DNS_SEARCH:
+		push_list(&o->dns_search, v);
+		return 0;
+	case RUN_DNS_OPT:
+		push_list(&o->dns_opt, v);
+		return 0;
+	case RUN_DNS_DOMAIN:
+		rkt_strv_push(&o->dns_domain, v);
+		return 0;
+	case RUN_INTERACTIVE:
+		o->interactive = strcmp(v, "true") == 0;
+		return 0;
+	case RUN_MDS_REGISTER:
+		if (strcmp(v, "true") == 0)
+			return rkt_error_set(err, EINVAL,
+			                     "%s: --mds-register: no metadata service in this rkt",
+			                     cmd);
+		return 0;
+	default:
+		return rkt_error_set(err, EINVAL, "%s: flag %d not handled", cmd, id);
+	}
+}
+
+static int make_flag(void *userdata, int id, const char *v, struct rkt_error *err)
+{
+	struct make_opts *o = userdata;
+	struct json_object *vol = NULL;
+	const char *eq;
+	int r;
+
+	switch (id) {
+	case RUN_STAGE1_PATH:
+		replace(&o->stage1_path, v);
+		return 0;
+	case RUN_STAGE1_NAME:
+		replace(&o->stage1_name, v);
+		return 0;
+	case RUN_STAGE1_HASH:
+		replace(&o->stage1_hash, v);
+		return 0;
+	case RUN_STAGE1_URL:
+		replace(&o->stage1_url, v);
+		return 0;
+	case RUN_STAGE1_FROM_DIR:
+		replace(&o->stage1_from_dir, v);
+		return 0;
+	case RUN_SET_ENV: {
+		_cleanup_free_ char *name = NULL;
+
+		eq = strchr(v, '=');
+		if (!eq || eq == v)
+			return rkt_error_set(err, EINVAL, "%s: --set-env '%s' is not NAME=VALUE",
+			                     o->cmd, v);
+		name = xstrndup(v, (size_t)(eq - v));
+		rkt_kv_list_set(&o->set_env, name, eq + 1);
+		return 0;
+	}
+	case RUN_SET_ENV_FILE:
+		replace(&o->set_env_file, v);
+		return 0;
+	case RUN_INHERIT_ENV:
+		o->inherit_env = strcmp(v, "true") == 0;
+		return 0;
+	case RUN_VOLUME:
+		r = rkt_volume_arg_parse(v, &vol, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", o->cmd);
+		o->volumes = xrealloc_array(o->volumes, o->n_volumes + 1, sizeof(*o->volumes));
+		o->volumes[o->n_volumes++] = vol;
+		return 0;
+	case RUN_NO_OVERLAY:
+		o->no_overlay = strcmp(v, "true") == 0;
+		return 0;
+	case RUN_POD_MANIFEST:
+		replace(&o->pod_manifest, v);
+		return 0;
+	case RUN_UUID_FILE_SAVE:
+		replace(&o->uuid_file_save, v);
+		return 0;
+	case RUN_PULL_POLICY:
+		if (strcmp(v, "new") != 0)
+			return rkt_error_set(err, EINVAL,
+			                     "%s: --pull-policy: only 'new' is supported", o->cmd);
+		return 0;
+	case RUN_QUIET:
+		o->quiet = strcmp(v, "true") == 0;
+		return 0;
+	default:
+		return runtime_flag(&o->rt, o->cmd, id, v, err);
+	}
+}
+
+struct dns_plan {
+	const char *resolv_mode, *hosts_mode; /* "default", "host", "none", "stage0" */
+	char *resolv_conf, *hosts;
+};
+
+static int plan_dns(const struct runtime_opts *o, struct dns_plan *p, const char *cmd,
+                    struct rkt_error *err);
+
+int make_opts_parse(struct make_opts *o, int argc, char **argv, const struct cli_flag *flags,
+                    struct rkt_error *err)
+{
+	int r;
+
+	r = app_args_parse(o->cmd, argc, argv, flags, make_flag, o, true, &o->apps, err);
+	if (r < 0)
+		return r;
+	if (o->pod_manifest && (o->apps.n || o->n_volumes || o->set_env.n || o->inherit_env ||
+	                        o->set_env_file || o->apps.n_mounts))
+		return rkt_error_set(err, EINVAL,
+		                     "%s: --pod-manifest conflicts with images, --volume, --mount "
+		                     "and --*env* flags",
+		                     o->cmd);
+	if (!o->pod_manifest && !o->apps.n)
+		return rkt_error_set(err, EINVAL, "%s: expected at least one image", o->cmd);
+	if (o->rt.interactive && o->apps.n > 1)
+		return rkt_error_set(err, EINVAL, "%s: --interactive needs exactly one image",
+		                     o->cmd);
+	return runtime_opts_check(&o->rt, o->cmd, err);
+}
+
+int runtime_opts_check(const struct runtime_opts *o, const char *cmd, struct rkt_error *err)
+{
+	struct dns_plan p = { 0 };
+	int r = plan_dns(o, &p, cmd, err);
+
+	free(p.resolv_conf);
+	free(p.hosts);
+	return r;
+}
+
+/* ---- stage1 image ---- */
+
+/* Directory of the running rkt binary. */
+static char *exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return xstrdup(".");
+	buf[n] = '\0';
+	return xstrdup(dirname(buf));
+}
+
+/* The default stage1 ACI named FILE: next to the rkt binary, in the build tree
+ * (<build>/cli/rkt/rkt -> <build>/stage1/), or in the stage1 images directory. */
+static char *find_stage1_file(const char *file)
+{
+	_cleanup_free_ char *dir = exe_dir();
+	char *candidates[] = {
+		xasprintf("%s/%s", dir, file),
+		xasprintf("%s/../../stage1/%s", dir, file),
+		xasprintf("%s/%s", RKT_DEFAULT_STAGE1_IMAGES, file),
+	};
+	char *found = NULL;
+
+	for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
+		if (!found && access(candidates[i], R_OK) == 0)
+			found = TAKE_PTR(candidates[i]);
+		free(candidates[i]);
+	}
+	return found;
+}
+
+static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
+                          char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *image = o->stage1_path ?: o->stage1_name ?: o->stage1_hash ?: o->stage1_url;
+	unsigned insecure = ctx->insecure;
+	struct rkt_store *s;
+	int given = !!o->stage1_path + !!o->stage1_name + !!o->stage1_hash + !!o->stage1_url +
+	            !!o->stage1_from_dir;
+	int r;
+
+	if (given > 1)
+		return rkt_error_set(err, EINVAL, "%s: --stage1-* flags are mutually exclusive",
+		                     o->cmd);
+	r = cli_store(ctx, &s, err);
+	if (r < 0)
+		return r;
+	if (!image) {
+		const char *file = o->stage1_from_dir ?: "stage1-default.aci";
+
+		if (strchr(file, '/'))
+			return rkt_error_set(err, EINVAL,
+			                     "%s: --stage1-from-dir: '%s' is not a file "
+			                     "name",
+			                     o->cmd, file);
+		path = find_stage1_file(file);
+		if (!path)
+			return rkt_error_set(
+			        err, ENOENT,
+			        "%s: stage1 image '%s' not found next to rkt, in the build "
+			        "tree or in '%s'",
+			        o->cmd, file, RKT_DEFAULT_STAGE1_IMAGES);
+		image = path;
+		/* upstream: the default stage1 need not be signed */
+		insecure |= RKT_INSECURE_IMAGE;
+	}
+	r = rkt_image_resolve(s, image, insecure, ret_id, &m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s: stage1", o->cmd);
+	return 0;
+}
+
+/* ---- the pod manifest ---- */
+
+struct resolved {
+	char id[RKT_IMAGE_ID_SIZE];
+	struct rkt_image_manifest *manifest;
+};
+
+static int manifest_from_args(struct cli_ctx *ctx, struct make_opts *o, struct rkt_store *s,
+                              struct rkt_pod_manifest **ret, struct rkt_error *err)
+{
+	_cleanup_(rkt_kv_list_release) struct rkt_kv_list env_file = { 0 };
+	struct resolved *imgs = xzalloc(sizeof(*imgs) * o->apps.n);
+	struct rkt_app_spec *apps = xzalloc(sizeof(*apps) * o->apps.n);
+	int r = 0;
+
+	if (o->set_env_file) {
+		_cleanup_free_ char *buf = NULL;
+
+		r = rkt_read_file_at(AT_FDCWD, o->set_env_file, &buf, NULL, err);
+		if (r >= 0)
+			r = rkt_env_file_parse(buf, o->set_env_file, &env_file, err);
+		if (r < 0)
+			r = rkt_error_wrap(err, r, "%s: --set-env-file", o->cmd);
+	}
+	for (size_t i = 0; i < o->apps.n && r >= 0; i++) {
+		const struct app_arg *a = &o->apps.apps[i];
+
+		r = rkt_image_resolve(s, a->image, ctx->insecure, imgs[i].id, &imgs[i].manifest,
+		                      err);
+		if (r < 0) {
+			r = rkt_error_wrap(err, r, "%s", o->cmd);
+			break;
+		}
+		apps[i] = (struct rkt_app_spec){
+			.image = a->image,
+			.image_id = imgs[i].id,
+			.manifest = imgs[i].manifest,
+			.name = a->name,
+			.exec = a->exec,
+			.args = a->args,
+			.n_args = a->n_args,
+			.user = a->user,
+			.group = a->group,
+			.working_dir = a->working_dir,
+			.supplementary_gids = a->supplementary_gids,
+			.n_supplementary_gids = a->n_supplementary_gids,
+			.has_supplementary_gids = a->has_supplementary_gids,
+			.readonly_rootfs = a->readonly_rootfs,
+			.environment = &a->environment,
+			.mounts = a->mounts,
+			.n_mounts = a->n_mounts,
+		};
+	}
+	if (r >= 0) {
+		const struct rkt_pod_spec spec = {
+			.apps = apps,
+			.n_apps = o->apps.n,
+			.volumes = o->volumes,
+			.n_volumes = o->n_volumes,
+			.mounts = o->apps.mounts,
+			.n_mounts = o->apps.n_mounts,
+			.env_file = &env_file,
+			.set_env = &o->set_env,
+			.host_env = environ,
+			.inherit_env = o->inherit_env,
+			.uid = getuid(),
+			.gid = getgid(),
+		};
+
+		r = rkt_pod_spec_build(&spec, ret, err);
+		if (r < 0)
+			r = rkt_error_wrap(err, r, "%s", o->cmd);
+	}
+	for (size_t i = 0; i < o->apps.n; i++)
+		rkt_image_manifest_free(imgs[i].manifest);
+	free(imgs);
+	free(apps);
+	return r;
+}
+
+/* --pod-manifest: images named without an ID are looked up in the store (upstream: the
+ * manifest's images must already be there). */
+static int manifest_from_file(struct make_opts *o, struct rkt_store *s,
+                              struct rkt_pod_manifest **ret, struct rkt_error *err)
+{
+	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
+	_cleanup_free_ char *buf = NULL, *what = xasprintf("pod manifest '%s'", o->pod_manifest);
+	size_t len;
+	int r;
+
+	r = rkt_read_file_at(AT_FDCWD, o->pod_manifest, &buf, &len, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s: --pod-manifest", o->cmd);
+	r = rkt_pod_manifest_parse(buf, len, what, &m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", o->cmd);
+	for (size_t i = 0; i < m->n_apps; i++) {
+		struct rkt_runtime_image *img = &m->apps[i].image;
+		char id[RKT_IMAGE_ID_SIZE];
+
+		if (img->id)
+			r = rkt_store_resolve(s, img->id, id, err);
+		else if (img->name)
+			r = rkt_store_find_by_name(s, img->name, &img->labels, id, err);
+		else
+			r = rkt_error_set(err, EINVAL, "apps[%zu].image: no name and no id", i);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s: %s: app '%s'", o->cmd, what,
+			                      m->apps[i].name);
+		free(img->id);
+		img->id = xstrdup(id);
+	}
+	r = rkt_pod_manifest_check_reified(m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s: %s", o->cmd, what);
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+void pod_discard(struct rkt_pod *pod)
+{
+	(void)rkt_umount_below(pod->path, NULL);
+	(void)rkt_rm_rf_at(AT_FDCWD, pod->path, NULL);
+}
+
+static int save_uuid(const char *path, const char *uuid, struct rkt_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *line = xasprintf("%s", uuid);
+	int r;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "--uuid-file-save: open '%s'", path);
+	r = rkt_write_all(fd, line, strlen(line));
+	if (r < 0)
+		return rkt_error_set(err, r, "--uuid-file-save: write '%s'", path);
+	return 0;
+}
+
+int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, struct rkt_error *err)
+{
+	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	_cleanup_free_ struct rkt_prepare_app *apps = NULL;
+	char stage1_id[RKT_IMAGE_ID_SIZE];
+	struct rkt_store *s;
+	int r;
+
+	if (geteuid() != 0)
+		return rkt_error_set(err, EPERM, "%s: must be run as root", o->cmd);
+	r = cli_store(ctx, &s, err);
+	if (r < 0)
+		return r;
+	r = o->pod_manifest ? manifest_from_file(o, s, &m, err)
+	                    : manifest_from_args(ctx, o, s, &m, err);
+	if (r < 0)
+		return r;
+	r = stage1_resolve(ctx, o, stage1_id, err);
+	if (r < 0)
+		return r;
+
+	r = rkt_pod_create(ctx->dir, NULL, &pod, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", o->cmd);
+	apps = xzalloc(sizeof(*apps) * (m->n_apps + 1));
+	for (size_t i = 0; i < m->n_apps; i++)
+		apps[i] = (struct rkt_prepare_app){ .name = m->apps[i].name,
+			                            .image_id = m->apps[i].image.id };
+	const struct rkt_prepare_opts po = {
+		.manifest = m,
+		.stage1_id = stage1_id,
+		.apps = apps,
+		.n_apps = m->n_apps,
+		.no_overlay = o->no_overlay,
+	};
+	r = rkt_pod_prepare(pod, s, &po, err);
+	if (r >= 0 && o->uuid_file_save)
+		r = save_uuid(o->uuid_file_save, pod->uuid, err);
+	if (r < 0) {
+		pod_discard(pod);
+		return rkt_error_wrap(err, r, "%s", o->cmd);
+	}
+	*ret = TAKE_PTR(pod);
+	return 0;
+}
+
+/* ---- starting ---- */
+
+static int plan_dns(const struct runtime_opts *o, struct dns_plan *p, const char *cmd,
+                    struct rkt_error *err)
+{
+	size_t n_ips = 0, n_entries = 0;
+	char *s;
+
+	p->resolv_mode = p->hosts_mode = "default";
+	for (size_t i = 0; i < o->dns.n; i++) {
+		const char *d = o->dns.items[i];
+
+		if (strcmp(d, "host") == 0 || strcmp(d, "none") == 0) {
+			if (o->dns.n > 1)
+				return rkt_error_set(err, EINVAL,
+				                     "%s: --dns=%s cannot be combined with other "
+				                     "values",
+				                     cmd, d);
+			p->resolv_mode = d;
+		} else {
+			n_ips++;
+		}
+	}
+	if (n_ips || o->dns_search.n || o->dns_opt.n || o->dns_domain.n) {
+		if (strcmp(p->resolv_mode, "default") != 0)
+			return rkt_error_set(err, EINVAL,
+			                     "%s: --dns=%s conflicts with --dns-search/opt/domain",
+			                     cmd, p->resolv_mode);
+		p->resolv_mode = "stage0";
+		s = xstrdup("# Generated by rkt\n\n");
+		for (size_t i = 0; i < o->dns.n; i++) {
+			char *t = xasprintf("%snameserver %s\n", s, o->dns.items[i]);
+			free(s);
+			s = t;
+		}
+		const struct {
+			const char *key;
+			const struct rkt_strv *v;
+		} lines[] = { { "search", &o->dns_search },
+			      { "options", &o->dns_opt },
+			      { "domain", &o->dns_domain } };
+		for (size_t l = 0; l < ELEMENTSOF(lines); l++) {
+			if (!lines[l].v->n)
+				continue;
+			char *t = xasprintf("%s%s", s, lines[l].key);
+			free(s);
+			s = t;
+			for (size_t i = 0; i < lines[l].v->n; i++) {
+				t = xasprintf("%s %s", s, lines[l].v->items[i]);
+				free(s);
+				s = t;
+			}
+			t = xasprintf("%s\n", s);
+			free(s);
+			s = t;
+		}
+		p->resolv_conf = s;
+	}
+	for (size_t i = 0; i < o->hosts_entries.n; i++) {
+		const char *h = o->hosts_entries.items[i];
+
+		if (strcmp(h, "host") == 0)
+			p->hosts_mode = "host";
+		else if (!strchr(h, '=') || h[0] == '=' || !strchr(h, '=')[1])
+			return rkt_error_set(err, EINVAL,
+			                     "%s: --hosts-entry '%s' is not IP=HOSTNAME", cmd, h);
+		else
+			n_entries++;
+	}
+	if (n_entries) {
+		if (strcmp(p->hosts_mode, "host") == 0)
+			return rkt_error_set(
+			        err, EINVAL,
+			        "%s: --hosts-entry=host cannot be combined with entries", cmd);
+		p->hosts_mode = "stage0";
+		s = xstrdup("# Generated by rkt\n\n127.0.0.1 localhost localhost.localdomain\n"
+		            "::1 localhost localhost.localdomain\n");
+		for (size_t i = 0; i < o->hosts_entries.n; i++) {
+			const char *h = o->hosts_entries.items[i], *eq = strchr(h, '=');
+			char *t = xasprintf("%s%.*s %s\n", s, (int)(eq - h), h, eq + 1);
+
+			free(s);
+			s = t;
+		}
+		p->hosts = s;
+	}
+	return 0;
+}
+
+int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runtime_opts *o,
+                    const char *cmd, struct rkt_error *err)
+{
+	_cleanup_(rkt_stage1_entry_release) struct rkt_stage1_entry run = { 0 };
+	_cleanup_free_ char *net = NULL, *hostname = NULL, *dns_mode = NULL, *lockfd = NULL;
+	struct dns_plan dns = { 0 };
+	const char *argv[16];
+	size_t n = 0;
+	int r, fd;
+
+	r = plan_dns(o, &dns, cmd, err);
+	if (r < 0)
+		return r;
+	r = rkt_stage1_entry(pod, "run", &run, err);
+	if (r >= 0)
+		r = rkt_pod_mount_stage1(pod, err);
+	if (r >= 0)
+		r = rkt_pod_write_dns(pod, dns.resolv_conf, dns.hosts, err);
+	free(dns.resolv_conf);
+	free(dns.hosts);
+	if (r >= 0)
+		r = rkt_pod_move(pod, RKT_POD_DIR_RUN, err);
+	if (r >= 0) {
+		/* again: the entrypoint's absolute path changed with the move */
+		rkt_stage1_entry_release(&run);
+		r = rkt_stage1_entry(pod, "run", &run, err);
+	}
+	if (r < 0) {
+		(void)rkt_umount_below(pod->path, NULL);
+		return rkt_error_wrap(err, r, "%s", cmd);
+	}
+
+	argv[n++] = run.path;
+	if (ctx->debug)
+		argv[n++] = "--debug";
+	net = xasprintf("--net=%s", o->net ?: "host");
+	argv[n++] = net;
+	if (o->hostname && run.interface_version >= 2)
+		argv[n++] = hostname = xasprintf("--hostname=%s", o->hostname);
+	if (o->interactive)
+		argv[n++] = "--interactive";
+	if (run.interface_version >= 4 &&
+	    (strcmp(dns.resolv_mode, "default") != 0 || strcmp(dns.hosts_mode, "default") != 0))
+		argv[n++] = dns_mode = xasprintf("--dns-conf-mode=resolv=%s,hosts=%s",
+		                                 dns.resolv_mode, dns.hosts_mode);
+	if (run.interface_version >= 3) {
+		if (ctx->insecure & RKT_INSECURE_CAPABILITIES)
+			argv[n++] = "--disable-capabilities-restriction";
+		if (ctx->insecure & RKT_INSECURE_PATHS)
+			argv[n++] = "--disable-paths";
+		if (ctx->insecure & RKT_INSECURE_SECCOMP)
+			argv[n++] = "--disable-seccomp";
+	}
+	argv[n++] = pod->uuid;
+	argv[n] = NULL;
+
+	fd = rkt_pod_lock_fd_for_exec(pod, err);
+	if (fd < 0)
+		return fd;
+	lockfd = xasprintf("%d", fd);
+	if (setenv("RKT_LOCK_FD", lockfd, 1) < 0 || chdir(pod->path) < 0)
+		return rkt_error_set(err, errno, "%s: prepare to run stage1", cmd);
+	fflush(stdout);
+	fflush(stderr);
+	execv(run.path, (char *const *)argv);
+	return rkt_error_set(err, errno, "%s: execute stage1 '%s'", cmd, run.path);
+}

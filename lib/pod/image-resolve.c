@@ -1,0 +1,91 @@
+/* Images for pods, on top of the store's public API (see prepare.h). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fetch/fetch.h"
+#include "pod/prepare.h"
+#include "render/render.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+static int read_manifest(struct rkt_store *store, const char *id, struct rkt_image_manifest **ret,
+                         struct rkt_error *err)
+{
+	_cleanup_free_ char *buf = NULL, *what = NULL;
+	int r;
+
+	r = rkt_store_get_manifest(store, id, &buf, err);
+	if (r < 0)
+		return r;
+	what = xasprintf("manifest of image '%s'", id);
+	return rkt_image_manifest_parse(buf, strlen(buf), what, ret, err);
+}
+
+int rkt_image_resolve(struct rkt_store *store, const char *image, unsigned insecure,
+                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
+                      struct rkt_error *err)
+{
+	const struct rkt_fetch_opts fo = { .pull_policy = RKT_PULL_POLICY_NEW,
+		                           .insecure = insecure };
+	char id[RKT_IMAGE_ID_SIZE];
+	int r;
+
+	_cleanup_free_ char *path = NULL;
+	enum rkt_image_kind kind;
+
+	if (rkt_image_classify(image, &kind, &path, NULL) == 0 && kind == RKT_IMAGE_KIND_FILE &&
+	    access(path, R_OK) < 0)
+		return rkt_error_set(err, errno, "image '%s': cannot read '%s': %s", image, path,
+		                     strerror(errno));
+	r = rkt_fetch(store, image, &fo, id, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "image '%s'", image);
+	r = read_manifest(store, id, ret_manifest, err);
+	if (r < 0)
+		return r;
+	memcpy(ret_id, id, RKT_IMAGE_ID_SIZE);
+	return 0;
+}
+
+/* overlayfs splits lowerdir= at ':' and mount options at ','. */
+static bool overlay_safe(const char *p)
+{
+	return !strpbrk(p, ":,\\\n");
+}
+
+int rkt_image_lowerdir(struct rkt_store *store, const char *id, const char *render_dir, char **ret,
+                       struct rkt_error *err)
+{
+	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
+	const struct rkt_render_opts ro = { .with_dependencies = true };
+	_cleanup_close_ int fd = -EBADF;
+	char link[PATH_MAX];
+	int r;
+
+	r = read_manifest(store, id, &m, err);
+	if (r < 0)
+		return r;
+	if (m->n_dependencies == 0 && rkt_store_open_tree(store, id, &fd, NULL) == 0) {
+		_cleanup_free_ char *proc = xasprintf("/proc/self/fd/%d", fd);
+		ssize_t n = readlink(proc, link, sizeof(link) - 1);
+
+		if (n > 0) {
+			link[n] = '\0';
+			if (overlay_safe(link)) {
+				*ret = xasprintf("%s/rootfs", link);
+				return 0;
+			}
+		}
+	}
+	if (!overlay_safe(render_dir))
+		return rkt_error_set(err, EINVAL, "'%s' cannot be an overlay lower directory",
+		                     render_dir);
+	r = rkt_image_render(store, id, render_dir, &ro, err);
+	if (r < 0)
+		return r;
+	*ret = xasprintf("%s/rootfs", render_dir);
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* Writing a pod directory for stage1 (see prepare.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pod/prepare.h"
+#include "render/render.h"
+#include "util/cleanup.h"
+#include "util/io.h"
+#include "util/xalloc.h"
+
+/* Writes CONTENT to NAME under DIR_FD atomically (temporary file + rename). */
+static int write_file_at(int dir_fd, const char *name, const char *content, mode_t mode,
+                         struct rkt_error *err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "create '%s'", name);
+	r = rkt_write_all(fd, content, strlen(content));
+	if (r < 0)
+		return rkt_error_set(err, r, "write '%s'", name);
+	if (close(TAKE_FD(fd)) < 0)
+		return rkt_error_set(err, errno, "write '%s'", name);
+	if (renameat(dir_fd, tmp, dir_fd, name) < 0)
+		return rkt_error_set(err, errno, "rename '%s'", name);
+	return 0;
+}
+
+/* mkdir -p of the relative PATH under DIR_FD. */
+static int mkdir_p_at(int dir_fd, const char *path, mode_t mode, struct rkt_error *err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdirat(dir_fd, p, mode) < 0 && errno != EEXIST)
+			return rkt_error_set(err, errno, "create '%s'", p);
+		if (!c)
+			return 0;
+		*s = c;
+	}
+}
+
+static int copy_manifest(struct rkt_store *store, int pod_fd, const char *id, const char *name,
+                         struct rkt_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r;
+
+	r = rkt_store_get_manifest(store, id, &buf, err);
+	if (r < 0)
+		return r;
+	return write_file_at(pod_fd, name, buf, 0640, err);
+}
+
+static int render_into(struct rkt_store *store, const char *id, const char *dir,
+                       struct rkt_error *err)
+{
+	const struct rkt_render_opts ro = { .with_dependencies = true, .rootfs_only = true };
+
+	return rkt_image_render(store, id, dir, &ro, err);
+}
+
+static int prepare_overlay(struct rkt_pod *pod, const char *tree_id, const char *app,
+                           struct rkt_error *err)
+{
+	static const char *const kinds[] = { "upper", "work" };
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		_cleanup_free_ char *p = xasprintf("overlay/%s/%s%s%s", tree_id, kinds[i],
+		                                   app ? "/" : "", app ? app : "");
+		int r = mkdir_p_at(pod->fd, p, 0755, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
+                       const struct rkt_prepare_app *a, bool no_overlay, struct rkt_error *err)
+{
+	_cleanup_free_ char *info = xasprintf("appsinfo/%s", a->name), *p = NULL, *lower = NULL,
+	                    *render_dir = NULL, *line = NULL;
+	int r;
+
+	r = mkdir_p_at(pod->fd, info, 0755, err);
+	if (r < 0)
+		return r;
+	p = xasprintf("%s/manifest", info);
+	r = copy_manifest(store, pod->fd, a->image_id, p, err);
+	if (r < 0)
+		return r;
+	free(p);
+	p = xasprintf("%s/treeStoreID", info);
+	line = xasprintf("%s\n", a->image_id);
+	r = write_file_at(pod->fd, p, line, 0640, err);
+	if (r < 0)
+		return r;
+	free(p);
+	if (no_overlay) {
+		p = xasprintf("stage1/rootfs/opt/stage2/%s", a->name);
+		r = mkdir_p_at(pod->fd, p, 0755, err);
+		if (r < 0)
+			return r;
+		free(p);
+		p = xasprintf("%s/stage1/rootfs/opt/stage2/%s/rootfs", pod->path, a->name);
+		return render_into(store, a->image_id, p, err);
+	}
+	render_dir = xasprintf("%s/%s/rendered", pod->path, info);
+	r = rkt_image_lowerdir(store, a->image_id, render_dir, &lower, err);
+	if (r < 0)
+		return r;
+	p = xasprintf("%s/lowerdir", info);
+	free(line);
+	line = xasprintf("%s\n", lower);
+	r = write_file_at(pod->fd, p, line, 0640, err);
+	if (r < 0)
+		return r;
+	return prepare_overlay(pod, a->image_id, a->name, err);
+}
+
+static int prepare_stage1(struct rkt_pod *pod, struct rkt_store *store, const char *id,
+                          bool no_overlay, struct rkt_error *err)
+{
+	_cleanup_free_ char *line = xasprintf("%s\n", id), *lower = NULL, *render_dir = NULL,
+	                    *rootfs = NULL;
+	int r;
+
+	r = mkdir_p_at(pod->fd, "stage1", 0755, err);
+	if (r < 0)
+		return r;
+	r = copy_manifest(store, pod->fd, id, "stage1/manifest", err);
+	if (r < 0)
+		return r;
+	r = write_file_at(pod->fd, "stage1TreeStoreID", line, 0640, err);
+	if (r < 0)
+		return r;
+	if (no_overlay) {
+		rootfs = xasprintf("%s/stage1/rootfs", pod->path);
+		return render_into(store, id, rootfs, err);
+	}
+	render_dir = xasprintf("%s/stage1/rendered", pod->path);
+	r = rkt_image_lowerdir(store, id, render_dir, &lower, err);
+	if (r < 0)
+		return r;
+	free(line);
+	line = xasprintf("%s\n", lower);
+	/* ours, stage0 only: where rkt_pod_mount_stage1() finds the lower directory */
+	r = write_file_at(pod->fd, "stage1/lowerdir", line, 0640, err);
+	if (r < 0)
+		return r;
+	if (mkdirat(pod->fd, "stage1/rootfs", 0755) < 0 && errno != EEXIST)
+		return rkt_error_set(err, errno, "create 'stage1/rootfs'");
+	return prepare_overlay(pod, id, NULL, err);
+}
+
+int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct rkt_prepare_opts *o,
+                    struct rkt_error *err)
+{
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = prepare_stage1(pod, store, o->stage1_id, o->no_overlay, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "prepare stage1 of pod '%s'", pod->uuid);
+	if (mkdirat(pod->fd, "appsinfo", 0755) < 0 && errno != EEXIST)
+		return rkt_error_set(err, errno, "create 'appsinfo'");
+	for (size_t i = 0; i < o->n_apps; i++) {
+		r = prepare_app(pod, store, &o->apps[i], o->no_overlay, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "prepare app '%s' of pod '%s'",
+			                      o->apps[i].name, pod->uuid);
+	}
+	if (!o->no_overlay) {
+		r = write_file_at(pod->fd, "overlay-prepared", "", 0640, err);
+		if (r < 0)
+			return r;
+	}
+	json = rkt_pod_manifest_format(o->manifest, false);
+	r = write_file_at(pod->fd, "pod", json, 0640, err);
+	if (r < 0)
+		return r;
+	fd = openat(pod->fd, "pod-created", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "create 'pod-created'");
+	return 0;
+}
+
+int rkt_pod_mount_stage1(struct rkt_pod *pod, struct rkt_error *err)
+{
+	_cleanup_free_ char *lower = NULL, *id = NULL, *opts = NULL, *target = NULL;
+	int r;
+
+	if (faccessat(pod->fd, "overlay-prepared", F_OK, 0) < 0)
+		return 0;
+	r = rkt_read_file_at(pod->fd, "stage1/lowerdir", &lower, NULL, err);
+	if (r >= 0)
+		r = rkt_read_file_at(pod->fd, "stage1TreeStoreID", &id, NULL, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "pod '%s'", pod->uuid);
+	lower[strcspn(lower, "\n")] = '\0';
+	id[strcspn(id, "\n")] = '\0';
+	opts = xasprintf("lowerdir=%s,upperdir=%s/overlay/%s/upper,workdir=%s/overlay/%s/work",
+	                 lower, pod->path, id, pod->path, id);
+	target = xasprintf("%s/stage1/rootfs", pod->path);
+	if (mount("overlay", target, "overlay", 0, opts) < 0)
+		return rkt_error_set(err, errno,
+		                     "mount the stage1 overlay of pod '%s' (try --no-overlay)",
+		                     pod->uuid);
+	return 0;
+}
+
+int rkt_pod_write_dns(struct rkt_pod *pod, const char *resolv_conf, const char *hosts,
+                      struct rkt_error *err)
+{
+	int r = 0;
+
+	if ((resolv_conf || hosts) && mkdir_p_at(pod->fd, "stage1/rootfs/etc", 0755, err) < 0)
+		return -err->code;
+	if (resolv_conf)
+		r = write_file_at(pod->fd, "stage1/rootfs/etc/rkt-resolv.conf", resolv_conf, 0644,
+		                  err);
+	if (r >= 0 && hosts)
+		r = write_file_at(pod->fd, "stage1/rootfs/etc/rkt-hosts", hosts, 0644, err);
+	return r;
+}

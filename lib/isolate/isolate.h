@@ -1,0 +1,221 @@
+/* Isolating one app of a pod: what stage1 computes before it starts the app (capability set,
+ * seccomp program, user and groups, environment, mount plan) and the few syscall-only helpers it
+ * calls in the forked child (docs/stage1-abi.md section 4).
+ *
+ * The computing functions are pure or read files of the app's root through a directory fd with
+ * openat2(RESOLVE_IN_ROOT), so that nothing in an image can make them read the host's files. The
+ * functions marked "async-signal-safe" make only system calls and touch no heap: a forked child
+ * may call them before execve. Nothing here prints; warnings go through a caller's callback. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "appc/manifest.h"
+#include "util/error.h"
+
+/* Warnings for things that are accepted but worth telling the user (ACE-32, ACE-10). */
+typedef void (*rkt_warn_fn)(void *userdata, const char *msg);
+
+/* ---- Capabilities (ISO-9..11) ---- */
+
+/* The default bounding set of ISO-11, as a mask of 1 << CAP_*. */
+uint64_t rkt_caps_default(void);
+/* "CAP_CHOWN" or "chown" (case-insensitive) to its number; -EINVAL if unknown. */
+int rkt_cap_from_name(const char *name);
+const char *rkt_cap_name(int cap);
+/* The set an app gets from its isolators: the last capabilities-retain-set (exactly that set),
+ * else the last capabilities-remove-set (default minus the set), else the default. -EINVAL for
+ * an unknown capability name or both kinds in one list. */
+int rkt_caps_compute(const struct rkt_isolator_list *isolators, uint64_t *ret_mask,
+                     struct rkt_error *err);
+/* Drops every capability outside MASK from the bounding set and clears the ambient set.
+ * Async-signal-safe. 0 or -errno. */
+int rkt_caps_apply_bounding(uint64_t mask);
+/* Sets effective, permitted and inheritable to MASK (after the uid change; a non-root uid has
+ * an empty permitted set already, and then this only empties the sets). Async-signal-safe. */
+int rkt_caps_apply(uint64_t mask);
+
+/* ---- seccomp (ISO-13..15) ---- */
+
+struct rkt_seccomp_spec {
+	bool enabled;          /* false: no filter at all (@appc.io/all, --disable-seccomp) */
+	bool retain;           /* true: allow only SYSCALLS; false: block SYSCALLS */
+	int errno_value;       /* blocked calls fail with it; 0: the process gets SIGSYS */
+	bool no_new_privs;     /* retain filters force it (rkt's rule) */
+	struct rkt_strv names; /* syscall names, groups expanded, duplicates allowed */
+};
+/* The filter for an app's isolators: default (no seccomp isolator) = remove
+ * @rkt/default-blacklist; remove-set = its set plus that list (ISO-13); retain-set = its set
+ * plus the minimal lifecycle set (ISO-14). Groups: @rkt/default-blacklist,
+ * @docker/default-blacklist, @rkt/default-whitelist (= every call except the blacklist),
+ * @appc.io/all, @appc.io/empty. -EINVAL for an unknown group or errno name. */
+int rkt_seccomp_resolve(const struct rkt_isolator_list *isolators, struct rkt_seccomp_spec *ret,
+                        struct rkt_error *err);
+void rkt_seccomp_spec_release(struct rkt_seccomp_spec *spec);
+/* errno name ("ENOTSUP") to its value; -EINVAL if unknown. */
+int rkt_errno_from_name(const char *name);
+
+struct rkt_bpf {
+	void *filter; /* struct sock_filter[] */
+	unsigned short len;
+};
+/* Compiles SPEC for the native architecture with libseccomp (disabled spec: len 0). Syscall
+ * names unknown to libseccomp are skipped and reported through WARN (ACE-32). */
+int rkt_seccomp_compile(const struct rkt_seccomp_spec *spec, rkt_warn_fn warn, void *userdata,
+                        struct rkt_bpf *ret, struct rkt_error *err);
+void rkt_bpf_release(struct rkt_bpf *bpf);
+/* Installs BPF (nothing if empty). Needs no_new_privs or CAP_SYS_ADMIN. Async-signal-safe. */
+int rkt_seccomp_load(const struct rkt_bpf *bpf);
+
+/* ---- Users and groups (ACE-22, ACE-23) ---- */
+
+struct rkt_passwd_entry {
+	uid_t uid;
+	gid_t gid;
+	char *name;
+	char *home;
+};
+void rkt_passwd_entry_release(struct rkt_passwd_entry *e);
+/* Finds NAME in the text of an /etc/passwd (BUF, LEN bytes). 0, -ENOENT if absent. */
+int rkt_passwd_find_name(const char *buf, size_t len, const char *name,
+                         struct rkt_passwd_entry *ret);
+/* Finds UID (first entry with it). 0, -ENOENT. */
+int rkt_passwd_find_uid(const char *buf, size_t len, uid_t uid, struct rkt_passwd_entry *ret);
+/* Finds group NAME in the text of an /etc/group. 0, -ENOENT. */
+int rkt_group_find_name(const char *buf, size_t len, const char *name, gid_t *ret_gid);
+
+struct rkt_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups, owned */
+	size_t n_groups;
+	char *user_name; /* passwd name of uid, or NULL */
+	char *home;      /* passwd home of uid, or NULL */
+};
+void rkt_ids_release(struct rkt_ids *ids);
+/* Resolves USER and GROUP (NULL or "" = 0) inside the root ROOTFD: name in the root's
+ * /etc/passwd or /etc/group, else digits, else an absolute path whose owner/group is used.
+ * The groups are SUPPLEMENTARY (N_SUPP), or [gid] if none. -ENOENT if unresolvable. */
+int rkt_ids_resolve(int rootfd, const char *user, const char *group, const uint32_t *supplementary,
+                    size_t n_supp, struct rkt_ids *ret, struct rkt_error *err);
+/* setgroups, setresgid, setresuid by raw syscalls (no glibc thread broadcast).
+ * Async-signal-safe. */
+int rkt_ids_apply(const struct rkt_ids *ids);
+
+/* ---- Environment (ACE-16..18, rkt-inventory 5.5) ---- */
+
+#define RKT_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct rkt_env_opts {
+	const char *app_name;     /* AC_APP_NAME */
+	const char *metadata_url; /* AC_METADATA_URL, or NULL */
+	const char *user_name;    /* USER/LOGNAME default, NULL = "root" */
+	const char *home;         /* HOME default, NULL = "/root" */
+};
+/* The app's final environment: APP_ENV (already merged by stage0) with missing PATH, SHELL,
+ * USER, LOGNAME, HOME filled in, then AC_APP_NAME, container=rkt and AC_METADATA_URL set over
+ * whatever the app had (ACE-18). -EINVAL if a name or value contains a newline or a name
+ * contains '='. RET gets a NULL-terminated "K=V" array (free with rkt_envp_free). */
+int rkt_env_build(const struct rkt_kv_list *app_env, const struct rkt_env_opts *opts, char ***ret,
+                  struct rkt_error *err);
+char **rkt_envp_free(char **envp);
+/* Value of NAME in ENVP, or NULL. */
+const char *rkt_envp_get(char *const *envp, const char *name);
+
+/* Finds FILE like execvp (ACE-20) inside the root ROOTFD: a name with '/' as-is, else each
+ * entry of PATH (NULL: the current directory, then confstr(_CS_PATH)); the first regular
+ * executable file wins. RET is the path to pass to execve after entering the root (relative
+ * entries are kept relative). -ENOENT, -EACCES. */
+int rkt_exec_lookup(int rootfd, const char *file, const char *path, char **ret,
+                    struct rkt_error *err);
+
+/* ---- Mount plan ("plan then apply", as bubblewrap) ---- */
+
+enum rkt_mount_kind {
+	RKT_MOUNT_FS,       /* mount FSTYPE (SOURCE is the device name) at TARGET */
+	RKT_MOUNT_BIND,     /* bind SOURCE (host path) at TARGET */
+	RKT_MOUNT_READONLY, /* bind TARGET onto itself, read-only (restricted paths) */
+	RKT_MOUNT_MASK,     /* hide TARGET: /dev/null over a file, empty ro tmpfs over a dir */
+	RKT_MOUNT_SYMLINK,  /* create TARGET as a symlink to SOURCE if nothing is there */
+	RKT_MOUNT_ROOT_RO,  /* make the app root read-only (readOnlyRootFS); always last */
+	_RKT_MOUNT_KIND_MAX
+};
+
+struct rkt_mount_op {
+	enum rkt_mount_kind kind;
+	char *source;
+	char *target; /* absolute, inside the app root */
+	char *fstype;
+	char *data;
+	unsigned long flags; /* MS_* for RKT_MOUNT_FS */
+	bool recursive;      /* bind */
+	bool read_only;
+	bool optional;      /* skip if the source or target does not exist */
+	bool create_source; /* empty volume: create SOURCE with MODE, UID, GID if missing */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct rkt_mount_plan {
+	struct rkt_mount_op *ops;
+	size_t n, cap;
+};
+void rkt_mount_plan_release(struct rkt_mount_plan *plan);
+
+struct rkt_mount_plan_opts {
+	const char *pod_dir;       /* absolute path of $P */
+	const char *console;       /* host path bound at /dev/console (tty or /dev/null) */
+	const char *resolv_conf;   /* host path bound at /etc/resolv.conf, or NULL */
+	const char *hosts;         /* host path bound at /etc/hosts, or NULL */
+	const char *hostname_file; /* host path bound at /etc/hostname, or NULL */
+	bool private_ipc;          /* mount /dev/mqueue */
+	bool restrict_paths;       /* read-only and masked /proc and /sys paths */
+	bool fly;                  /* fly: bind /dev, /proc, /sys; tmpfs /tmp */
+	bool volumes_recursive;    /* default of host volumes' "recursive" */
+};
+
+/* Plans the mounts of app RA (whose effective app is APP) of POD: kernel filesystems and
+ * devices (ACE-34), restricted paths, /etc files, volumes (ACE-7, ACE-8, ACE-11; empty volumes
+ * at $P/sharedVolumes/<name>), and the read-only root (ACE-4). Pure: no I/O. -EINVAL for a
+ * mount naming no volume, nested volume targets or a relative target. */
+int rkt_mount_plan_build(const struct rkt_pod_manifest *pod, const struct rkt_runtime_app *ra,
+                         const struct rkt_app *app, const struct rkt_mount_plan_opts *opts,
+                         rkt_warn_fn warn, void *userdata, struct rkt_mount_plan *ret,
+                         struct rkt_error *err);
+/* Applies PLAN to the app root ROOT (an absolute path that is a mount point), in order.
+ * Targets are resolved with openat2(RESOLVE_IN_ROOT) and missing ones created 0755 root:root
+ * (ACE-9); a file in the way of a directory is replaced with a warning (ACE-10). Host sources
+ * are opened with RESOLVE_NO_SYMLINKS (ACE-13); a missing one is -ENOENT (ACE-12). */
+int rkt_mount_plan_apply(const char *root, const struct rkt_mount_plan *plan, rkt_warn_fn warn,
+                         void *userdata, struct rkt_error *err);
+
+/* Opens PATH inside ROOTFD as if ROOTFD were "/" (openat2 RESOLVE_IN_ROOT). FLAGS get
+ * O_CLOEXEC added. Returns the fd or -errno. */
+int rkt_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+/* Reads the whole of PATH inside ROOTFD (at most MAX bytes, else -EFBIG) into a new
+ * NUL-terminated buffer. */
+int rkt_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* ---- Pod loading ---- */
+
+struct rkt_stage1_app {
+	const struct rkt_runtime_app *ra; /* in the pod manifest */
+	struct rkt_image_manifest *image; /* appsinfo/<app>/manifest, owned */
+	const struct rkt_app *app;        /* ra->app, else image->app */
+	char *tree_store_id;              /* appsinfo/<app>/treeStoreID, or NULL */
+	char *lowerdir;                   /* appsinfo/<app>/lowerdir, or NULL */
+};
+struct rkt_stage1_pod {
+	struct rkt_pod_manifest *manifest;
+	struct rkt_stage1_app *apps;
+	size_t n_apps;
+	bool overlay; /* overlay-prepared exists */
+};
+/* Loads the pod of the pod directory PODFD (docs/stage1-abi.md section 2): the manifest must
+ * be reified (POD-15) and every app needs an appsinfo manifest, an exec (ACE-21) and, with
+ * overlay, a lowerdir. -EINVAL, -EBADMSG, -ENOENT. */
+int rkt_stage1_pod_load(int podfd, struct rkt_stage1_pod *ret, struct rkt_error *err);
+void rkt_stage1_pod_release(struct rkt_stage1_pod *pod);

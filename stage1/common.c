@@ -1,0 +1,255 @@
+/* Helpers shared by the stage1 entrypoints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stage1.h"
+#include "util/cleanup.h"
+#include "util/io.h"
+
+bool stage1_debug;
+
+void stage1_log(const char *fmt, ...)
+{
+	va_list ap;
+	if (!stage1_debug)
+		return;
+	va_start(ap, fmt);
+	fputs("stage1: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void stage1_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("stage1: warning: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void stage1_warn_cb(void *userdata, const char *msg)
+{
+	stage1_warn("%s", msg);
+}
+
+int stage1_fail(const struct rkt_error *err)
+{
+	if (err->code)
+		fprintf(stderr, "stage1: %s: %s\n", err->msg, strerror(err->code));
+	else
+		fprintf(stderr, "stage1: %s\n", err->msg);
+	return STAGE1_EXIT_FAILURE;
+}
+
+static int parse_dns(const char *arg, struct run_opts *o, struct rkt_error *err)
+{
+	static const char *const names[] = { "default", "host", "stage0", "none" };
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		if (!eq)
+			return rkt_error_set(err, EINVAL, "--dns-conf-mode: bad item \"%s\"", tok);
+		*eq = '\0';
+		int v = -1;
+		for (int i = 0; i < 4; i++)
+			if (strcmp(eq + 1, names[i]) == 0)
+				v = i;
+		if (strcmp(tok, "resolv") == 0 && v >= 0)
+			o->resolv = (enum stage1_dns)v;
+		else if (strcmp(tok, "hosts") == 0 && v >= 0 && v != STAGE1_DNS_NONE)
+			o->hosts = (enum stage1_dns)v;
+		else
+			return rkt_error_set(err, EINVAL, "--dns-conf-mode: bad item \"%s=%s\"",
+			                     tok, eq + 1);
+	}
+	return 0;
+}
+
+enum {
+	OPT_DEBUG = 256,
+	OPT_NET,
+	OPT_HOSTNAME,
+	OPT_INTERACTIVE,
+	OPT_MDS_TOKEN,
+	OPT_LOCAL_CONFIG,
+	OPT_DNS_CONF_MODE,
+	OPT_IPC,
+	OPT_PRIVATE_USERS,
+	OPT_MUTABLE,
+	OPT_DISABLE_CAPS,
+	OPT_DISABLE_PATHS,
+	OPT_DISABLE_SECCOMP,
+};
+
+int stage1_parse_run_args(int argc, char **argv, bool fly, struct run_opts *ret,
+                          struct rkt_error *err)
+{
+	static const struct option options[] = {
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+		{ "interactive", no_argument, NULL, OPT_INTERACTIVE },
+		{ "mds-token", required_argument, NULL, OPT_MDS_TOKEN },
+		{ "local-config", required_argument, NULL, OPT_LOCAL_CONFIG },
+		{ "dns-conf-mode", required_argument, NULL, OPT_DNS_CONF_MODE },
+		{ "ipc", required_argument, NULL, OPT_IPC },
+		{ "private-users", required_argument, NULL, OPT_PRIVATE_USERS },
+		{ "mutable", no_argument, NULL, OPT_MUTABLE },
+		{ "disable-capabilities-restriction", no_argument, NULL, OPT_DISABLE_CAPS },
+		{ "disable-paths", no_argument, NULL, OPT_DISABLE_PATHS },
+		{ "disable-seccomp", no_argument, NULL, OPT_DISABLE_SECCOMP },
+		{ 0 },
+	};
+	struct run_opts o = { .net = STAGE1_NET_DEFAULT, .private_ipc = true };
+	int c, r;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DEBUG:
+			o.debug = true;
+			break;
+		case OPT_NET:
+			if (strcmp(optarg, "host") == 0)
+				o.net = STAGE1_NET_HOST;
+			else if (fly)
+				return rkt_error_set(err, EINVAL,
+				                     "--net=%s: the fly stage1 only supports host",
+				                     optarg);
+			else if (strcmp(optarg, "none") == 0)
+				o.net = STAGE1_NET_NONE;
+			else if (strcmp(optarg, "default") == 0)
+				o.net = STAGE1_NET_DEFAULT;
+			else
+				return rkt_error_set(err, EINVAL,
+				                     "--net=%s: named networks (CNI) are not "
+				                     "supported by this stage1",
+				                     optarg);
+			break;
+		case OPT_HOSTNAME:
+			o.hostname = optarg;
+			break;
+		case OPT_INTERACTIVE:
+			o.interactive = true;
+			break;
+		case OPT_MDS_TOKEN:
+			o.mds_token = optarg;
+			break;
+		case OPT_LOCAL_CONFIG:
+			o.local_config = optarg;
+			break;
+		case OPT_DNS_CONF_MODE:
+			r = parse_dns(optarg, &o, err);
+			if (r < 0)
+				return r;
+			break;
+		case OPT_IPC:
+			if (fly)
+				return rkt_error_set(err, EINVAL, "--ipc: not supported by fly");
+			if (strcmp(optarg, "parent") == 0)
+				o.private_ipc = false;
+			else if (strcmp(optarg, "auto") == 0 || strcmp(optarg, "private") == 0)
+				o.private_ipc = true;
+			else
+				return rkt_error_set(err, EINVAL, "--ipc=%s: bad value", optarg);
+			break;
+		case OPT_PRIVATE_USERS:
+			return rkt_error_set(err, EINVAL,
+			                     "--private-users: not supported by this stage1");
+		case OPT_MUTABLE:
+			return rkt_error_set(err, EINVAL,
+			                     "--mutable: mutable pods are not supported by this "
+			                     "stage1");
+		case OPT_DISABLE_CAPS:
+			o.disable_caps = true;
+			break;
+		case OPT_DISABLE_PATHS:
+			o.disable_paths = true;
+			break;
+		case OPT_DISABLE_SECCOMP:
+			o.disable_seccomp = true;
+			break;
+		default:
+			return rkt_error_set(err, EINVAL, "unknown or malformed option '%s'",
+			                     argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return rkt_error_set(err, EINVAL, "expected exactly one pod UUID argument");
+	o.uuid = argv[optind];
+	if (fly)
+		o.net = STAGE1_NET_HOST;
+	*ret = o;
+	return 0;
+}
+
+int stage1_write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	const char *slash = strrchr(name, '/');
+	int r;
+
+	if (slash)
+		snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp", (int)(slash - name), name, slash + 1);
+	else
+		snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	_cleanup_close_ int fd =
+	        openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = rkt_write_all(fd, data, len);
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+int stage1_read_pid(int dirfd, const char *name, pid_t *ret)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char buf[32];
+	ssize_t n;
+	char *end;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	long v = strtol(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || v <= 0 || v > 1 << 22)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+int stage1_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return STAGE1_EXIT_FAILURE;
+}

@@ -1,0 +1,48 @@
+/* Shared by the stage1 entrypoints: argument parsing, messages, small file helpers.
+ * docs/stage1-abi.md is the contract these programs implement. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+#define STAGE1_EXIT_FAILURE 254
+
+enum stage1_net { STAGE1_NET_HOST, STAGE1_NET_NONE, STAGE1_NET_DEFAULT };
+enum stage1_dns { STAGE1_DNS_DEFAULT, STAGE1_DNS_HOST, STAGE1_DNS_STAGE0, STAGE1_DNS_NONE };
+
+struct run_opts {
+	bool debug;
+	enum stage1_net net;
+	const char *hostname; /* NULL: rkt-<uuid> */
+	bool interactive;
+	const char *mds_token;
+	const char *local_config;
+	enum stage1_dns resolv, hosts;
+	bool private_ipc;
+	bool disable_caps, disable_paths, disable_seccomp;
+	const char *uuid;
+};
+
+/* Parses the run entrypoint's arguments (docs/stage1-abi.md section 3). FLY accepts only what
+ * the fly flavor supports. -EINVAL with a message for anything else. */
+int stage1_parse_run_args(int argc, char **argv, bool fly, struct run_opts *ret,
+                          struct rkt_error *err);
+
+/* Set by main from --debug. */
+extern bool stage1_debug;
+void stage1_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void stage1_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For rkt_warn_fn. */
+void stage1_warn_cb(void *userdata, const char *msg);
+/* Prints "stage1: <msg>: <strerror>" and returns STAGE1_EXIT_FAILURE. */
+int stage1_fail(const struct rkt_error *err);
+
+/* Writes DATA to DIRFD/NAME through a temporary file and rename. 0 or -errno. */
+int stage1_write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
+                             mode_t mode);
+/* Reads a decimal pid from DIRFD/NAME. */
+int stage1_read_pid(int dirfd, const char *name, pid_t *ret);
+/* Status of a child from waitpid as an exit code: its code, or 128 + signal. */
+int stage1_exit_code(int wstatus);

@@ -1,0 +1,313 @@
+/* Preparing the apps of a pod (see app.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+static char **strv_to_argv(const struct rkt_strv *v)
+{
+	char **argv = xmalloc_array(v->n + 1, sizeof(char *));
+	for (size_t i = 0; i < v->n; i++)
+		argv[i] = v->items[i];
+	argv[v->n] = NULL;
+	return argv;
+}
+
+int stage1_mkdir_p_at(int dirfd, const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	for (char *s = p;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (*p && mkdirat(dirfd, p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = saved;
+		if (!saved)
+			return 0;
+	}
+}
+
+static bool exists_at(int dirfd, const char *path)
+{
+	return faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
+{
+	const struct rkt_stage1_app *a = s->a;
+	_cleanup_free_ char *rel = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", s->name);
+	int r;
+
+	r = stage1_mkdir_p_at(c->podfd, rel, 0755);
+	if (r < 0)
+		return rkt_error_set(err, -r, "app \"%s\": '%s'", s->name, rel);
+	s->root = xasprintf("%s/%s", c->pod_dir, rel);
+	if (c->pod.overlay) {
+		_cleanup_free_ char *upper =
+		        xasprintf("overlay/%s/upper/%s", a->tree_store_id, s->name);
+		_cleanup_free_ char *work =
+		        xasprintf("overlay/%s/work/%s", a->tree_store_id, s->name);
+		if ((r = stage1_mkdir_p_at(c->podfd, upper, 0755)) < 0 ||
+		    (r = stage1_mkdir_p_at(c->podfd, work, 0755)) < 0)
+			return rkt_error_set(err, -r, "app \"%s\": overlay directories", s->name);
+		_cleanup_free_ char *data =
+		        xasprintf("lowerdir=%s,upperdir=%s/%s,workdir=%s/%s", a->lowerdir,
+		                  c->pod_dir, upper, c->pod_dir, work);
+		if (mount("overlay", s->root, "overlay", 0, data) < 0)
+			return rkt_error_set(err, errno, "app \"%s\": mounting overlay (%s)",
+			                     s->name, data);
+	} else if (mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		return rkt_error_set(err, errno, "app \"%s\": binding '%s'", s->name, s->root);
+	}
+	return 0;
+}
+
+static const char *dns_source(struct pod_ctx *c, enum stage1_dns mode, const char *stage0_file,
+                              const char *host_file, int rootfd, const char *app_file,
+                              const char *fallback, char *buf)
+{
+	bool have_stage0 = exists_at(c->podfd, stage0_file);
+	const char *src = NULL;
+
+	switch (mode) {
+	case STAGE1_DNS_STAGE0:
+		src = have_stage0 ? stage0_file : NULL;
+		break;
+	case STAGE1_DNS_HOST:
+		src = host_file;
+		break;
+	case STAGE1_DNS_NONE:
+		return NULL;
+	case STAGE1_DNS_DEFAULT:
+		if (have_stage0)
+			src = stage0_file;
+		else if (c->opts.net == STAGE1_NET_HOST)
+			src = host_file;
+		else if (fallback) {
+			_cleanup_close_ int fd = rkt_open_in_root(rootfd, app_file, O_PATH, 0);
+			if (fd < 0 && exists_at(c->podfd, fallback)) /* ACE-35, ACE-36 */
+				src = fallback;
+		}
+		break;
+	}
+	if (!src)
+		return NULL;
+	if (src[0] != '/') {
+		int n = snprintf(buf, PATH_MAX, "%s/%s", c->pod_dir, src);
+		return n > 0 && n < PATH_MAX ? buf : NULL;
+	}
+	/* The host's file may be a symlink (e.g. to systemd-resolved's): use its target. */
+	return realpath(src, buf);
+}
+
+static int write_env_file(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
+{
+	size_t len = 0;
+	for (size_t i = 0; s->envp[i]; i++)
+		len += strlen(s->envp[i]) + 1;
+	_cleanup_free_ char *buf = xmalloc(len + 1);
+	char *p = buf;
+	for (size_t i = 0; s->envp[i]; i++)
+		p = stpcpy(stpcpy(p, s->envp[i]), "\n");
+	_cleanup_free_ char *path = xasprintf("stage1/rootfs/rkt/env/%s", s->name);
+	int r = stage1_write_file_atomic(c->podfd, path, buf, len, 0644);
+	return r < 0 ? rkt_error_set(err, -r, "'%s'", path) : 0;
+}
+
+static const struct rkt_isolator *last_isolator(const struct rkt_app *app, enum rkt_isolator_type t)
+{
+	const struct rkt_isolator *found = NULL;
+	for (size_t i = 0; i < app->isolators.n; i++)
+		if (app->isolators.items[i].type == t)
+			found = &app->isolators.items[i];
+	return found;
+}
+
+static void report_isolators(const struct app_state *s)
+{
+	/* ACE-32: say what is not enforced. */
+	for (size_t i = 0; i < s->a->app->isolators.n; i++) {
+		const struct rkt_isolator *iso = &s->a->app->isolators.items[i];
+		switch (iso->type) {
+		case RKT_ISOLATOR_CAPABILITIES_RETAIN:
+		case RKT_ISOLATOR_CAPABILITIES_REMOVE:
+		case RKT_ISOLATOR_NO_NEW_PRIVILEGES:
+		case RKT_ISOLATOR_SECCOMP_REMOVE:
+		case RKT_ISOLATOR_SECCOMP_RETAIN:
+		case RKT_ISOLATOR_OOM_SCORE_ADJ:
+			break;
+		default:
+			stage1_warn("app \"%s\": isolator \"%s\" ignored (not implemented)",
+			            s->name, iso->name);
+		}
+	}
+}
+
+int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err)
+{
+	const struct rkt_app *app = s->a->app;
+	char resolv_buf[PATH_MAX], hosts_buf[PATH_MAX];
+	struct rkt_mount_plan plan = { 0 };
+	int r;
+
+	r = mount_root(c, s, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return rkt_error_set(err, errno, "'%s'", s->root);
+
+	_cleanup_free_ char *hostname_file = xasprintf("%s/stage1/rootfs/etc/hostname", c->pod_dir);
+	struct rkt_mount_plan_opts mo = {
+		.pod_dir = c->pod_dir,
+		.console = "/dev/null",
+		.resolv_conf = dns_source(c, c->opts.resolv, "stage1/rootfs/etc/rkt-resolv.conf",
+		                          "/etc/resolv.conf", rootfd, NULL, NULL, resolv_buf),
+		.hosts = dns_source(c, c->opts.hosts, "stage1/rootfs/etc/rkt-hosts", "/etc/hosts",
+		                    rootfd, "/etc/hosts", "stage1/rootfs/etc/hosts-fallback",
+		                    hosts_buf),
+		.hostname_file = hostname_file,
+		.private_ipc = c->opts.private_ipc,
+		.restrict_paths = !c->opts.disable_paths && !fly,
+		.fly = fly,
+		/* rkt-inventory 5.2: recursive by default, except on fly. */
+		.volumes_recursive = !fly,
+	};
+	if (c->opts.interactive && isatty(STDIN_FILENO))
+		mo.console = ttyname(STDIN_FILENO);
+	r = rkt_mount_plan_build(c->pod.manifest, s->a->ra, app, &mo, stage1_warn_cb, NULL, &plan,
+	                         err);
+	if (r < 0)
+		return r;
+	r = rkt_mount_plan_apply(s->root, &plan, stage1_warn_cb, NULL, err);
+	rkt_mount_plan_release(&plan);
+	if (r < 0)
+		return r;
+	/* /etc/mtab, as upstream's stage0 adds it. */
+	_cleanup_close_ int etc = rkt_open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, 0);
+	if (etc >= 0 && !exists_at(etc, "mtab"))
+		(void)symlinkat("../proc/self/mounts", etc, "mtab");
+
+	r = rkt_ids_resolve(rootfd, app->user, app->group, app->supplementary_gids,
+	                    app->n_supplementary_gids, &s->ids, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+
+	_cleanup_free_ char *mds =
+	        c->opts.mds_token ? xasprintf("http://127.0.0.1:18112/%s", c->opts.mds_token)
+	                          : NULL;
+	struct rkt_env_opts eo = {
+		.app_name = s->name,
+		.metadata_url = mds,
+		.user_name = s->ids.user_name,
+		.home = s->ids.home,
+	};
+	r = rkt_env_build(&app->environment, &eo, &s->envp, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+	r = write_env_file(c, s, err);
+	if (r < 0)
+		return r;
+
+	const char *path = rkt_envp_get(s->envp, "PATH");
+	struct rkt_error lerr = { 0 };
+	if (rkt_exec_lookup(rootfd, app->exec.items[0], path, &s->exec_path, &lerr) < 0)
+		s->exec_path = xstrdup(app->exec.items[0]); /* execve reports it in the log */
+	s->argv = strv_to_argv(&app->exec);
+	for (size_t i = 0; i < app->n_event_handlers; i++) {
+		const struct rkt_event_handler *h = &app->event_handlers[i];
+		if (h->exec.n == 0)
+			continue;
+		bool pre = strcmp(h->name, "pre-start") == 0;
+		char **p = pre ? &s->pre_path : &s->post_path;
+		if (*p)
+			continue;
+		if (rkt_exec_lookup(rootfd, h->exec.items[0], path, p, &lerr) < 0)
+			*p = xstrdup(h->exec.items[0]);
+		*(pre ? &s->pre_argv : &s->post_argv) = strv_to_argv(&h->exec);
+	}
+	s->workdir =
+	        app->working_directory && *app->working_directory ? app->working_directory : "/";
+
+	s->caps = rkt_caps_default();
+	if (!c->opts.disable_caps && !fly) {
+		r = rkt_caps_compute(&app->isolators, &s->caps, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+	}
+	const struct rkt_isolator *nnp = last_isolator(app, RKT_ISOLATOR_NO_NEW_PRIVILEGES);
+	s->nnp = nnp && nnp->u.no_new_privileges;
+	if (!c->opts.disable_seccomp && !fly) {
+		struct rkt_seccomp_spec spec;
+		r = rkt_seccomp_resolve(&app->isolators, &spec, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+		r = rkt_seccomp_compile(&spec, stage1_warn_cb, NULL, &s->bpf, err);
+		/* Loading a filter without CAP_SYS_ADMIN needs no_new_privs; the apps' bounding
+		 * set never has it, as with rkt's systemd units. */
+		if (spec.enabled)
+			s->nnp = true;
+		rkt_seccomp_spec_release(&spec);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+	}
+	const struct rkt_isolator *oom = last_isolator(app, RKT_ISOLATOR_OOM_SCORE_ADJ);
+	if (oom) {
+		s->has_oom = true;
+		s->oom = (int)oom->u.integer;
+	}
+	report_isolators(s);
+
+	if (!c->opts.interactive && !fly) {
+		int p1[2], p2[2];
+		if (pipe2(p1, O_CLOEXEC) < 0 || pipe2(p2, O_CLOEXEC) < 0)
+			return rkt_error_set(err, errno, "pipe");
+		s->out_r = p1[0];
+		s->out_w = p1[1];
+		s->err_r = p2[0];
+		s->err_w = p2[1];
+		(void)fcntl(s->out_r, F_SETFL, O_NONBLOCK);
+		(void)fcntl(s->err_r, F_SETFL, O_NONBLOCK);
+		_cleanup_free_ char *log = xasprintf("logs/%s.log", s->name);
+		s->log_fd = openat(c->podfd, log,
+		                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (s->log_fd < 0)
+			return rkt_error_set(err, errno, "'%s'", log);
+	}
+	return 0;
+}
+
+int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
+{
+	int r;
+
+	if (!getcwd(c->pod_dir, sizeof(c->pod_dir)))
+		return rkt_error_set(err, errno, "getcwd");
+	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->podfd < 0)
+		return rkt_error_set(err, errno, "pod directory");
+	r = rkt_stage1_pod_load(c->podfd, &c->pod, err);
+	if (r < 0)
+		return r;
+	c->n = c->pod.n_apps;
+	c->apps = xmalloc_array(c->n, sizeof(*c->apps));
+	memset(c->apps, 0, c->n * sizeof(*c->apps));
+	for (size_t i = 0; i < c->n; i++) {
+		c->apps[i].a = &c->pod.apps[i];
+		c->apps[i].name = c->pod.apps[i].ra->name;
+		c->apps[i].out_r = c->apps[i].out_w = c->apps[i].err_r = c->apps[i].err_w = -EBADF;
+		c->apps[i].log_fd = STDERR_FILENO;
+	}
+	return 0;
+}

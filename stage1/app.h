@@ -1,0 +1,54 @@
+/* Preparing the apps of a pod in stage1: their roots, mounts, users, environment, isolators
+ * (docs/stage1-abi.md section 4). Shared by the default run entrypoint and fly. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "isolate/isolate.h"
+#include "stage1.h"
+
+enum phase { PHASE_WAITING, PHASE_PRESTART, PHASE_MAIN, PHASE_POSTSTOP, PHASE_DONE };
+
+struct app_state {
+	const struct rkt_stage1_app *a;
+	const char *name;
+	char *root;
+	uint64_t caps;
+	struct rkt_bpf bpf;
+	bool nnp;
+	struct rkt_ids ids;
+	char **envp;
+	const char *workdir;
+	char *exec_path, *pre_path, *post_path;
+	char **argv, **pre_argv, **post_argv;
+	bool has_oom;
+	int oom;
+	int out_r, out_w, err_r, err_w, log_fd;
+	enum phase phase;
+	pid_t pid;
+};
+
+struct pod_ctx {
+	struct run_opts opts;
+	char pod_dir[PATH_MAX];
+	int podfd;
+	struct rkt_stage1_pod pod;
+	struct app_state *apps;
+	size_t n;
+	int devnull;
+	bool stopping, stopped_by_signal;
+	int first_failure;
+	struct timespec deadline;
+	bool has_deadline;
+};
+
+/* Mounts the root of app S and everything in it, resolves its user, environment (written to
+ * rkt/env/<app>), executables and isolators; opens its output pipes and log unless
+ * interactive or FLY. */
+int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err);
+/* Initialises C from the pod directory (the cwd) and OPTS: loads the pod. */
+int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
+int stage1_mkdir_p_at(int dirfd, const char *path, mode_t mode);

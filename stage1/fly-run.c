@@ -1,0 +1,78 @@
+/* The fly stage1's run entrypoint (docs/stage1-abi.md section 4.6): one app, chrooted into its
+ * root with the host's /dev, /proc and /sys, in the host's PID, network, IPC and UTS
+ * namespaces. This process becomes the app: its exit status is the app's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "stage1.h"
+
+static int write_number(int podfd, const char *name, long v, struct rkt_error *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", v);
+	int r = stage1_write_file_atomic(podfd, name, buf, (size_t)n, 0644);
+	return r < 0 ? rkt_error_set(err, -r, "'%s'", name) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pod_ctx c = { .podfd = -EBADF, .devnull = -EBADF };
+	struct rkt_error err = { 0 };
+	int r;
+
+	r = stage1_parse_run_args(argc, argv, true, &c.opts, &err);
+	if (r < 0)
+		return stage1_fail(&err);
+	stage1_debug = c.opts.debug;
+	if (stage1_load_pod(&c, &err) < 0)
+		return stage1_fail(&err);
+	if (c.n != 1) {
+		rkt_error_set(&err, EINVAL, "the fly stage1 runs exactly one app, not %zu", c.n);
+		return stage1_fail(&err);
+	}
+	struct app_state *s = &c.apps[0];
+	/* Ours: a private mount namespace, so nothing stays mounted on the host. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+		rkt_error_set(&err, errno, "private mount namespace");
+		return stage1_fail(&err);
+	}
+	if ((r = stage1_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/env", 0755)) < 0 ||
+	    (r = stage1_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/status", 0755)) < 0) {
+		rkt_error_set(&err, -r, "'stage1/rootfs/rkt'");
+		return stage1_fail(&err);
+	}
+	if (stage1_prepare_app(&c, s, true, &err) < 0)
+		return stage1_fail(&err);
+	if (write_number(c.podfd, "pid", (long)getpid(), &err) < 0 ||
+	    write_number(c.podfd, "pgid", (long)getpgid(0), &err) < 0)
+		return stage1_fail(&err);
+	/* chroot rather than pivot_root, as upstream: enter finds the app root by its path in
+	 * this mount namespace. */
+	if (chdir(s->root) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		rkt_error_set(&err, errno, "chroot into '%s'", s->root);
+		return stage1_fail(&err);
+	}
+	if ((r = rkt_ids_apply(&s->ids)) < 0) {
+		rkt_error_set(&err, -r, "app \"%s\": setting user and groups", s->name);
+		return stage1_fail(&err);
+	}
+	if (chdir(s->workdir) < 0) { /* ACE-19 */
+		rkt_error_set(&err, errno, "app \"%s\": working directory '%s'", s->name,
+		              s->workdir);
+		return stage1_fail(&err);
+	}
+	if (s->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		rkt_error_set(&err, errno, "no_new_privs");
+		return stage1_fail(&err);
+	}
+	execve(s->exec_path, s->argv, s->envp);
+	rkt_error_set(&err, errno, "app \"%s\": exec '%s'", s->name, s->argv[0]);
+	return stage1_fail(&err);
+}

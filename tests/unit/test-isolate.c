@@ -1,0 +1,603 @@
+/* Unit tests for lib/isolate (capability sets, seccomp sets, passwd/group parsing, user
+ * resolution, environment, mount plans) and the stage1 argument parser. Checklist ids: ACE-*,
+ * ISO-*. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../stage1/stage1.h"
+#include "isolate/isolate.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+/* A pod manifest with one app whose "app" member is APP and volumes VOLUMES. */
+static struct rkt_pod_manifest *pod_with(const char *app, const char *extra, const char *volumes)
+{
+	char *text =
+	        xasprintf("{\"acKind\":\"PodManifest\",\"acVersion\":\"0.8.11\",\"apps\":[{"
+	                  "\"name\":\"a\",\"image\":{\"id\":\"sha512-%0128d\"},\"app\":%s%s%s}],"
+	                  "\"volumes\":%s}",
+	                  0, app, extra ? "," : "", extra ? extra : "", volumes ? volumes : "null");
+	struct rkt_pod_manifest *m = NULL;
+	struct rkt_error err = { 0 };
+	if (rkt_pod_manifest_parse(text, strlen(text), "test", &m, &err) < 0)
+		fail_msg("bad pod manifest in test: %s: %s", err.msg, text);
+	free(text);
+	return m;
+}
+
+#define APP(members) "{\"user\":\"0\",\"group\":\"0\",\"exec\":[\"/bin/true\"]" members "}"
+
+static const struct rkt_isolator_list *isolators_of(struct rkt_pod_manifest *m)
+{
+	return &m->apps[0].app->isolators;
+}
+
+/* Resolves the app-level isolator ISO (JSON) with rkt_caps_compute or rkt_seccomp_resolve. */
+static int caps_of(const char *iso, uint64_t *mask, struct rkt_error *err)
+{
+	char *members = xasprintf(",\"isolators\":[%s]", iso);
+	char *app = xasprintf(APP("%s"), members);
+	struct rkt_pod_manifest *m = pod_with(app, NULL, NULL);
+	int r = rkt_caps_compute(isolators_of(m), mask, err);
+	rkt_pod_manifest_free(m);
+	free(app);
+	free(members);
+	return r;
+}
+
+static int seccomp_of(const char *iso, struct rkt_seccomp_spec *spec, struct rkt_error *err)
+{
+	char *members = xasprintf(",\"isolators\":[%s]", iso);
+	char *app = xasprintf(APP("%s"), members);
+	struct rkt_pod_manifest *m = pod_with(app, NULL, NULL);
+	int r = rkt_seccomp_resolve(isolators_of(m), spec, err);
+	rkt_pod_manifest_free(m);
+	free(app);
+	free(members);
+	return r;
+}
+
+/* ---- capabilities ---- */
+
+static void test_caps_default_is_iso11(void **state)
+{
+	uint64_t m = rkt_caps_default();
+	assert_int_equal(__builtin_popcountll(m), 14);
+	assert_true(m & (UINT64_C(1) << rkt_cap_from_name("CAP_SYS_CHROOT")));
+	assert_false(m & (UINT64_C(1) << rkt_cap_from_name("CAP_SYS_ADMIN")));
+}
+
+static void test_cap_names_with_and_without_prefix(void **state)
+{
+	assert_int_equal(rkt_cap_from_name("CAP_NET_BIND_SERVICE"), 10);
+	assert_int_equal(rkt_cap_from_name("net_bind_service"), 10);
+	assert_int_equal(rkt_cap_from_name("CAP_NOPE"), -EINVAL);
+	assert_string_equal(rkt_cap_name(21), "CAP_SYS_ADMIN");
+}
+
+static void test_caps_retain_set_is_exact(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{"
+	                  "\"set\":[\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_ADMIN\"]}}";
+	struct rkt_error err = { 0 };
+	uint64_t mask = 0;
+	assert_int_equal(caps_of(iso, &mask, &err), 0);
+	assert_int_equal(mask, (UINT64_C(1) << 10) | (UINT64_C(1) << 21));
+}
+
+static void test_caps_remove_set_subtracts_from_default(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/capabilities-remove-set\",\"value\":{"
+	                  "\"set\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"]}}";
+	struct rkt_error err = { 0 };
+	uint64_t mask = 0;
+	assert_int_equal(caps_of(iso, &mask, &err), 0);
+	assert_int_equal(mask, rkt_caps_default() & ~UINT64_C(1));
+}
+
+static void test_caps_unknown_name_is_an_error(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{"
+	                  "\"set\":[\"CAP_MAGIC\"]}}";
+	struct rkt_error err = { 0 };
+	uint64_t mask = 0;
+	assert_int_equal(caps_of(iso, &mask, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "CAP_MAGIC"));
+}
+
+/* ---- seccomp ---- */
+
+static bool has(const struct rkt_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void test_seccomp_default_blocks_the_blacklist(void **state)
+{
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(rkt_seccomp_resolve(NULL, &spec, &err), 0);
+	assert_true(spec.enabled);
+	assert_false(spec.retain);
+	assert_true(has(&spec.names, "kexec_load"));
+	assert_true(has(&spec.names, "mount"));
+	assert_false(has(&spec.names, "read"));
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_seccomp_remove_set_with_errno(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{"
+	                  "\"set\":[\"mkdir\"],\"errno\":\"ENOTSUP\"}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
+	assert_false(spec.retain);
+	assert_int_equal(spec.errno_value, ENOTSUP);
+	assert_true(has(&spec.names, "mkdir"));
+	assert_true(has(&spec.names, "reboot")); /* ISO-13: the default list is added */
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_seccomp_retain_set_adds_the_lifecycle_and_forces_nnp(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{"
+	                  "\"set\":[\"read\",\"write\"]}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
+	assert_true(spec.retain);
+	assert_true(spec.no_new_privs);
+	assert_int_equal(spec.errno_value, 0); /* SIGSYS */
+	assert_true(has(&spec.names, "read"));
+	assert_true(has(&spec.names, "execve"));
+	assert_true(has(&spec.names, "exit_group"));
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_seccomp_retain_all_disables_filtering(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{"
+	                  "\"set\":[\"@appc.io/all\"]}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
+	assert_false(spec.enabled);
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_seccomp_default_whitelist_plus_extra(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{"
+	                  "\"set\":[\"@rkt/default-whitelist\",\"ptrace\"]}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
+	assert_false(spec.retain); /* everything but the blacklist, minus ptrace */
+	assert_false(has(&spec.names, "ptrace"));
+	assert_true(has(&spec.names, "reboot"));
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_seccomp_unknown_group_is_an_error(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{"
+	                  "\"set\":[\"@nobody/else\"]}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(seccomp_of(iso, &spec, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "@nobody/else"));
+}
+
+static void test_seccomp_compiles_to_bpf(void **state)
+{
+	struct rkt_seccomp_spec spec;
+	struct rkt_bpf bpf = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(rkt_seccomp_resolve(NULL, &spec, &err), 0);
+	assert_int_equal(rkt_seccomp_compile(&spec, NULL, NULL, &bpf, &err), 0);
+	assert_true(bpf.len > 10);
+	rkt_bpf_release(&bpf);
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_errno_names(void **state)
+{
+	assert_int_equal(rkt_errno_from_name("EPERM"), EPERM);
+	assert_int_equal(rkt_errno_from_name("ENOTSUP"), ENOTSUP);
+	assert_int_equal(rkt_errno_from_name("EWHATEVER"), -EINVAL);
+}
+
+/* ---- passwd and group ---- */
+
+static const char passwd[] = "# comment\n"
+                             "root:x:0:0:root:/root:/bin/sh\n"
+                             "broken line\n"
+                             "bad:x:notanumber:0::/:/bin/sh\n"
+                             "user:x:1000:1001:User:/home/user:/bin/sh\n"
+                             "last:x:7:8::/var/last:"; /* no newline at the end */
+
+static void test_passwd_by_name_and_uid(void **state)
+{
+	struct rkt_passwd_entry e = { 0 };
+	assert_int_equal(rkt_passwd_find_name(passwd, strlen(passwd), "user", &e), 0);
+	assert_int_equal(e.uid, 1000);
+	assert_int_equal(e.gid, 1001);
+	assert_string_equal(e.home, "/home/user");
+	rkt_passwd_entry_release(&e);
+	assert_int_equal(rkt_passwd_find_uid(passwd, strlen(passwd), 7, &e), 0);
+	assert_string_equal(e.name, "last");
+	rkt_passwd_entry_release(&e);
+	assert_int_equal(rkt_passwd_find_name(passwd, strlen(passwd), "bad", &e), -ENOENT);
+	assert_int_equal(rkt_passwd_find_name(passwd, strlen(passwd), "use", &e), -ENOENT);
+}
+
+static void test_group_by_name(void **state)
+{
+	static const char group[] = "root:x:0:\nstaff:x:50:user\n";
+	gid_t gid = 0;
+	assert_int_equal(rkt_group_find_name(group, strlen(group), "staff", &gid), 0);
+	assert_int_equal(gid, 50);
+	assert_int_equal(rkt_group_find_name(group, strlen(group), "staf", &gid), -ENOENT);
+}
+
+/* A root with /etc/passwd, /etc/group, /etc/shadow-link -> /etc/host-only-file. */
+static char *make_root(void)
+{
+	char tmpl[] = "/tmp/test-isolate.XXXXXX";
+	char *dir = xstrdup(mkdtemp(tmpl));
+	char *p;
+	FILE *f;
+	p = xasprintf("%s/etc", dir);
+	mkdir(p, 0755);
+	free(p);
+	p = xasprintf("%s/etc/passwd", dir);
+	f = fopen(p, "w");
+	fputs(passwd, f);
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/etc/group", dir);
+	f = fopen(p, "w");
+	fputs("users:x:1001:\n1234:x:99:\n", f);
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/owned", dir);
+	f = fopen(p, "w");
+	fclose(f);
+	if (chown(p, 4321, 8765) < 0)
+		fail_msg("chown");
+	free(p);
+	return dir;
+}
+
+static void remove_root(char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+static void test_ids_by_name_number_and_path(void **state)
+{
+	char *dir = make_root();
+	_cleanup_close_ int rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct rkt_ids ids = { 0 };
+	struct rkt_error err = { 0 };
+
+	assert_int_equal(rkt_ids_resolve(rootfd, "user", "users", NULL, 0, &ids, &err), 0);
+	assert_int_equal(ids.uid, 1000);
+	assert_int_equal(ids.gid, 1001);
+	assert_int_equal(ids.n_groups, 1);
+	assert_string_equal(ids.home, "/home/user");
+	rkt_ids_release(&ids);
+
+	/* ACE-22: an all-digit string is looked up as a name first. */
+	uint32_t supp[] = { 5, 6 };
+	assert_int_equal(rkt_ids_resolve(rootfd, "42", "1234", supp, 2, &ids, &err), 0);
+	assert_int_equal(ids.uid, 42);
+	assert_int_equal(ids.gid, 99);
+	assert_int_equal(ids.n_groups, 2);
+	assert_int_equal(ids.groups[1], 6);
+	rkt_ids_release(&ids);
+
+	assert_int_equal(rkt_ids_resolve(rootfd, "/owned", "/owned", NULL, 0, &ids, &err), 0);
+	assert_int_equal(ids.uid, 4321);
+	assert_int_equal(ids.gid, 8765);
+	rkt_ids_release(&ids);
+
+	assert_int_equal(rkt_ids_resolve(rootfd, "ghost", "0", NULL, 0, &ids, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "ghost"));
+	remove_root(dir);
+}
+
+static void test_read_in_root_stays_inside(void **state)
+{
+	char *dir = make_root();
+	_cleanup_close_ int rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char *link = xasprintf("%s/escape", dir);
+	char *buf = NULL;
+	size_t len;
+
+	/* An absolute symlink in the image resolves inside the root, never to the host. */
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	assert_int_equal(rkt_read_in_root(rootfd, "/escape", 1 << 20, &buf, &len), 0);
+	assert_int_equal(len, strlen(passwd));
+	free(buf);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("../../../../../../etc/hostname", link), 0);
+	assert_int_equal(rkt_read_in_root(rootfd, "/escape", 1 << 20, &buf, &len), -ENOENT);
+	free(link);
+	remove_root(dir);
+}
+
+/* ---- environment ---- */
+
+static void test_env_precedence(void **state)
+{
+	struct rkt_kv_list app = { 0 };
+	struct rkt_error err = { 0 };
+	char **envp = NULL;
+
+	rkt_kv_list_set(&app, "FOO", "bar");
+	rkt_kv_list_set(&app, "AC_APP_NAME", "evil");
+	rkt_kv_list_set(&app, "HOME", "/custom");
+	struct rkt_env_opts o = { .app_name = "web",
+		                  .metadata_url = "http://m/t",
+		                  .user_name = "user",
+		                  .home = "/home/user" };
+	assert_int_equal(rkt_env_build(&app, &o, &envp, &err), 0);
+	assert_string_equal(rkt_envp_get(envp, "FOO"), "bar");
+	assert_string_equal(rkt_envp_get(envp, "AC_APP_NAME"), "web"); /* ACE-18 */
+	assert_string_equal(rkt_envp_get(envp, "HOME"), "/custom");
+	assert_string_equal(rkt_envp_get(envp, "USER"), "user");
+	assert_string_equal(rkt_envp_get(envp, "PATH"), RKT_DEFAULT_PATH); /* ACE-16 */
+	assert_string_equal(rkt_envp_get(envp, "container"), "rkt");
+	assert_string_equal(rkt_envp_get(envp, "AC_METADATA_URL"), "http://m/t");
+	rkt_envp_free(envp);
+	rkt_kv_list_release(&app);
+}
+
+static void test_env_refuses_newlines(void **state)
+{
+	struct rkt_kv_list app = { 0 };
+	struct rkt_error err = { 0 };
+	char **envp = NULL;
+	struct rkt_env_opts o = { .app_name = "web" };
+
+	rkt_kv_list_set(&app, "BAD", "two\nlines");
+	assert_int_equal(rkt_env_build(&app, &o, &envp, &err), -EINVAL);
+	assert_null(envp);
+	rkt_kv_list_release(&app);
+}
+
+/* ---- mount plans ---- */
+
+static const struct rkt_mount_op *find_op(const struct rkt_mount_plan *p, const char *target)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->ops[i].target, target) == 0)
+			return &p->ops[i];
+	return NULL;
+}
+
+static int plan(struct rkt_pod_manifest *m, bool fly, struct rkt_mount_plan *ret,
+                struct rkt_error *err)
+{
+	struct rkt_mount_plan_opts o = { .pod_dir = "/pods/p",
+		                         .restrict_paths = !fly,
+		                         .private_ipc = true,
+		                         .fly = fly,
+		                         .volumes_recursive = !fly };
+	return rkt_mount_plan_build(m, &m->apps[0], m->apps[0].app, &o, NULL, NULL, ret, err);
+}
+
+static void test_plan_system_mounts_and_restricted_paths(void **state)
+{
+	struct rkt_pod_manifest *m = pod_with(APP(""), NULL, NULL);
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, false, &p, &err), 0);
+	assert_int_equal(find_op(&p, "/proc")->kind, RKT_MOUNT_FS);
+	assert_true(find_op(&p, "/sys")->flags & MS_RDONLY);
+	assert_int_equal(find_op(&p, "/dev/ptmx")->kind, RKT_MOUNT_SYMLINK);
+	assert_non_null(find_op(&p, "/dev/mqueue"));
+	assert_int_equal(find_op(&p, "/proc/sysrq-trigger")->kind, RKT_MOUNT_READONLY);
+	assert_int_equal(find_op(&p, "/proc/kcore")->kind, RKT_MOUNT_MASK);
+	assert_null(find_op(&p, "/"));
+	rkt_mount_plan_release(&p);
+	rkt_pod_manifest_free(m);
+}
+
+static void test_plan_fly_binds_the_host(void **state)
+{
+	struct rkt_pod_manifest *m = pod_with(APP(""), NULL, NULL);
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, true, &p, &err), 0);
+	assert_int_equal(find_op(&p, "/dev")->kind, RKT_MOUNT_BIND);
+	assert_true(find_op(&p, "/proc")->recursive);
+	assert_string_equal(find_op(&p, "/tmp")->fstype, "tmpfs");
+	assert_null(find_op(&p, "/proc/kcore"));
+	rkt_mount_plan_release(&p);
+	rkt_pod_manifest_free(m);
+}
+
+static void test_plan_volume_read_only_rule(void **state)
+{
+	/* ACE-7: the volume's readOnly when set, otherwise the mount point's. */
+	struct rkt_pod_manifest *m = pod_with(
+	        APP(",\"mountPoints\":[{\"name\":\"a\",\"path\":\"/a\",\"readOnly\":true},"
+	            "{\"name\":\"b\",\"path\":\"/b\",\"readOnly\":true}]"),
+	        "\"mounts\":[{\"volume\":\"a\",\"path\":\"/a\"},{\"volume\":\"b\",\"path\":\"/"
+	        "b\"}]",
+	        "[{\"name\":\"a\",\"kind\":\"host\",\"source\":\"/srv\",\"readOnly\":false},"
+	        "{\"name\":\"b\",\"kind\":\"empty\",\"mode\":\"0700\",\"uid\":5}]");
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, false, &p, &err), 0);
+	const struct rkt_mount_op *a = find_op(&p, "/a"), *b = find_op(&p, "/b");
+	assert_false(a->read_only);
+	assert_true(a->recursive);
+	assert_string_equal(a->source, "/srv");
+	assert_true(b->read_only);
+	assert_string_equal(b->source, "/pods/p/sharedVolumes/b");
+	assert_true(b->create_source);
+	assert_int_equal(b->mode, 0700);
+	assert_int_equal(b->uid, 5);
+	rkt_mount_plan_release(&p);
+	rkt_pod_manifest_free(m);
+}
+
+static void test_plan_uncovered_mount_point_gets_a_volume(void **state)
+{
+	/* ACE-8: the pod volume of the same name, else an implicit empty one. */
+	struct rkt_pod_manifest *m =
+	        pod_with(APP(",\"mountPoints\":[{\"name\":\"data\",\"path\":\"/data\"},"
+	                     "{\"name\":\"cache\",\"path\":\"/cache\"}]"),
+	                 NULL, "[{\"name\":\"data\",\"kind\":\"host\",\"source\":\"/srv/data\"}]");
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, false, &p, &err), 0);
+	assert_string_equal(find_op(&p, "/data")->source, "/srv/data");
+	assert_string_equal(find_op(&p, "/cache")->source, "/pods/p/sharedVolumes/a-cache");
+	rkt_mount_plan_release(&p);
+	rkt_pod_manifest_free(m);
+}
+
+static void test_plan_nested_targets_are_refused(void **state)
+{
+	/* ACE-11 */
+	struct rkt_pod_manifest *m = pod_with(APP(""),
+	                                      "\"mounts\":[{\"volume\":\"v\",\"path\":\"/"
+	                                      "a\"},{\"volume\":\"v\",\"path\":\"/a/b\"}]",
+	                                      "[{\"name\":\"v\",\"kind\":\"empty\"}]");
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, false, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "overlap"));
+	rkt_pod_manifest_free(m);
+}
+
+static void test_plan_unknown_volume_is_refused(void **state)
+{
+	struct rkt_pod_manifest *m =
+	        pod_with(APP(""), "\"mounts\":[{\"volume\":\"nope\",\"path\":\"/a\"}]", NULL);
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, false, &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "nope"));
+	rkt_pod_manifest_free(m);
+}
+
+static void test_plan_read_only_rootfs_is_last(void **state)
+{
+	struct rkt_pod_manifest *m = pod_with(APP(""), "\"readOnlyRootFS\":true", NULL);
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(plan(m, false, &p, &err), 0);
+	assert_int_equal(p.ops[p.n - 1].kind, RKT_MOUNT_ROOT_RO);
+	rkt_mount_plan_release(&p);
+	rkt_pod_manifest_free(m);
+}
+
+/* ---- stage1 arguments ---- */
+
+static int parse_args(struct run_opts *o, bool fly, ...)
+{
+	char *argv[32] = { (char *)"init" };
+	int argc = 1;
+	va_list ap;
+	va_start(ap, fly);
+	for (char *a; (a = va_arg(ap, char *));)
+		argv[argc++] = a;
+	va_end(ap);
+	struct rkt_error err = { 0 };
+	return stage1_parse_run_args(argc, argv, fly, o, &err);
+}
+
+static void test_args_full_set(void **state)
+{
+	struct run_opts o;
+	assert_int_equal(parse_args(&o, false, "--debug", "--net=none", "--hostname=h",
+	                            "--interactive", "--mds-token=t", "--local-config=/etc/rkt",
+	                            "--dns-conf-mode=resolv=host,hosts=stage0", "--ipc=parent",
+	                            "--disable-seccomp", "uuid-1", NULL),
+	                 0);
+	assert_true(o.debug);
+	assert_int_equal(o.net, STAGE1_NET_NONE);
+	assert_string_equal(o.hostname, "h");
+	assert_true(o.interactive);
+	assert_string_equal(o.mds_token, "t");
+	assert_int_equal(o.resolv, STAGE1_DNS_HOST);
+	assert_int_equal(o.hosts, STAGE1_DNS_STAGE0);
+	assert_false(o.private_ipc);
+	assert_true(o.disable_seccomp);
+	assert_false(o.disable_caps);
+	assert_string_equal(o.uuid, "uuid-1");
+}
+
+static void test_args_refused(void **state)
+{
+	struct run_opts o;
+	assert_int_equal(parse_args(&o, false, "--net=host", NULL), -EINVAL); /* no uuid */
+	assert_int_equal(parse_args(&o, false, "--net=cni0", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, false, "--mutable", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, false, "--private-users=0:65536", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, false, "--dns-conf-mode=hosts=none", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, false, "--bogus", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, true, "--net=none", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, true, "--ipc=parent", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, true, "--net=host", "u", NULL), 0);
+	assert_int_equal(o.net, STAGE1_NET_HOST);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_caps_default_is_iso11),
+		cmocka_unit_test(test_cap_names_with_and_without_prefix),
+		cmocka_unit_test(test_caps_retain_set_is_exact),
+		cmocka_unit_test(test_caps_remove_set_subtracts_from_default),
+		cmocka_unit_test(test_caps_unknown_name_is_an_error),
+		cmocka_unit_test(test_seccomp_default_blocks_the_blacklist),
+		cmocka_unit_test(test_seccomp_remove_set_with_errno),
+		cmocka_unit_test(test_seccomp_retain_set_adds_the_lifecycle_and_forces_nnp),
+		cmocka_unit_test(test_seccomp_retain_all_disables_filtering),
+		cmocka_unit_test(test_seccomp_default_whitelist_plus_extra),
+		cmocka_unit_test(test_seccomp_unknown_group_is_an_error),
+		cmocka_unit_test(test_seccomp_compiles_to_bpf),
+		cmocka_unit_test(test_errno_names),
+		cmocka_unit_test(test_passwd_by_name_and_uid),
+		cmocka_unit_test(test_group_by_name),
+		cmocka_unit_test(test_ids_by_name_number_and_path),
+		cmocka_unit_test(test_read_in_root_stays_inside),
+		cmocka_unit_test(test_env_precedence),
+		cmocka_unit_test(test_env_refuses_newlines),
+		cmocka_unit_test(test_plan_system_mounts_and_restricted_paths),
+		cmocka_unit_test(test_plan_fly_binds_the_host),
+		cmocka_unit_test(test_plan_volume_read_only_rule),
+		cmocka_unit_test(test_plan_uncovered_mount_point_gets_a_volume),
+		cmocka_unit_test(test_plan_nested_targets_are_refused),
+		cmocka_unit_test(test_plan_unknown_volume_is_refused),
+		cmocka_unit_test(test_plan_read_only_rootfs_is_last),
+		cmocka_unit_test(test_args_full_set),
+		cmocka_unit_test(test_args_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

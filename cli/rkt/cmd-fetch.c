@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rkt.h"
@@ -61,29 +63,92 @@ static int parse_args(int argc, char **argv, struct fetch_opts *o, struct rkt_er
 
 /* rkt-inventory 4.4: the signature over the ACI as fetched, with the keys trusted for the name
  * in its manifest. */
-static int verify_signature(void *userdata, int fd, const char *signature,
+static int verify_signature(void *userdata, int fd, int sig_fd, const char *sig_what,
                             const struct rkt_aci_info *info, struct rkt_error *err)
 {
 	struct rkt_keystore *ks = userdata;
-	_cleanup_close_ int sig_fd = open(signature, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct rkt_trust_signer signer;
 	int r;
 
-	if (sig_fd < 0 && errno == ENOENT)
-		return rkt_error_set(
-		        err, ENOKEY,
-		        "no signature '%s' for image '%s'; use --insecure-options=image "
-		        "to fetch it without one",
-		        signature, info->manifest->name);
-	if (sig_fd < 0)
-		return rkt_error_set(err, errno, "signature '%s'", signature);
-	r = rkt_keystore_verify_fd(ks, info->manifest->name, fd, signature, sig_fd, &signer, err);
+	r = rkt_keystore_verify_fd(ks, info->manifest->name, fd, sig_what, sig_fd, &signer, err);
 	if (r < 0)
 		return r;
 	/* Upstream tells who signed on stderr; stdout carries only the image IDs. */
 	fprintf(stderr, "signature verified:\n  %s\n",
 	        signer.uid[0] ? signer.uid : signer.fingerprint);
 	return 0;
+}
+
+/* A progress bar on stderr, drawn only when stderr is a terminal. */
+struct progress_bar {
+	int64_t last_ns;
+	bool drawn;
+};
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Decimal units, as upstream's progress bar ("7.24 MB"). */
+static void format_bytes(uint64_t n, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < ELEMENTSOF(units))
+		v /= 1000, u++;
+	if (u == 0)
+		(void)snprintf(buf, size, "%" PRIu64 " B", n);
+	else
+		(void)snprintf(buf, size, "%.2f %s", v, units[u]);
+}
+
+static void draw_progress(void *userdata, const char *what, const struct rkt_http_progress *p)
+{
+	struct progress_bar *bar = userdata;
+	char done[32], total[32], rate[32], eta[32] = "";
+	char fill[31];
+	int64_t now = monotonic_ns();
+	size_t width = sizeof(fill) - 1, n = 0;
+
+	if (!p) {
+		if (bar->drawn)
+			fputc('\n', stderr);
+		bar->drawn = false;
+		bar->last_ns = 0;
+		return;
+	}
+	/* At most ten redraws a second, and always the last one. */
+	if (bar->drawn && now - bar->last_ns < 100000000 && (!p->total || p->bytes < p->total))
+		return;
+	bar->last_ns = now;
+	bar->drawn = true;
+	format_bytes(p->bytes, done, sizeof(done));
+	format_bytes(p->rate, rate, sizeof(rate));
+	if (p->total) {
+		format_bytes(p->total, total, sizeof(total));
+		n = (size_t)((double)width * (double)p->bytes / (double)p->total);
+		if (n > width)
+			n = width;
+		if (p->rate && p->bytes < p->total) {
+			uint64_t s = (p->total - p->bytes) / p->rate;
+			(void)snprintf(eta, sizeof(eta), " ETA %" PRIu64 ":%02" PRIu64, s / 60,
+			               s % 60);
+		}
+	} else {
+		(void)snprintf(total, sizeof(total), "?");
+	}
+	memset(fill, '=', n);
+	memset(fill + n, ' ', width - n);
+	fill[width] = '\0';
+	fprintf(stderr, "\rDownloading %s: [%s] %s / %s %s/s%s\033[K", what, fill, done, total,
+	        rate, eta);
+	fflush(stderr);
 }
 
 int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
@@ -109,6 +174,11 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		.verify = verify_signature,
 		.verify_userdata = ks,
 	};
+	struct progress_bar bar = { 0 };
+	if (isatty(STDERR_FILENO)) {
+		fo.progress = draw_progress;
+		fo.progress_userdata = &bar;
+	}
 	for (int i = optind; i < argc; i++) {
 		char id[RKT_IMAGE_ID_SIZE], shortid[40];
 

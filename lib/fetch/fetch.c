@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fetch/fetch-internal.h"
 #include "render/render.h"
 #include "store/store-internal.h"
 #include "util/cleanup.h"
@@ -148,17 +149,29 @@ int rkt_image_name_parse(const char *s, char **ret_name, struct rkt_kv_list *ret
 	return 0;
 }
 
-struct verify_adapter {
-	const struct rkt_fetch_opts *opts;
-	const char *signature;
-};
-
-static int verify_adapter(void *userdata, int fd, const struct rkt_aci_info *info,
-                          struct rkt_error *err)
+int rkt_fetch_no_signature(const char *sig_what, const char *image, struct rkt_error *err)
 {
-	struct verify_adapter *va = userdata;
+	return rkt_error_set(err, ENOKEY,
+	                     "no signature '%s' for image '%s'; use --insecure-options=image to "
+	                     "fetch it without one",
+	                     sig_what, image);
+}
 
-	return va->opts->verify(va->opts->verify_userdata, fd, va->signature, info, err);
+int rkt_fetch_sig_verify(void *userdata, int fd, const struct rkt_aci_info *info,
+                         struct rkt_error *err)
+{
+	struct rkt_fetch_sig *sig = userdata;
+	_cleanup_close_ int sig_fd = -EBADF;
+
+	if (sig->fd < 0) {
+		sig_fd = open(sig->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (sig_fd < 0 && errno == ENOENT)
+			return rkt_fetch_no_signature(sig->what, info->manifest->name, err);
+		if (sig_fd < 0)
+			return rkt_error_set(err, errno, "signature '%s'", sig->what);
+	}
+	return sig->opts->verify(sig->opts->verify_userdata, fd, sig->fd >= 0 ? sig->fd : sig_fd,
+	                         sig->what, info, err);
 }
 
 /* A local ACI. Its remote record (URL file://<realpath>, ETag from inode, size and mtime) lets
@@ -217,7 +230,7 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 		                     what);
 
 	sig = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", path);
-	struct verify_adapter va = { .opts = opts, .signature = sig };
+	struct rkt_fetch_sig va = { .opts = opts, .what = sig, .path = sig, .fd = -EBADF };
 	struct rkt_remote rem = {
 		.aci_url = url,
 		.sig_url = sig,
@@ -227,7 +240,7 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 	struct rkt_store_import_opts io = {
 		.what = what,
 		.insecure = opts->insecure & RKT_INSECURE_IMAGE,
-		.verify = opts->verify ? verify_adapter : NULL,
+		.verify = opts->verify ? rkt_fetch_sig_verify : NULL,
 		.verify_userdata = &va,
 		.insecure_options = opts->insecure,
 		.remote = &rem,
@@ -240,6 +253,8 @@ static int fetch_remote(struct rkt_store *s, const char *image, enum rkt_image_k
                         const struct rkt_fetch_opts *opts, char ret_id[RKT_IMAGE_ID_SIZE],
                         struct rkt_error *err)
 {
+	if (kind == RKT_IMAGE_KIND_URL)
+		return rkt_fetch_url(s, image, opts, ret_id, err);
 	if (!opts->remote)
 		return rkt_error_set(err, EPROTONOSUPPORT,
 		                     kind == RKT_IMAGE_KIND_NAME

@@ -1,14 +1,17 @@
-/* Getting images into the store (rkt-inventory 4.1, 4.2, 4.5, 4.6): classifying an image
- * string, pull policies, --insecure-options, local files, and dependencies.
+/* Getting images into the store (rkt-inventory 4.1-4.6): classifying an image string, pull
+ * policies, --insecure-options, local files, http(s) URLs, signatures and dependencies.
  *
- * Remote sources (http(s) URLs, appc discovery of names) are reached through a hook, so that
- * the network fetcher lives elsewhere (lib/net): it downloads and then calls rkt_store_import()
- * with a struct rkt_store_import_opts whose verify hook checks the signature. Without a hook,
- * fetching from the network fails with -EPROTONOSUPPORT. */
+ * http(s) URLs are downloaded with lib/net (url.c): the signature first, then the image into a
+ * resumable partial download in the store (struct rkt_store_download), which is then imported
+ * in one pass with the signature checked before anything is published. The cache record of a
+ * URL (table remote: ETag, max-age) serves the pull policies. appc discovery of names is
+ * reached through a hook; without one, fetching a name that is not in the store fails with
+ * -EPROTONOSUPPORT. */
 #pragma once
 
 #include <stdbool.h>
 
+#include "net/http.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -53,10 +56,15 @@ int rkt_image_name_parse(const char *s, char **ret_name, struct rkt_kv_list *ret
 
 struct rkt_fetch_opts;
 
-/* Signature check for an image being imported: FD is the ACI as fetched, SIGNATURE the path or
- * URL of its detached signature (may not exist). Same contract as rkt_store_verify_fn. */
-typedef int (*rkt_fetch_verify_fn)(void *userdata, int fd, const char *signature,
+/* Signature check for an image being imported: FD is the ACI as fetched, SIG_FD its detached
+ * signature (read from its offset; not closed) and SIG_WHAT names it (a path or URL) for
+ * messages. Same contract as rkt_store_verify_fn. */
+typedef int (*rkt_fetch_verify_fn)(void *userdata, int fd, int sig_fd, const char *sig_what,
                                    const struct rkt_aci_info *info, struct rkt_error *err);
+/* Download progress of WHAT ("image" or "signature") for a progress bar; P is NULL once that
+ * download is over (finished or failed). */
+typedef void (*rkt_fetch_progress_fn)(void *userdata, const char *what,
+                                      const struct rkt_http_progress *p);
 /* Fetches IMAGE (URL or name, as KIND says) from the network into STORE, honouring OPTS
  * (pull policy, insecure options, verify hook). Returns 0 and the image ID, or -errno. */
 typedef int (*rkt_fetch_remote_fn)(void *userdata, struct rkt_store *store, const char *image,
@@ -66,12 +74,25 @@ typedef int (*rkt_fetch_remote_fn)(void *userdata, struct rkt_store *store, cons
 struct rkt_fetch_opts {
 	enum rkt_pull_policy pull_policy;
 	unsigned insecure;          /* enum rkt_insecure bits */
-	const char *signature;      /* --signature for this image; NULL = "<image>.asc" */
+	const char *signature;      /* --signature for this image (a path or URL);
+	                               NULL = "<image>.asc" */
 	rkt_fetch_verify_fn verify; /* NULL: no signature can be trusted */
 	void *verify_userdata;
+	rkt_fetch_progress_fn progress; /* NULL: quiet */
+	void *progress_userdata;
 	rkt_fetch_remote_fn remote; /* NULL: no network */
 	void *remote_userdata;
 };
+
+/* Fetches the http(s) URL into STORE under OPTS->pull_policy (update: a fresh max-age, or a
+ * 304 to the stored ETag, reuses the stored image; new and never are decided by the caller,
+ * rkt_fetch) and OPTS->insecure (http: plain http allowed, also on redirects; tls: no
+ * certificate check; image: no signature). Without RKT_INSECURE_IMAGE the signature (OPTS->
+ * signature, else URL.asc) is downloaded first: a missing one is -ENOKEY before the image is
+ * downloaded. An interrupted download stays in the store and is resumed by the next call.
+ * Errors as rkt_http_fetch() and rkt_store_import(). Blocks on the network. */
+int rkt_fetch_url(struct rkt_store *store, const char *url, const struct rkt_fetch_opts *opts,
+                  char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
 
 /* Fetches IMAGE and then its dependencies (rkt-inventory 4.6) into STORE. Returns 0 with the
  * image ID. -ENOENT (not in the store under --pull-policy=never, or a missing dependency),

@@ -71,6 +71,18 @@ static bool content_range_starts_at(CURL *curl, uint64_t offset)
 	return start == offset;
 }
 
+static char *header_dup(CURL *curl, const char *name);
+
+static int reply_started(struct xfer *x)
+{
+	_cleanup_free_ char *etag = NULL;
+
+	if (!x->req->start)
+		return 0;
+	etag = header_dup(x->curl, "ETag");
+	return x->req->start(x->req->write_userdata, x->status, etag);
+}
+
 /* The first body bytes: decide where they go, now that the status is known. */
 static int body_start(struct xfer *x)
 {
@@ -87,16 +99,16 @@ static int body_start(struct xfer *x)
 			x->bad_range = true;
 			return -EPROTO;
 		}
-		return 0;
+		return reply_started(x);
 	}
-	if (req->write || x->offset == 0)
-		return 0;
-	/* A full reply to a Range request (the file changed, or ranges are not supported):
-	 * start over. */
-	if (ftruncate(req->fd, 0) < 0 || lseek(req->fd, 0, SEEK_SET) < 0)
-		return -errno;
-	x->offset = 0;
-	return 0;
+	if (!req->write && x->offset > 0) {
+		/* A full reply to a Range request (the file changed, or ranges are not
+		 * supported): start over. */
+		if (ftruncate(req->fd, 0) < 0 || lseek(req->fd, 0, SEEK_SET) < 0)
+			return -errno;
+		x->offset = 0;
+	}
+	return reply_started(x);
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)

@@ -33,6 +33,10 @@ struct rkt_http_progress {
 
 /* Receives body bytes in order. Returns 0, or a negative errno to abort the download. */
 typedef int (*rkt_http_write_fn)(void *userdata, const void *buf, size_t len);
+/* Called once before the first body byte of a 200 or 206 reply is delivered, with the reply's
+ * ETag (or NULL): a resumable download records it first. Returns 0, or a negative errno to
+ * abort the download. */
+typedef int (*rkt_http_start_fn)(void *userdata, long status, const char *etag);
 /* Called now and then during the transfer; may draw a progress bar. */
 typedef void (*rkt_http_progress_fn)(void *userdata, const struct rkt_http_progress *p);
 
@@ -54,6 +58,8 @@ struct rkt_http_request {
 	 * replaces FD's content from offset 0. */
 	bool resume;
 	const char *resume_etag;
+
+	rkt_http_start_fn start; /* may be NULL; gets WRITE_USERDATA */
 
 	rkt_http_progress_fn progress;
 	void *progress_userdata;

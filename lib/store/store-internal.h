@@ -62,5 +62,9 @@ int64_t rkt_now_ns(void);
 
 /* flock the store lock file shared or exclusive (converting what this process holds). */
 int rkt_store_lock(struct rkt_store *s, bool exclusive, struct rkt_error *err);
-/* Removes the work directories of dead imports under cas/tmp; returns how many. */
-size_t rkt_store_sweep_tmp(struct rkt_store *s);
+/* Removes the work directories of dead imports under cas/tmp, and with DOWNLOADS the partial
+ * downloads nobody is writing; returns how many. */
+size_t rkt_store_sweep_tmp(struct rkt_store *s, bool downloads);
+/* If NAME (in cas/tmp) is a partial download's body that nobody holds, removes it and its
+ * side files and returns true. */
+bool rkt_store_sweep_download(struct rkt_store *s, const char *name);

@@ -90,8 +90,9 @@ static void strv_free_n(char **v, size_t n)
 
 /* Removes the work directories of imports that died: "<name>.lock" files nobody holds. A work
  * directory is created only after its lock file appeared already locked, and removed before
- * it, so a directory without a lock file is a leftover too. */
-size_t rkt_store_sweep_tmp(struct rkt_store *s)
+ * it, so a directory without a lock file is a leftover too. Partial downloads are kept for the
+ * next fetch of their URL unless DOWNLOADS (gc) says to remove those nobody holds. */
+size_t rkt_store_sweep_tmp(struct rkt_store *s, bool downloads)
 {
 	char **names = NULL;
 	size_t n = 0, removed = 0;
@@ -103,6 +104,12 @@ size_t rkt_store_sweep_tmp(struct rkt_store *s)
 		_cleanup_close_ int fd = -EBADF;
 		_cleanup_free_ char *lock = NULL;
 
+		if (strncmp(names[i], RKT_STORE_DOWNLOAD_PREFIX,
+		            strlen(RKT_STORE_DOWNLOAD_PREFIX)) == 0) {
+			if (downloads && rkt_store_sweep_download(s, names[i]))
+				removed++;
+			continue;
+		}
 		if (len > 5 && strcmp(names[i] + len - 5, ".lock") == 0) {
 			fd = openat(s->tmp_fd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
@@ -209,7 +216,7 @@ int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *er
 	if (r < 0)
 		return r;
 
-	(void)rkt_store_sweep_tmp(s);
+	(void)rkt_store_sweep_tmp(s, false);
 	/* Leftovers of killed removals and imports, when nobody else is using the store. */
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
 		(void)sweep_orphans(s);
@@ -417,7 +424,7 @@ int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
 	}
 	rkt_image_info_array_free(v, n);
 	if (r >= 0) {
-		res.files_removed = rkt_store_sweep_tmp(s) + sweep_orphans(s);
+		res.files_removed = rkt_store_sweep_tmp(s, true) + sweep_orphans(s);
 		res.trees_removed = 0;
 	}
 	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);

@@ -89,6 +89,33 @@ void rkt_remote_release(struct rkt_remote *r);
 int rkt_store_get_remote(struct rkt_store *s, const char *url, struct rkt_remote *ret,
                          struct rkt_error *err);
 
+/* Records (or replaces) the cache record of R->aci_url, e.g. after a 304 reply refreshed it.
+ * R->blob_key must name an image in the store. */
+int rkt_store_put_remote(struct rkt_store *s, const struct rkt_remote *r, struct rkt_error *err);
+
+/* A partial download of a URL, kept in cas/tmp/download-<32 hex digits of the URL's SHA-512>
+ * with the ETag of the reply it came from in "<that>.etag", so that the next fetch of the URL
+ * can resume it with a Range request (rkt-inventory 4.3). Opening waits for another process
+ * fetching the same URL (flock). Opening the store keeps these files; rkt_store_gc removes
+ * those nobody holds. */
+#define RKT_STORE_DOWNLOAD_PREFIX    "download-"
+#define RKT_STORE_DOWNLOAD_NAME_SIZE 48
+struct rkt_store_download {
+	int fd;     /* the body so far, O_RDWR at offset 0, flock'ed exclusively; owned */
+	char *etag; /* ETag of the reply the body came from, or NULL (then do not resume) */
+	char name[RKT_STORE_DOWNLOAD_NAME_SIZE];
+};
+/* Opens (creating) the partial download of URL. Blocks while another process holds it. */
+int rkt_store_download_open(struct rkt_store *s, const char *url, struct rkt_store_download *ret,
+                            struct rkt_error *err);
+/* Records ETAG (NULL: none) as the origin of the body, before its first byte is written. */
+int rkt_store_download_set_etag(struct rkt_store *s, struct rkt_store_download *d, const char *etag,
+                                struct rkt_error *err);
+/* Unlinks the files (the download was imported, or is not worth resuming); D stays open. */
+void rkt_store_download_remove(struct rkt_store *s, struct rkt_store_download *d);
+/* Closes D (dropping its lock) and frees its strings. */
+void rkt_store_download_release(struct rkt_store_download *d);
+
 struct rkt_store_import_opts {
 	const char *what; /* names the input in errors: "'busybox.aci'" */
 	/* Skip the signature check (--insecure-options=image). Without it an import needs VERIFY

@@ -1,0 +1,249 @@
+/* Fetching http(s) URLs (rkt-inventory 4.2-4.5): the cache record of the URL, the signature,
+ * a resumable download into the store, then a one-pass import that checks the signature. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fetch/fetch-internal.h"
+#include "net/http.h"
+#include "store/store.h"
+#include "util/cleanup.h"
+#include "util/io.h"
+#include "util/xalloc.h"
+
+/* A detached signature is a few hundred bytes; rkt_keystore_verify_fd reads at most 1 MiB. */
+#define SIGNATURE_MAX (1u << 20)
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static unsigned http_flags(unsigned insecure)
+{
+	return (insecure & RKT_INSECURE_HTTP ? RKT_HTTP_ALLOW_HTTP : 0) |
+	       (insecure & RKT_INSECURE_TLS ? RKT_HTTP_INSECURE_TLS : 0);
+}
+
+static bool is_url(const char *s)
+{
+	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
+struct progress {
+	const struct rkt_fetch_opts *opts;
+	const char *what;
+};
+
+static void on_progress(void *userdata, const struct rkt_http_progress *p)
+{
+	struct progress *pr = userdata;
+
+	pr->opts->progress(pr->opts->progress_userdata, pr->what, p);
+}
+
+static void progress_done(const struct rkt_fetch_opts *opts, const char *what)
+{
+	if (opts->progress)
+		opts->progress(opts->progress_userdata, what, NULL);
+}
+
+struct sig_sink {
+	int fd;
+	size_t len;
+};
+
+static int sig_write(void *userdata, const void *buf, size_t len)
+{
+	struct sig_sink *sink = userdata;
+
+	if (len > SIGNATURE_MAX - sink->len)
+		return -EFBIG;
+	sink->len += len;
+	return rkt_write_all(sink->fd, buf, len);
+}
+
+/* Downloads the signature at URL into a memory file (offset 0) in *RET_FD. A missing one (404,
+ * 410) is -ENOKEY: the image cannot be trusted. */
+static int download_signature(const char *image, const char *url, const struct rkt_fetch_opts *opts,
+                              int *ret_fd, struct rkt_error *err)
+{
+	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
+	_cleanup_close_ int fd = memfd_create("signature", MFD_CLOEXEC);
+	struct sig_sink sink = { .fd = fd };
+	struct progress pr = { .opts = opts, .what = "signature" };
+	struct rkt_http_request req = {
+		.url = url,
+		.flags = http_flags(opts->insecure),
+		.write = sig_write,
+		.write_userdata = &sink,
+		.fd = -EBADF,
+		.progress = opts->progress ? on_progress : NULL,
+		.progress_userdata = &pr,
+	};
+	int r;
+
+	if (fd < 0)
+		return rkt_error_set(err, errno, "signature '%s': memfd_create", url);
+	r = rkt_http_fetch(&req, &res, err);
+	progress_done(opts, "signature");
+	if (r == -ENOENT) {
+		rkt_error_clear(err);
+		return rkt_fetch_no_signature(url, image, err);
+	}
+	if (r == -EFBIG)
+		return rkt_error_set(err, EFBIG, "signature '%s': larger than %u bytes", url,
+		                     SIGNATURE_MAX);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "signature");
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return rkt_error_set(err, errno, "signature '%s': seek", url);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+struct download_ctx {
+	struct rkt_store *store;
+	struct rkt_store_download *d;
+};
+
+/* The ETag of the reply goes to disk before its first byte: a later resume sends it as
+ * If-Range, so that a changed file is downloaded again rather than spliced. */
+static int download_started(void *userdata, long status, const char *etag)
+{
+	struct download_ctx *ctx = userdata;
+	struct rkt_error e = { 0 };
+
+	if (status == 206)
+		return 0;
+	return rkt_store_download_set_etag(ctx->store, ctx->d, etag, &e);
+}
+
+/* An image from the store, as a cache hit: marks it used. */
+static int use_cached(struct rkt_store *s, const struct rkt_remote *cached,
+                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r = rkt_store_open_blob(s, cached->blob_key, &fd, err);
+
+	if (r < 0)
+		return r;
+	memcpy(ret_id, cached->blob_key, RKT_IMAGE_ID_SIZE);
+	return 0;
+}
+
+/* Upstream's useCached(): a max-age given with the last download that has not run out. */
+static bool cache_is_fresh(const struct rkt_remote *cached)
+{
+	return cached->cache_max_age > 0 &&
+	       now_ns() - cached->download_time < cached->cache_max_age * 1000000000;
+}
+
+int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_opts *opts,
+                  char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(rkt_remote_release) struct rkt_remote cached = { 0 };
+	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
+	_cleanup_(rkt_store_download_release) struct rkt_store_download d = { .fd = -EBADF };
+	_cleanup_free_ char *sig_url = NULL, *what = NULL;
+	_cleanup_close_ int sig_fd = -EBADF;
+	bool insecure_image = opts->insecure & RKT_INSECURE_IMAGE;
+	bool have_cached;
+	int r;
+
+	r = rkt_store_get_remote(s, url, &cached, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	rkt_error_clear(err);
+	have_cached = r >= 0;
+	if (have_cached && (opts->pull_policy != RKT_PULL_POLICY_UPDATE || cache_is_fresh(&cached)))
+		return use_cached(s, &cached, ret_id, err);
+	if (opts->pull_policy == RKT_PULL_POLICY_NEVER)
+		return rkt_error_set(err, ENOENT,
+		                     "image '%s': not in the store (--pull-policy=never)", url);
+
+	/* rkt-inventory 4.4: the signature first, so that an unsigned image is not downloaded. */
+	if (!insecure_image) {
+		sig_url = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", url);
+		if (is_url(sig_url)) {
+			r = download_signature(url, sig_url, opts, &sig_fd, err);
+			if (r < 0)
+				return r;
+		}
+	}
+
+	r = rkt_store_download_open(s, url, &d, err);
+	if (r < 0)
+		return r;
+	struct download_ctx dctx = { .store = s, .d = &d };
+	struct progress pr = { .opts = opts, .what = "image" };
+	struct rkt_http_request req = {
+		.url = url,
+		.flags = http_flags(opts->insecure),
+		.etag = have_cached ? cached.etag : NULL,
+		.fd = d.fd,
+		/* Without the ETag of the partial body nothing says it is still the same file. */
+		.resume = d.etag != NULL,
+		.resume_etag = d.etag,
+		.start = download_started,
+		.write_userdata = &dctx,
+		.progress = opts->progress ? on_progress : NULL,
+		.progress_userdata = &pr,
+	};
+	if (!d.etag && ftruncate(d.fd, 0) < 0)
+		return rkt_error_set(err, errno, "store: truncate partial download of '%s'", url);
+	r = rkt_http_fetch(&req, &res, err);
+	progress_done(opts, "image");
+	if (r < 0) {
+		struct stat st;
+
+		/* Keep what arrived for the next attempt, but not an empty file. */
+		if (fstat(d.fd, &st) == 0 && st.st_size == 0)
+			rkt_store_download_remove(s, &d);
+		return rkt_error_wrap(err, r, "image");
+	}
+
+	struct rkt_remote rem = {
+		.aci_url = (char *)url,
+		.sig_url = sig_url,
+		.etag = res.etag,
+		.cache_max_age = res.max_age > 0 ? res.max_age : 0,
+		.download_time = now_ns(),
+	};
+	if (res.not_modified) {
+		/* 304: the stored image is current; its record gets the new lifetime. */
+		rkt_store_download_remove(s, &d);
+		memcpy(rem.blob_key, cached.blob_key, sizeof(rem.blob_key));
+		rem.sig_url = cached.sig_url;
+		if (!rem.etag)
+			rem.etag = cached.etag;
+		r = rkt_store_put_remote(s, &rem, err);
+		if (r < 0)
+			return r;
+		return use_cached(s, &cached, ret_id, err);
+	}
+
+	what = xasprintf("'%s'", url);
+	struct rkt_fetch_sig sig = { .opts = opts, .what = sig_url, .path = sig_url, .fd = sig_fd };
+	struct rkt_store_import_opts io = {
+		.what = what,
+		.insecure = insecure_image,
+		.verify = opts->verify ? rkt_fetch_sig_verify : NULL,
+		.verify_userdata = &sig,
+		.insecure_options = opts->insecure,
+		.remote = &rem,
+	};
+	if (lseek(d.fd, 0, SEEK_SET) < 0)
+		return rkt_error_set(err, errno, "store: seek partial download of '%s'", url);
+	r = rkt_store_import(s, d.fd, &io, ret_id, err);
+	/* Complete: whether it was imported or refused, there is nothing left to resume. */
+	rkt_store_download_remove(s, &d);
+	return r < 0 ? r : 0;
+}

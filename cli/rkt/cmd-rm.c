@@ -8,16 +8,11 @@
 #include "pod-util.h"
 #include "pod/gc.h"
 
-static int remove_one(struct cli_ctx *ctx, const char *arg, const char *uuid_file,
+static int remove_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata,
                       struct rkt_error *err)
 {
-	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
-	int r;
+	int r = rkt_pod_remove(pod, ctx->debug, err);
 
-	r = cli_pod_find(ctx, "rm", arg, uuid_file, &pod, err);
-	if (r < 0)
-		return r;
-	r = rkt_pod_remove(pod, ctx->debug, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "rm");
 	printf("\"%s\"\n", pod->uuid);
@@ -31,8 +26,6 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		{},
 	};
 	const char *uuid_file = NULL;
-	struct rkt_error first = { 0 };
-	size_t failed = 0;
 	int c;
 
 	optind = 0;
@@ -41,23 +34,6 @@ int cmd_rm(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 			return cli_getopt_error("rm", c, argc, argv, err);
 		uuid_file = optarg;
 	}
-	if ((optind < argc) == !!uuid_file)
-		return rkt_error_set(err, EINVAL, "rm: expected pod UUIDs or --uuid-file");
-	if (uuid_file)
-		return remove_one(ctx, NULL, uuid_file, err);
-	for (int i = optind; i < argc; i++) {
-		struct rkt_error e = { 0 };
-
-		if (remove_one(ctx, argv[i], NULL, &e) < 0 && failed++ == 0)
-			first = e;
-	}
-	if (failed == 1) {
-		*err = first;
-		return -first.code;
-	}
-	if (failed) {
-		*err = first;
-		return rkt_error_wrap(err, -first.code, "%zu pods not removed", failed);
-	}
-	return 0;
+	return cli_each_pod(ctx, "rm", argv + optind, argc - optind, uuid_file, remove_one, NULL,
+	                    err);
 }

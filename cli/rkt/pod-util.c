@@ -42,6 +42,33 @@ int cli_pod_find(struct cli_ctx *ctx, const char *cmd, const char *arg, const ch
 	return 0;
 }
 
+int cli_each_pod(struct cli_ctx *ctx, const char *cmd, char **args, int n, const char *uuid_file,
+                 cli_pod_fn fn, void *userdata, struct rkt_error *err)
+{
+	struct rkt_error first = { 0 };
+	size_t failed = 0;
+
+	if ((n > 0) == !!uuid_file)
+		return rkt_error_set(err, EINVAL, "%s: expected pod UUIDs or --uuid-file", cmd);
+	for (int i = 0; i < (n ? n : 1); i++) {
+		_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+		struct rkt_error e = { 0 };
+		int r;
+
+		r = cli_pod_find(ctx, cmd, n ? args[i] : NULL, uuid_file, &pod, &e);
+		if (r >= 0)
+			r = fn(ctx, pod, userdata, &e);
+		if (r < 0 && failed++ == 0)
+			first = e;
+	}
+	if (!failed)
+		return 0;
+	*err = first;
+	if (failed == 1)
+		return -first.code;
+	return rkt_error_wrap(err, -first.code, "%s: %zu pods failed", cmd, failed);
+}
+
 int64_t cli_now_ns(void)
 {
 	struct timespec ts;

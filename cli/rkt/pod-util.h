@@ -19,6 +19,14 @@ int cli_format_parse(const char *cmd, const char *s, enum cli_format *ret, struc
 int cli_pod_find(struct cli_ctx *ctx, const char *cmd, const char *arg, const char *uuid_file,
                  struct rkt_pod **ret, struct rkt_error *err);
 
+/* Calls FN for the pod of each of the N UUIDs in ARGS, or of UUID_FILE when N is 0 (exactly
+ * one of them must be given). Every pod is tried; fails with the first error (and a count) if
+ * any failed. */
+typedef int (*cli_pod_fn)(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata,
+                          struct rkt_error *err);
+int cli_each_pod(struct cli_ctx *ctx, const char *cmd, char **args, int n, const char *uuid_file,
+                 cli_pod_fn fn, void *userdata, struct rkt_error *err);
+
 /* Nanoseconds since the epoch, now. */
 int64_t cli_now_ns(void);
 /* go-humanize's "3 minutes ago", and Go's "2006-01-02 15:04:05.999 -0700 MST". New strings. */

@@ -300,6 +300,17 @@ int rkt_pod_move(struct rkt_pod *pod, enum rkt_pod_dir to, struct rkt_error *err
 	return 0;
 }
 
+int rkt_pod_wait_unlocked(struct rkt_pod *pod, struct rkt_error *err)
+{
+	if (pod->locked)
+		return rkt_error_set(err, EDEADLK, "pod '%s' is locked by us", pod->uuid);
+	while (flock(pod->fd, LOCK_SH) < 0)
+		if (errno != EINTR)
+			return rkt_error_set(err, errno, "wait for pod '%s'", pod->uuid);
+	(void)flock(pod->fd, LOCK_UN);
+	return locate(pod, err);
+}
+
 int rkt_pod_lock_fd_for_exec(struct rkt_pod *pod, struct rkt_error *err)
 {
 	int flags;

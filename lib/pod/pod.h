@@ -116,6 +116,9 @@ int rkt_pod_unlock(struct rkt_pod *pod, struct rkt_error *err);
  * -ENOENT if the pod is no longer where it was (someone else moved it: a lost race). */
 int rkt_pod_move(struct rkt_pod *pod, enum rkt_pod_dir to, struct rkt_error *err);
 
+/* Waits until nobody holds the pod's exclusive lock (a running pod has exited). Blocks. */
+int rkt_pod_wait_unlocked(struct rkt_pod *pod, struct rkt_error *err);
+
 /* Clears FD_CLOEXEC on the lock fd, for handing it to stage1 as RKT_LOCK_FD; returns the fd. */
 int rkt_pod_lock_fd_for_exec(struct rkt_pod *pod, struct rkt_error *err);
 

@@ -230,6 +230,10 @@ static struct json_object *merged_env(const struct rkt_pod_spec *spec, const str
 		if (!eq || eq == *e)
 			continue;
 		name = xstrndup(*e, (size_t)(eq - *e));
+		/* exported shell functions and multi-line values cannot be app environment
+		 * (MAN-19; docs/stage1-abi.md 3.2) */
+		if (rkt_env_name_check(name, "", NULL) < 0 || strchr(eq + 1, '\n'))
+			continue;
 		if (!rkt_kv_list_get(&env, name))
 			rkt_kv_list_set(&env, name, eq + 1);
 	}

@@ -1,0 +1,122 @@
+/* rkt enter [--app=NAME] UUID [CMD [ARGS...]]: exec the stage1 enter entrypoint to run CMD in
+ * an app of a running pod (rkt-inventory 1.4, docs/stage1-abi.md 5). --app is needed when the
+ * pod has several apps. Without CMD: /bin/bash if the app has one (upstream's default), else
+ * the entrypoint's default, /bin/sh (busybox-style images have no bash). */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pod-util.h"
+#include "pod/stage1.h"
+
+#define PID_POLL_NS 100000000L
+
+/* upstream polls for the pid file while the pod is still starting */
+static int wait_pid(struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
+{
+	for (;;) {
+		int r = rkt_pod_pid(pod, ret, err);
+
+		if (r != -ENOENT)
+			return r;
+		r = rkt_pod_refresh(pod, err);
+		if (r < 0)
+			return r;
+		if (pod->state != RKT_POD_STATE_RUNNING)
+			return rkt_error_set(err, EINVAL, "pod '%s' is not running", pod->uuid);
+		(void)nanosleep(&(struct timespec){ .tv_nsec = PID_POLL_NS }, NULL);
+	}
+}
+
+static bool app_has_bash(pid_t pid, const char *app)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	/* the app's root exists only in the pod's mount namespace */
+	p = xasprintf("/proc/%d/root/opt/stage2/%s/rootfs/bin/bash", (int)pid, app);
+	if (lstat(p, &st) == 0)
+		return true;
+	free(p);
+	p = xasprintf("/proc/%d/root/proc/1/root/opt/stage2/%s/rootfs/bin/bash", (int)pid, app);
+	return lstat(p, &st) == 0;
+}
+
+int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
+{
+	static const struct option options[] = {
+		{ "app", required_argument, NULL, 'a' },
+		{},
+	};
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
+	_cleanup_(rkt_stage1_entry_release) struct rkt_stage1_entry enter = { 0 };
+	_cleanup_free_ char *pid_arg = NULL, *app_arg = NULL;
+	_cleanup_free_ const char **args = NULL;
+	const char *app = NULL;
+	size_t n = 0;
+	pid_t pid;
+	int c, r;
+
+	optind = 0;
+	/* "+": options only before the UUID; the command's own flags follow it */
+	while ((c = getopt_long(argc, argv, "+:", options, NULL)) != -1) {
+		if (c != 'a')
+			return cli_getopt_error("enter", c, argc, argv, err);
+		app = optarg;
+	}
+	if (optind >= argc)
+		return rkt_error_set(err, EINVAL, "enter: expected a pod UUID");
+	if (geteuid() != 0)
+		return rkt_error_set(err, EPERM, "enter: must be run as root");
+	r = cli_pod_find(ctx, "enter", argv[optind++], NULL, &pod, err);
+	if (r < 0)
+		return r;
+	if (pod->state != RKT_POD_STATE_RUNNING)
+		return rkt_error_set(err, EINVAL, "enter: pod '%s' is not running (%s)", pod->uuid,
+		                     rkt_pod_state_name(pod->state));
+	r = rkt_pod_read_manifest(pod, &m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "enter");
+	if (!app) {
+		if (m->n_apps != 1)
+			return rkt_error_set(err, EINVAL,
+			                     "enter: pod '%s' has %zu apps: choose one with --app",
+			                     pod->uuid, m->n_apps);
+		app = m->apps[0].name;
+	} else {
+		bool found = false;
+
+		for (size_t i = 0; i < m->n_apps && !found; i++)
+			found = strcmp(m->apps[i].name, app) == 0;
+		if (!found)
+			return rkt_error_set(err, ENOENT, "enter: pod '%s' has no app '%s'",
+			                     pod->uuid, app);
+	}
+	r = wait_pid(pod, &pid, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "enter");
+	r = rkt_stage1_entry(pod, "enter", &enter, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "enter");
+
+	args = xmalloc_array((size_t)(argc - optind) + 6, sizeof(*args));
+	args[n++] = enter.path;
+	args[n++] = pid_arg = xasprintf("--pid=%d", (int)pid);
+	args[n++] = app_arg = xasprintf("--appname=%s", app);
+	args[n++] = "--";
+	if (optind < argc)
+		for (int i = optind; i < argc; i++)
+			args[n++] = argv[i];
+	else if (app_has_bash(pid, app))
+		args[n++] = "/bin/bash";
+	args[n] = NULL;
+	if (chdir(pod->path) < 0)
+		return rkt_error_set(err, errno, "enter: chdir '%s'", pod->path);
+	fflush(stdout);
+	execv(enter.path, (char *const *)args);
+	return rkt_error_set(err, errno, "enter: execute '%s'", enter.path);
+}

@@ -1,0 +1,63 @@
+/* rkt stop [--force] (--uuid-file=F | UUID...): run each running pod's stage1 stop entrypoint
+ * (SIGTERM, or SIGKILL with --force) and wait until the pod has exited; prints "<uuid>" per
+ * stopped pod. A pod that is not running is an error, as upstream. */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "pod-util.h"
+#include "pod/stage1.h"
+
+static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, struct rkt_error *err)
+{
+	_cleanup_(rkt_stage1_entry_release) struct rkt_stage1_entry stop = { 0 };
+	bool force = *(bool *)userdata;
+	int r;
+
+	if (pod->state != RKT_POD_STATE_RUNNING)
+		return rkt_error_set(err, EINVAL, "stop: pod \"%s\" is already stopped", pod->uuid);
+	r = rkt_stage1_entry(pod, "stop", &stop, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "stop");
+	char *argv[] = { stop.path, force ? "--force" : pod->uuid, force ? pod->uuid : NULL, NULL };
+	r = rkt_stage1_call(pod, argv, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "stop");
+	if (r > 0)
+		return rkt_error_set(err, EIO, "stop: stage1 stop of pod '%s' exited with %d",
+		                     pod->uuid, r);
+	r = rkt_pod_wait_unlocked(pod, err);
+	if (r < 0 && r != -ENOENT)
+		return rkt_error_wrap(err, r, "stop");
+	printf("\"%s\"\n", pod->uuid);
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_stop(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
+{
+	static const struct option options[] = {
+		{ "force", optional_argument, NULL, 'f' },
+		{ "uuid-file", required_argument, NULL, 'u' },
+		{},
+	};
+	const char *uuid_file = NULL;
+	bool force = false;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		if (c == 'u') {
+			uuid_file = optarg;
+		} else if (c == 'f') {
+			force = true;
+			if (optarg && cli_parse_bool(optarg, &force) < 0)
+				return rkt_error_set(err, EINVAL, "stop: '%s' is not a boolean",
+				                     optarg);
+		} else {
+			return cli_getopt_error("stop", c, argc, argv, err);
+		}
+	}
+	return cli_each_pod(ctx, "stop", argv + optind, argc - optind, uuid_file, stop_one, &force,
+	                    err);
+}

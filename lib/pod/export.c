@@ -1,0 +1,83 @@
+/* Exporting an exited pod's app as an ACI (rkt-inventory 2.4 "rkt export"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aci/aci.h"
+#include "pod/export.h"
+#include "pod/stage1.h"
+#include "store/tree.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+/* Mounts the app's root as it was when the pod exited (the overlay's upper dir over its lower
+ * dir, both read-only, so that whiteouts hide deleted files) or binds the copied tree. */
+static int mount_app_root(const struct rkt_pod *pod, const char *app, const char *target,
+                          struct rkt_error *err)
+{
+	_cleanup_free_ char *lower = NULL, *id = NULL, *name = NULL, *opts = NULL, *src = NULL;
+	int r;
+
+	if (faccessat(pod->fd, "overlay-prepared", F_OK, 0) < 0) {
+		src = xasprintf("%s/stage1/rootfs/opt/stage2/%s/rootfs", pod->path, app);
+		if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return rkt_error_set(err, errno, "bind '%s'", src);
+		return 0;
+	}
+	name = xasprintf("appsinfo/%s/lowerdir", app);
+	r = rkt_read_file_at(pod->fd, name, &lower, NULL, err);
+	free(name);
+	name = xasprintf("appsinfo/%s/treeStoreID", app);
+	if (r >= 0)
+		r = rkt_read_file_at(pod->fd, name, &id, NULL, err);
+	if (r < 0)
+		return r;
+	lower[strcspn(lower, "\n")] = '\0';
+	id[strcspn(id, "\n")] = '\0';
+	opts = xasprintf("lowerdir=%s/overlay/%s/upper/%s:%s", pod->path, id, app, lower);
+	if (mount("overlay", target, "overlay", MS_RDONLY, opts) < 0)
+		return rkt_error_set(err, errno, "mount the root of app '%s'", app);
+	return 0;
+}
+
+int rkt_pod_export_app(const struct rkt_pod *pod, const char *app, const char *out, bool overwrite,
+                       struct rkt_error *err)
+{
+	const struct rkt_aci_build_opts bo = { .compression = RKT_COMPRESSION_GZIP,
+		                               .overwrite = overwrite };
+	_cleanup_free_ char *layout = NULL, *rootfs = NULL, *manifest = NULL, *buf = NULL;
+	char id[RKT_IMAGE_ID_SIZE];
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!rkt_ac_name_is_valid(app))
+		return rkt_error_set(err, EINVAL, "'%s' is not an app name", app);
+	manifest = xasprintf("appsinfo/%s/manifest", app);
+	r = rkt_read_file_at(pod->fd, manifest, &buf, NULL, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "pod '%s' has no app '%s'", pod->uuid, app);
+	layout = xasprintf("%s/export.XXXXXX", pod->path);
+	if (!mkdtemp(layout))
+		return rkt_error_set(err, errno, "create a directory in pod '%s'", pod->uuid);
+	free(manifest);
+	manifest = xasprintf("%s/manifest", layout);
+	rootfs = xasprintf("%s/rootfs", layout);
+	fd = open(manifest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf) ||
+	    mkdir(rootfs, 0755) < 0)
+		r = rkt_error_set(err, errno ? errno : EIO, "write '%s'", layout);
+	if (r >= 0)
+		r = mount_app_root(pod, app, rootfs, err);
+	if (r >= 0) {
+		r = rkt_aci_build(layout, out, &bo, id, err);
+		(void)umount2(rootfs, MNT_DETACH);
+	}
+	(void)rkt_rm_rf_at(AT_FDCWD, layout, NULL);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "export app '%s' of pod '%s'", app, pod->uuid);
+	return 0;
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# Pods killed at any moment leave nothing gc cannot remove; many pods at once.
+
+load pod-helpers
+
+setup_file() {
+	pod_setup_file
+}
+
+# the processes of this test's apps: their command line carries a marker
+MARK=
+app_processes() {
+	pgrep -f "sleep $MARK" || true
+}
+
+@test "SIGKILL of rkt run at random moments leaves pods gc removes completely" {
+	MARK=$((100000 + RANDOM))
+	# import the images once, so that kills also land in the preparation
+	rkrun "$BB_ACI" --exec /bin/true
+	local i pid
+	for i in $(seq 1 12); do
+		"$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" "$BB_ACI" \
+			--exec /bin/sleep -- "$MARK" >/dev/null 2>&1 &
+		pid=$!
+		# a random moment: anywhere from preparing to running
+		sleep "0.$((RANDOM % 40))"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	# every pod is exited or an aborted prepare once its processes are gone
+	local u
+	for u in $(find "$D/pods/run" "$D/pods/prepare" -mindepth 1 -maxdepth 1 -printf '%f\n'); do
+		"$RKT" --dir="$D" status --wait=20s "$u" >/dev/null
+	done
+	rkt_ok list --no-legend
+	[[ "$output" != *running* && "$output" != *preparing* ]] || fail "$output"
+	rkt_ok gc --grace-period=0s
+	expect_no_pods
+	[ -z "$(app_processes)" ] || fail "processes left: $(app_processes)"
+}
+
+@test "SIGKILL of the pod's init leaves an exited pod that gc removes" {
+	MARK=$((200000 + RANDOM))
+	start_pod "$BB_ACI" --exec /bin/sleep -- "$MARK"
+	local pid
+	pid=$(cat "$D/pods/run/$UUID/pid")
+	kill -KILL "$pid"
+	rkt_ok status --wait=20s "$UUID"
+	[ "${lines[0]}" = state=exited ]
+	wait "$RUN_PID" || true
+	rkt_ok list --no-legend
+	[[ "$output" == *exited* ]]
+	rkt_ok gc --grace-period=0s
+	expect_no_pods
+	[ -z "$(app_processes)" ] || fail "processes left: $(app_processes)"
+}
+
+@test "an aborted prepare is listed and collected" {
+	rkrun "$BB_ACI" --exec /bin/true
+	rkt_ok gc --grace-period=0s
+	# a preparation killed before anything was written
+	local u=6f1c4a2e-1b2c-4d3e-8f4a-0123456789ab
+	mkdir -p "$D/pods/prepare/$u"
+	rkt_ok list --no-legend
+	[[ "$output" == *"aborted prepare"* ]]
+	rkt_ok gc --grace-period=0s
+	expect_no_pods
+}
+
+@test "50 pods started in parallel all run and are collected" {
+	rkrun "$BB_ACI" --exec /bin/true
+	local i pids=() failed=0
+	for i in $(seq 1 50); do
+		"$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" "$BB_ACI" \
+			--exec /bin/sh -- -c "echo pod-$i" >"$T/out.$i" 2>"$T/err.$i" &
+		pids+=($!)
+	done
+	for i in $(seq 1 50); do
+		wait "${pids[$((i - 1))]}" || { failed=$((failed + 1)); cat "$T/err.$i" >&2; }
+		[ "$(cat "$T/out.$i")" = "pod-$i" ] || fail "pod $i printed: $(cat "$T/out.$i")"
+	done
+	[ "$failed" -eq 0 ] || fail "$failed pods failed"
+	rkt_ok list --no-legend --full
+	[ "$(grep -c exited <<<"$output")" -eq 51 ]
+	rkt_ok gc --grace-period=0s
+	[ "${#lines[@]}" -eq 51 ]
+	expect_no_pods
+}

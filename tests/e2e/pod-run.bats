@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# rkt run, prepare and run-prepared with the real stage1: exit statuses, app arguments, the
+# environment, and what bad command lines leave behind (nothing).
+
+load pod-helpers
+
+setup_file() {
+	pod_setup_file
+}
+
+@test "run --exec /bin/echo -- hi prints hi and exits 0" {
+	rkrun "$BB_ACI" --exec /bin/echo -- hi
+	[ "$status" -eq 0 ] || fail "status $status: $stderr"
+	[ "$output" = hi ]
+}
+
+@test "run exits with the app's status" {
+	rkrun "$BB_ACI" --exec /bin/sh -- -c 'exit 7'
+	[ "$status" -eq 7 ]
+}
+
+@test "run without --exec runs the image's exec" {
+	rkrun "$BB_ACI"
+	[ "$status" -eq 0 ]
+	[ "$output" = "hello from busybox" ]
+}
+
+@test "app arguments: -- starts and --- ends each image's list" {
+	rkrun "$BB_ACI" --name=one --exec /bin/echo -- a b --- "$BB_ACI" --name=two --exec /bin/echo -- c
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"a b"* ]]
+	[[ "$output" == *c* ]]
+}
+
+@test "environment precedence: image < --set-env-file < --set-env < --environment" {
+	printf 'A=file\nB=file\n# comment\nC=file\n' >env.txt
+	rkrun --set-env-file=env.txt --set-env=B=flag --set-env=C=flag "$BB_ACI" \
+		--environment=C=app --exec /bin/sh -- -c 'echo "$FROM_IMAGE $A $B $C $AC_APP_NAME"'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = "image file flag app busybox" ]
+}
+
+@test "--inherit-env passes the host's variables without overriding the image's" {
+	FROM_IMAGE=host HOSTVAR=yes rkrun --inherit-env "$BB_ACI" --exec /bin/sh -- -c 'echo "$FROM_IMAGE $HOSTVAR"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "image yes" ]
+}
+
+@test "--working-dir, --user and --group reach the app" {
+	rkrun "$BB_ACI" --working-dir=/data --user=0 --group=0 --exec /bin/sh -- -c 'pwd; id -u'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${lines[0]}" = /data ]
+	[ "${lines[1]}" = 0 ]
+}
+
+@test "host and empty volumes with --mount" {
+	mkdir host && echo on-host >host/f
+	rkrun --volume=h,kind=host,source="$PWD/host" --volume=e,kind=empty,mode=0700 \
+		"$BB_ACI" --mount volume=h,target=/h --mount volume=e,target=/e \
+		--exec /bin/sh -- -c 'cat /h/f; echo written >/h/g; stat -c %a /e'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${lines[0]}" = on-host ]
+	[ "${lines[1]}" = 700 ]
+	[ "$(cat host/g)" = written ]
+}
+
+@test "--readonly-rootfs makes the app's root read-only" {
+	rkrun "$BB_ACI" --readonly-rootfs --exec /bin/sh -- -c 'touch /x'
+	[ "$status" -ne 0 ]
+}
+
+@test "--hostname and --hosts-entry" {
+	rkrun --hostname=podhost --hosts-entry=10.1.2.3=myhost "$BB_ACI" --exec /bin/sh -- -c 'hostname; grep myhost /etc/hosts'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${lines[0]}" = podhost ]
+	[[ "${lines[1]}" == "10.1.2.3 myhost" ]]
+}
+
+@test "--dns writes the pod's resolv.conf" {
+	rkrun --dns=192.0.2.53 --dns-search=example.org "$BB_ACI" --exec /bin/cat -- /etc/resolv.conf
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"nameserver 192.0.2.53"* ]]
+	[[ "$output" == *"search example.org"* ]]
+}
+
+@test "--no-overlay copies the trees into the pod" {
+	rkrun --no-overlay "$BB_ACI" --exec /bin/sh -- -c 'echo x >/data/new; cat /data/kept'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = "from the image" ]
+	[ ! -e "$(ls -d "$D"/pods/run/*)/overlay-prepared" ]
+}
+
+@test "--uuid-file-save names the pod; cat-manifest shows the reified manifest" {
+	rkrun --uuid-file-save=uuid "$BB_ACI" --name=web --exec /bin/true
+	[ "$status" -eq 0 ]
+	rkt_ok cat-manifest "$(cat uuid)"
+	[[ "$output" == *'"name": "web"'* ]]
+	[[ "$output" == *'"id": "sha512-'* ]]
+	rkt_ok cat-manifest --pretty-print=false --uuid-file=uuid
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "--pod-manifest runs a hand-written manifest" {
+	rkt_ok --insecure-options=image fetch --full "$BB_ACI"
+	local id=$output
+	cat >pod.json <<JSON
+{"acKind":"PodManifest","acVersion":"0.8.11","apps":[{"name":"hand","image":{"id":"$id"},
+ "app":{"exec":["/bin/echo","by hand"],"user":"0","group":"0"}}]}
+JSON
+	rkrun --pod-manifest=pod.json
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = "by hand" ]
+}
+
+@test "prepare then run-prepared" {
+	rkprepare "$BB_ACI" --exec /bin/sh -- -c 'echo prepared run; exit 3'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local uuid=$output
+	[ -d "$D/pods/prepared/$uuid" ]
+	rkt_ok status "$uuid"
+	[ "${lines[0]}" = state=prepared ]
+	rkt run-prepared "$uuid"
+	[ "$status" -eq 3 ]
+	[ "$output" = "prepared run" ]
+	rkt run-prepared "$uuid"
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"not prepared"* ]]
+}
+
+@test "bad flags leave no pod anywhere" {
+	rkrun "$BB_ACI" --no-such-flag
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == "rkt: run: unknown flag '--no-such-flag'" ]]
+	rkrun "$BB_ACI" --mount volume=missing,target=/x
+	[ "$status" -eq 254 ]
+	rkrun --volume=v,kind=bogus "$BB_ACI"
+	[ "$status" -eq 254 ]
+	rkrun --dns=host,192.0.2.1 "$BB_ACI"
+	[ "$status" -eq 254 ]
+	rkrun "$BB_ACI" --name=Bad_Name
+	[ "$status" -eq 254 ]
+	rkrun "$BB_ACI" --name=same --- "$BB_ACI" --name=same
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"used twice"* ]]
+	rkrun -- hi
+	[ "$status" -eq 254 ]
+	rkrun "$T/work/missing.aci"
+	[ "$status" -eq 254 ]
+	echo '{"acKind":"PodManifest","acVersion":"0.8.11","apps":[{"name":"x"}]}' >bad.json
+	rkrun --pod-manifest=bad.json
+	[ "$status" -eq 254 ]
+	expect_no_pods
+}
+
+@test "an image without an app section needs --exec" {
+	local l=$BATS_TEST_TMPDIR/noapp
+	mkdir -p "$l/rootfs/bin"
+	cp "$BUSYBOX" "$l/rootfs/bin/busybox"
+	echo '{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/noapp","labels":[{"name":"os","value":"linux"},{"name":"arch","value":"'"$(arch)"'"}]}' >"$l/manifest"
+	"$ACTOOL" build --owner-root "$l" noapp.aci
+	rkrun noapp.aci
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"--exec is required"* ]]
+	rkrun noapp.aci --exec /bin/busybox -- echo ok
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = ok ]
+}

@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -72,6 +75,13 @@ int main(int argc, char **argv)
 		rkt_error_set(&err, errno, "no_new_privs");
 		return stage1_fail(&err);
 	}
+	/* The app gets stdin, stdout, stderr and the pod's lock fd: fly leaves no stage1 process,
+	 * so the app holds the lock ("running" = locked), as upstream's fly. */
+	const char *lock = getenv("RKT_LOCK_FD");
+	int lockfd = lock ? atoi(lock) : -1;
+	if (lockfd > 3)
+		(void)syscall(SYS_close_range, 3, lockfd - 1, CLOSE_RANGE_CLOEXEC);
+	(void)syscall(SYS_close_range, lockfd >= 3 ? lockfd + 1 : 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(s->exec_path, s->argv, s->envp);
 	rkt_error_set(&err, errno, "app \"%s\": exec '%s'", s->name, s->argv[0]);
 	return stage1_fail(&err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -82,6 +83,8 @@ child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path,
 		    dup2(s->err_w, STDERR_FILENO) < 0)
 			_exit(STAGE1_EXIT_FAILURE);
 	}
+	/* Nothing of stage1's (lock fd, pipes of other apps) nor of the caller's leaks in. */
+	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (s->has_oom)
 		write_oom(s->oom);
 	/* Own mount namespace so that pivot_root changes only this app's root (ACE-4). */

@@ -283,3 +283,69 @@ app() {
 	run_pod --net=mynet
 	[ "$status" -eq 254 ]
 }
+
+@test "--interactive: the app reads the caller's stdin and writes straight to the caller" {
+	add_app i "$(app "$(exec_json /bin/sh -c 'read line; echo got:$line')")"
+	write_pod
+	run bash -c 'cd "$0" && echo typed | "$1" --net=host --interactive "$2"' "$P" "$STAGE1_INIT" "$UUID"
+	[ "$status" -eq 0 ]
+	[ "$output" = got:typed ]
+	[ ! -e "$P/logs/i.log" ]
+}
+
+@test "--interactive needs exactly one app" {
+	add_app a "$(app "$(exec_json /bin/true)")"
+	add_app b "$(app "$(exec_json /bin/true)")"
+	write_pod
+	run_pod --net=host --interactive
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"exactly one app"* ]]
+}
+
+@test "without overlay-prepared the tree stage0 copied into the stage1 is used in place" {
+	rm "$P/overlay-prepared"
+	mkdir -p "$P/stage1/rootfs/opt/stage2/copy"
+	cp -a "$ROOTFS" "$P/stage1/rootfs/opt/stage2/copy/rootfs"
+	add_app copy "$(app "$(exec_json /bin/sh -c 'echo written > /marker')")"
+	rm "$P/appsinfo/copy/lowerdir"
+	write_pod
+	run_pod --net=host
+	[ "$status" -eq 0 ]
+	[ "$(cat "$P/stage1/rootfs/opt/stage2/copy/rootfs/marker")" = written ]
+	[ ! -e "$ROOTFS/marker" ]
+}
+
+@test "REN-11/ACE-39: two apps of the same image get separate writable roots" {
+	add_app one "$(app "$(exec_json /bin/sh -c 'echo one > /who; cat /who')")"
+	add_app two "$(app "$(exec_json /bin/sh -c 'echo two > /who; cat /who')")"
+	write_pod
+	run_pod --net=host
+	[ "$status" -eq 0 ]
+	grep -qx one "$P/logs/one.log"
+	grep -qx two "$P/logs/two.log"
+	[ ! -e "$ROOTFS/who" ]
+	[ "$(cat "$P/overlay/deps-$IMAGE_ID/upper/one/who")" = one ]
+}
+
+@test "ACE-20: an executable missing from the image fails the app with a message in its log" {
+	add_app nx "$(app "$(exec_json nosuchprogram)")"
+	write_pod
+	run_pod --net=host
+	[ "$status" -eq 254 ]
+	grep -q 'nosuchprogram: ENOENT' "$P/logs/nx.log"
+	[ "$(cat "$P/stage1/rootfs/rkt/status/nx")" = 254 ]
+}
+
+@test "the pod lock fd stays with stage1 and never reaches the apps" {
+	add_app l "$(app "$(exec_json /bin/sh -c 'ls -l /proc/self/fd/')")"
+	write_pod
+	run bash -c 'cd "$0" && exec 9>>"$0/lockfile" 8>>"$0/other" && RKT_LOCK_FD=9 exec "$1" --net=host "$2"' \
+		"$P" "$STAGE1_INIT" "$UUID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" 2 -> "* ]]
+	[[ "$output" != *lockfile* ]]
+	[[ "$output" != *other* ]]
+	run bash -c 'cd "$0" && RKT_LOCK_FD=77 exec "$1" --net=host "$2"' "$P" "$STAGE1_INIT" "$UUID"
+	[ "$status" -eq 254 ]
+	[[ "$output" == *RKT_LOCK_FD* ]]
+}

@@ -76,3 +76,13 @@ f"* ]]
 	[ "$status" -eq 254 ]
 	[[ "$output" == *"exactly one app"* ]]
 }
+
+@test "fly: the app holds the pod's lock fd and nothing else of the caller's" {
+	add_app f '{"user":"0","group":"0","exec":["/bin/sh","-c","ls -l /proc/self/fd/"]}'
+	write_pod
+	run bash -c 'cd "$0" && exec 9>>"$0/lockfile" 8>>"$0/other" && RKT_LOCK_FD=9 exec "$1" --net=host "$2"' \
+		"$P" "$STAGE1_FLY_RUN" "$UUID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"9 -> $P/lockfile"* ]]
+	[[ "$output" != *other* ]]
+}

@@ -165,3 +165,22 @@ JSON
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[ "$output" = ok ]
 }
+
+@test "without --stage1-*, the build's stage1-default.aci is found; --stage1-from-dir picks fly" {
+	local built
+	built=$(dirname "$RKT")/../../stage1
+	[ -f "$built/stage1-default.aci" ] || fail "no stage1-default.aci in $built (ninja builds it)"
+	rkt "${RUNFLAGS[@]}" run "$BB_ACI" --exec /bin/echo -- default
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = default ]
+	rkt "${RUNFLAGS[@]}" run --stage1-from-dir=stage1-fly.aci "$BB_ACI" --exec /bin/sh -- -c 'echo fly; exit 9'
+	[ "$status" -eq 9 ] || fail "$stderr"
+	[ "$output" = fly ]
+	rkt "${RUNFLAGS[@]}" run --stage1-from-dir=nope.aci "$BB_ACI"
+	[ "$status" -eq 254 ]
+	rkt "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" --stage1-from-dir=stage1-fly.aci "$BB_ACI"
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"mutually exclusive"* ]]
+	expect_no_pods_in_run=$(find "$D/pods/prepare" "$D/pods/embryo" -mindepth 1 | wc -l)
+	[ "$expect_no_pods_in_run" -eq 0 ]
+}

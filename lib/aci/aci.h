@@ -43,7 +43,7 @@ int rkt_compression_detect(const void *head, size_t len, enum rkt_compression *r
  * which the callback may read with archive_read_data*(); what it leaves unread is skipped.
  * Returning < 0 aborts the read with that error. */
 typedef int (*rkt_aci_entry_fn)(void *userdata, struct archive *a, struct archive_entry *entry,
-				const char *path, struct rkt_error *err);
+                                const char *path, struct rkt_error *err);
 
 struct rkt_aci_read_opts {
 	rkt_aci_entry_fn on_entry; /* may be NULL */
@@ -61,12 +61,12 @@ struct rkt_aci_read_opts {
 };
 
 struct rkt_aci_info {
-	char id[RKT_IMAGE_ID_SIZE];        /* sha512 of the uncompressed tar, whole stream */
+	char id[RKT_IMAGE_ID_SIZE]; /* sha512 of the uncompressed tar, whole stream */
 	enum rkt_compression compression;
 	struct rkt_image_manifest *manifest; /* parsed and validated */
-	char *manifest_raw;                /* the manifest bytes as stored in the archive */
+	char *manifest_raw;                  /* the manifest bytes as stored in the archive */
 	size_t manifest_len;
-	uint64_t tar_size;   /* bytes of uncompressed tar */
+	uint64_t tar_size; /* bytes of uncompressed tar */
 	uint64_t n_entries;
 };
 
@@ -75,7 +75,7 @@ struct rkt_aci_info {
  * *ret, or -EINVAL (layout or manifest), -EBADMSG (corrupt or truncated archive or
  * compression), or another -errno for I/O. OPTS may be NULL. */
 int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
-		 struct rkt_aci_info *ret, struct rkt_error *err);
+                 struct rkt_aci_info *ret, struct rkt_error *err);
 void rkt_aci_info_release(struct rkt_aci_info *info);
 
 struct rkt_aci_build_opts {
@@ -91,11 +91,11 @@ struct rkt_aci_build_opts {
  * rootfs is walked in lexical order; sockets are skipped. Writes the image ID to RET_ID.
  * -EEXIST if OUT exists and !overwrite. Nothing is left at OUT on failure. */
 int rkt_aci_build(const char *dir, const char *out, const struct rkt_aci_build_opts *opts,
-		  char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+                  char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
 
 /* Copies the ACI read from IN_FD to OUT with its manifest replaced by MANIFEST (validated
  * first), compressed as OPTS->compression. Same atomicity and -EEXIST rule as build. */
 int rkt_aci_rewrite_manifest(int in_fd, const char *what, const char *out,
-			     const struct rkt_image_manifest *manifest,
-			     const struct rkt_aci_build_opts *opts, char ret_id[RKT_IMAGE_ID_SIZE],
-			     struct rkt_error *err);
+                             const struct rkt_image_manifest *manifest,
+                             const struct rkt_aci_build_opts *opts, char ret_id[RKT_IMAGE_ID_SIZE],
+                             struct rkt_error *err);

@@ -96,10 +96,10 @@ struct rkt_isolator_list {
 };
 /* Parses one isolator object {"name", "value"}; FIELD is its path ("app.isolators[1]"). */
 int rkt_isolator_parse(struct json_object *obj, const char *field, struct rkt_isolator *ret,
-		       struct rkt_error *err);
+                       struct rkt_error *err);
 /* Validates a list: per-name instance counts (ISO-2), seccomp remove+retain conflict. */
 int rkt_isolator_list_check(const struct rkt_isolator_list *l, const char *field,
-			    struct rkt_error *err);
+                            struct rkt_error *err);
 void rkt_isolator_release(struct rkt_isolator *iso);
 void rkt_isolator_list_release(struct rkt_isolator_list *l);
 
@@ -142,7 +142,7 @@ struct rkt_app {
 	struct rkt_kv_list user_labels;
 };
 int rkt_app_parse(struct json_object *obj, const char *field, struct rkt_app **ret,
-		  struct rkt_error *err);
+                  struct rkt_error *err);
 int rkt_app_check(const struct rkt_app *app, const char *field, struct rkt_error *err);
 struct json_object *rkt_app_to_json(const struct rkt_app *app);
 struct rkt_app *rkt_app_free(struct rkt_app *app);
@@ -168,9 +168,9 @@ struct rkt_image_manifest {
 /* Parses and validates an ImageManifest. WHAT names the input for errors ("manifest in
  * 'x.aci'"); field paths follow it. */
 int rkt_image_manifest_parse(const char *buf, size_t len, const char *what,
-			     struct rkt_image_manifest **ret, struct rkt_error *err);
+                             struct rkt_image_manifest **ret, struct rkt_error *err);
 int rkt_image_manifest_from_json(struct json_object *obj, const char *what,
-				 struct rkt_image_manifest **ret, struct rkt_error *err);
+                                 struct rkt_image_manifest **ret, struct rkt_error *err);
 /* Validates a manifest built or changed in memory (e.g. by patch-manifest). */
 int rkt_image_manifest_check(const struct rkt_image_manifest *m, struct rkt_error *err);
 struct json_object *rkt_image_manifest_to_json(const struct rkt_image_manifest *m);
@@ -215,7 +215,7 @@ struct rkt_runtime_app {
 struct rkt_exposed_port {
 	char *name;
 	uint32_t host_port;
-	char *host_ip;              /* NULL = all addresses */
+	char *host_ip;             /* NULL = all addresses */
 	struct rkt_port *pod_port; /* NULL if absent */
 };
 
@@ -236,9 +236,9 @@ struct rkt_pod_manifest {
 };
 
 int rkt_pod_manifest_parse(const char *buf, size_t len, const char *what,
-			   struct rkt_pod_manifest **ret, struct rkt_error *err);
+                           struct rkt_pod_manifest **ret, struct rkt_error *err);
 int rkt_pod_manifest_from_json(struct json_object *obj, const char *what,
-			       struct rkt_pod_manifest **ret, struct rkt_error *err);
+                               struct rkt_pod_manifest **ret, struct rkt_error *err);
 int rkt_pod_manifest_check(const struct rkt_pod_manifest *m, struct rkt_error *err);
 /* POD-15: every app has an image ID (full, 128 hex digits). */
 int rkt_pod_manifest_check_reified(const struct rkt_pod_manifest *m, struct rkt_error *err);
@@ -254,4 +254,4 @@ enum rkt_manifest_kind {
 };
 /* Reads acKind from BUF; -EBADMSG if not JSON, -EINVAL if acKind is missing or unknown. */
 int rkt_manifest_kind_detect(const char *buf, size_t len, const char *what,
-			     enum rkt_manifest_kind *ret, struct rkt_error *err);
+                             enum rkt_manifest_kind *ret, struct rkt_error *err);

@@ -170,7 +170,7 @@ int rkt_trust_key_parse(const void *data, size_t len, const char *what, struct r
 	_cleanup_(rnp_key_handle_destroyp) rnp_key_handle_t primary = NULL;
 	_cleanup_(rkt_trust_key_freep) struct rkt_trust_key *key = NULL;
 	_cleanup_rnp_buffer_ char *fpr = NULL;
-	_cleanup_stderr_ struct stderr_guard quiet = stderr_silence();
+	_cleanup_stderr_ struct stderr_guard quiet __attribute__((unused)) = stderr_silence();
 	size_t n_uids = 0;
 	int r;
 

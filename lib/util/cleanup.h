@@ -50,11 +50,11 @@ static inline void closedirp(DIR **d)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Defines fnp(type *) calling fn(*p) when *p is non-NULL, for _cleanup_(fnp). */
-#define RKT_DEFINE_CLEANUP(type, fn)      \
-	static inline void fn##p(type *p) \
-	{                                 \
-		if (*p)                   \
-			(void)fn(*p);     \
+#define RKT_DEFINE_CLEANUP(type, fn)                              \
+	static inline __attribute__((unused)) void fn##p(type *p) \
+	{                                                         \
+		if (*p)                                           \
+			(void)fn(*p);                             \
 	}
 
 #define TAKE_PTR(p)                      \

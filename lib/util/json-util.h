@@ -20,7 +20,7 @@
  * WHAT names the input in the error ("manifest 'x.json'"). Returns 0 and a new reference in
  * *ret, or -EBADMSG. */
 int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
-		   struct rkt_error *err);
+                   struct rkt_error *err);
 
 /* Serializes OBJ compactly (Go's json.Marshal layout) or, if PRETTY, with two-space indentation
  * (Go's json.MarshalIndent(v, "", "  ")). Returns a newly allocated string. */
@@ -31,5 +31,4 @@ char *rkt_json_format_indent(struct json_object *obj, const char *indent);
 
 /* Typed getters that never coerce: they return false if KEY is absent or has another type. */
 bool rkt_json_get(struct json_object *obj, const char *key, json_type type,
-		  struct json_object **ret);
-
+                  struct json_object **ret);

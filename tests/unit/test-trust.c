@@ -326,7 +326,6 @@ static void verify_refuses_signer_trusted_only_for_other_prefix(void **state)
 	struct fixture *f = *state;
 	struct rkt_trust_signer signer = { 0 };
 	struct rkt_error err = { 0 };
-	_cleanup_free_ char *fpr = fpr_of("alice");
 
 	trust_local(f, "alice", "other.org");
 	trust_local(f, "bob", "example.com");

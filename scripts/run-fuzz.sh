@@ -43,8 +43,8 @@ for t in fuzz-ac-name fuzz-image-manifest fuzz-pod-manifest fuzz-aci-reader; do
 	seed "$t"
 	if UBSAN_OPTIONS=halt_on_error=1 "$exe" -max_total_time="$seconds" -rss_limit_mb=2048 \
 		-artifact_prefix="$work/" -print_final_stats=0 "$work/$t" >"$work/$t.log" 2>&1; then
-		echo "ok $n - $t ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/$t.log" |
-			cut -d' ' -f2)$(grep -o '#[0-9]*.*DONE' "$work/$t.log" | cut -d' ' -f1) runs)"
+		runs=$(grep -o '#[0-9]*[[:space:]]*DONE' "$work/$t.log" | grep -o '[0-9][0-9]*')
+		echo "ok $n - $t (${runs:-?} runs in ${seconds}s)"
 	else
 		echo "not ok $n - $t"
 		tail -n 40 "$work/$t.log" | sed 's/^/# /'

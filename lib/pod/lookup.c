@@ -2,6 +2,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,85 @@ static bool is_uuid_name(const char *s)
 	return strcmp(canon, s) == 0;
 }
 
+static void push(char ***v, size_t *n, size_t *cap, char *s)
+{
+	xgrow((void **)v, cap, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+/* Sorts V (N strings), drops duplicates, NULL-terminates; returns the new count. */
+static size_t sort_unique(char **v, size_t n)
+{
+	size_t out = 0;
+
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (out > 0 && strcmp(v[out - 1], v[i]) == 0) {
+			free(v[i]);
+			continue;
+		}
+		v[out++] = v[i];
+	}
+	v[out] = NULL;
+	return out;
+}
+
+/* Adds the first line of NAME under DIR_FD to V if it is an image ID. */
+static void push_id_file(int dir_fd, const char *name, char ***v, size_t *n, size_t *cap)
+{
+	_cleanup_free_ char *buf = NULL;
+
+	if (rkt_read_file_at(dir_fd, name, &buf, NULL, NULL) < 0)
+		return;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (rkt_image_id_check(buf, true, "", NULL) == 0)
+		push(v, n, cap, TAKE_PTR(buf));
+}
+
+int rkt_pods_image_ids(const char *data_dir, char ***ret, size_t *ret_n, struct rkt_error *err)
+{
+	_cleanup_(rkt_strv_free_arrayp) char **uuids = NULL;
+	char **v = xzalloc(sizeof(*v));
+	size_t n = 0, cap = 1;
+	int r;
+
+	r = rkt_pod_list_uuids(data_dir, &uuids, NULL, err);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	for (char **u = uuids; *u; u++) {
+		_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+		_cleanup_closedir_ DIR *apps = NULL;
+		struct dirent *de;
+		int fd;
+
+		if (rkt_pod_load(data_dir, *u, &pod, NULL) < 0)
+			continue;
+		push_id_file(pod->fd, "stage1TreeStoreID", &v, &n, &cap);
+		fd = openat(pod->fd, "appsinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || !(apps = fdopendir(fd))) {
+			if (fd >= 0)
+				(void)close(fd);
+			continue;
+		}
+		while ((de = readdir(apps))) {
+			_cleanup_free_ char *name = NULL;
+
+			if (de->d_name[0] == '.')
+				continue;
+			name = xasprintf("%s/treeStoreID", de->d_name);
+			push_id_file(dirfd(apps), name, &v, &n, &cap);
+		}
+	}
+	n = sort_unique(v, n);
+	*ret = v;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
 int rkt_pod_list_uuids(const char *data_dir, char ***ret, size_t *ret_n, struct rkt_error *err)
 {
 	char **v = NULL;
@@ -60,25 +141,14 @@ int rkt_pod_list_uuids(const char *data_dir, char ***ret, size_t *ret_n, struct 
 			return r;
 		}
 		while ((de = readdir(dir))) {
-			if (!is_uuid_name(de->d_name))
-				continue;
-			xgrow((void **)&v, &cap, n + 2, sizeof(*v));
-			v[n++] = xstrdup(de->d_name);
+			if (is_uuid_name(de->d_name))
+				push(&v, &n, &cap, xstrdup(de->d_name));
 		}
 	}
 	if (!v)
 		v = xzalloc(sizeof(*v));
 	/* A pod renamed while we read the directories may be seen twice. */
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (out > 0 && strcmp(v[out - 1], v[i]) == 0) {
-			free(v[i]);
-			continue;
-		}
-		v[out++] = v[i];
-	}
-	v[out] = NULL;
+	out = sort_unique(v, n);
 	*ret = v;
 	if (ret_n)
 		*ret_n = out;

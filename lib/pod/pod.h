@@ -102,6 +102,11 @@ static inline void rkt_strv_free_arrayp(char ***v)
 	rkt_strv_free_array(*v);
 }
 
+/* The image IDs (tree store IDs) every existing pod uses: its stage1 and its apps, sorted,
+ * each once, NULL-terminated (free with rkt_strv_free_array). For the store's gc, which must
+ * keep these trees: pods use them as overlay lower directories and export reads them. */
+int rkt_pods_image_ids(const char *data_dir, char ***ret, size_t *ret_n, struct rkt_error *err);
+
 /* Looks at the pod's directory again (it may have moved, or its lock holder may have exited).
  * -ENOENT if the pod is gone. */
 int rkt_pod_refresh(struct rkt_pod *pod, struct rkt_error *err);

@@ -418,6 +418,50 @@ static void remove_deletes_exited_pod(void **state)
 	rmtree(d);
 }
 
+static void write_at(const char *data, const char *rel, const char *content)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", data, rel);
+	FILE *f = fopen(p, "we");
+
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+#define IDA                                                                \
+	"sha512-"                                                          \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define IDB                                                                \
+	"sha512-"                                                          \
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" \
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static void image_ids_of_every_pod(void **state)
+{
+	_cleanup_free_ char *d = tmpdir(), *apps = NULL;
+	_cleanup_(rkt_strv_free_arrayp) char **ids = NULL;
+	size_t n = 0;
+
+	(void)state;
+	make_pod(d, "run", U1);
+	make_pod(d, "prepared", U2);
+	apps = xasprintf("%s/pods/run/%s/appsinfo", d, U1);
+	assert_int_equal(mkdir(apps, 0755), 0);
+	free(apps);
+	apps = xasprintf("%s/pods/run/%s/appsinfo/web", d, U1);
+	assert_int_equal(mkdir(apps, 0755), 0);
+	write_at(d, "pods/run/" U1 "/stage1TreeStoreID", IDB "\n");
+	write_at(d, "pods/run/" U1 "/appsinfo/web/treeStoreID", IDA "\n");
+	write_at(d, "pods/prepared/" U2 "/stage1TreeStoreID", IDB "\n");
+	assert_int_equal(rkt_pods_image_ids(d, &ids, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ids[0], IDA);
+	assert_string_equal(ids[1], IDB);
+	assert_null(ids[2]);
+	rmtree(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +484,7 @@ int main(void)
 		cmocka_unit_test(gc_mark_only_moves_without_deleting),
 		cmocka_unit_test(remove_refuses_running_pod),
 		cmocka_unit_test(remove_deletes_exited_pod),
+		cmocka_unit_test(image_ids_of_every_pod),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include "util/io.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,11 +147,73 @@ static void report_isolators(const struct app_state *s)
 		case RKT_ISOLATOR_SECCOMP_REMOVE:
 		case RKT_ISOLATOR_SECCOMP_RETAIN:
 		case RKT_ISOLATOR_OOM_SCORE_ADJ:
+		case RKT_ISOLATOR_RESOURCE_MEMORY:
+		case RKT_ISOLATOR_RESOURCE_CPU:
+		case RKT_ISOLATOR_CPU_SHARES:
 			break;
 		default:
 			stage1_warn("app \"%s\": isolator \"%s\" ignored (not implemented)",
 			            s->name, iso->name);
 		}
+	}
+}
+
+/* The app's cgroups: <caller's cgroup>/rkt-<uuid>/<app> in the memory and cpu hierarchies,
+ * as upstream without systemd; listed in $P/cgroups for the cleanup. */
+static int setup_cgroups(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
+{
+	struct rkt_cgroup_limits lim;
+	static const char *const controllers[] = { "memory", "cpu" };
+	_cleanup_free_ char *self = NULL;
+	int r;
+
+	rkt_cgroup_limits_compute(&s->a->app->isolators, &c->pod.manifest->isolators, &lim);
+	bool want[] = { lim.has_memory, lim.has_cpu || lim.has_shares };
+	if (!want[0] && !want[1])
+		return 0;
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return rkt_error_set(err, errno, "/proc/self/cgroup");
+	self = xmalloc(65536);
+	self[fread(self, 1, 65535, f)] = '\0';
+	for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
+		_cleanup_free_ char *own = NULL;
+		if (!want[i])
+			continue;
+		if (rkt_cgroup_parse_self(self, controllers[i], &own) < 0) {
+			stage1_warn("app \"%s\": no cgroup v1 %s hierarchy; limits ignored",
+			            s->name, controllers[i]);
+			continue;
+		}
+		_cleanup_free_ char *rel = xasprintf(
+		        "%s/rkt-%s/%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid, s->name);
+		r = rkt_cgroup_create("/sys/fs/cgroup", controllers[i], rel, &lim,
+		                      &s->cgroup_fds[i], err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+		_cleanup_free_ char *line = xasprintf("/sys/fs/cgroup/%s%s\n", controllers[i], rel);
+		_cleanup_close_ int lf = openat(c->podfd, "cgroups",
+		                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (lf < 0 || rkt_write_all(lf, line, strlen(line)) < 0)
+			return rkt_error_set(err, errno, "'cgroups'");
+	}
+	return 0;
+}
+
+void stage1_cgroups_remove(int podfd)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (rkt_read_in_root(podfd, "cgroups", 1 << 20, &buf, &len) < 0)
+		return;
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(l, "/sys/fs/cgroup/", 15) != 0 || strstr(l, "/../"))
+			continue;
+		(void)rmdir(l);
+		char *slash = strrchr(l, '/');
+		*slash = '\0';
+		(void)rmdir(l); /* the pod's, once its last app's is gone */
 	}
 }
 
@@ -268,6 +331,11 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		s->oom = (int)oom->u.integer;
 	}
 	report_isolators(s);
+	if (!fly) {
+		r = setup_cgroups(c, s, err);
+		if (r < 0)
+			return r;
+	}
 
 	if (!c->opts.interactive && !fly) {
 		int p1[2], p2[2];
@@ -308,6 +376,7 @@ int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
 		c->apps[i].name = c->pod.apps[i].ra->name;
 		c->apps[i].out_r = c->apps[i].out_w = c->apps[i].err_r = c->apps[i].err_w = -EBADF;
 		c->apps[i].log_fd = STDERR_FILENO;
+		c->apps[i].cgroup_fds[0] = c->apps[i].cgroup_fds[1] = -EBADF;
 	}
 	return 0;
 }

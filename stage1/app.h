@@ -27,6 +27,7 @@ struct app_state {
 	bool has_oom;
 	int oom;
 	int out_r, out_w, err_r, err_w, log_fd;
+	int cgroup_fds[2]; /* cgroup.procs of its memory and cpu cgroups, or -EBADF */
 	enum phase phase;
 	pid_t pid;
 };
@@ -52,3 +53,5 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 /* Initialises C from the pod directory (the cwd) and OPTS: loads the pod. */
 int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
 int stage1_mkdir_p_at(int dirfd, const char *path, mode_t mode);
+/* Removes the cgroups listed in $P/cgroups and their pod-level parents (best effort). */
+void stage1_cgroups_remove(int podfd);

@@ -103,6 +103,9 @@ int main(int argc, char **argv)
 		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
 			_exit(STAGE1_EXIT_FAILURE);
 		execve(path, cmd, envp);
+		/* After fork: only write(2), no stdio. */
+		static const char msg[] = "stage1: enter: cannot execute the command\n";
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		_exit(STAGE1_EXIT_FAILURE);
 	}
 	int ws;

@@ -1,6 +1,7 @@
 /* gc entrypoint (docs/stage1-abi.md section 7): unmount whatever is still mounted at or below
  * the pod directory, deepest first. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "stage1.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -93,6 +95,10 @@ int main(int argc, char **argv)
 		perror("stage1: gc: getcwd");
 		return STAGE1_EXIT_FAILURE;
 	}
+	/* Cgroups a killed pod could not remove itself. */
+	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (podfd >= 0)
+		stage1_cgroups_remove(podfd);
 	/* Leave the pod directory so that nothing here keeps a mount busy. */
 	if (chdir("/") < 0)
 		return STAGE1_EXIT_FAILURE;

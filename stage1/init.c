@@ -83,6 +83,9 @@ child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path,
 		    dup2(s->err_w, STDERR_FILENO) < 0)
 			_exit(STAGE1_EXIT_FAILURE);
 	}
+	for (size_t i = 0; i < ELEMENTSOF(s->cgroup_fds); i++)
+		if (s->cgroup_fds[i] >= 0 && rkt_cgroup_join(s->cgroup_fds[i]) < 0)
+			child_die("joining the app's cgroup", errno);
 	/* Nothing of stage1's (lock fd, pipes of other apps) nor of the caller's leaks in. */
 	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (s->has_oom)
@@ -338,6 +341,7 @@ static int supervise(struct pod_ctx *c, int sigfd)
 		drain(&c->apps[i], c->apps[i].err_r, STDERR_FILENO);
 	}
 	free(pfds);
+	stage1_cgroups_remove(c->podfd);
 	return c->first_failure;
 }
 

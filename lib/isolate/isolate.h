@@ -131,6 +131,32 @@ const char *rkt_envp_get(char *const *envp, const char *name);
 int rkt_exec_lookup(int rootfd, const char *file, const char *path, char **ret,
                     struct rkt_error *err);
 
+/* ---- cgroups (ISO-4, ISO-5, ISO-17; cgroup v1) ---- */
+
+struct rkt_cgroup_limits {
+	bool has_memory;
+	uint64_t memory_bytes;
+	bool has_cpu;
+	uint64_t cpu_millis;
+	bool has_shares;
+	uint64_t cpu_shares;
+};
+/* The limits of an app: its resource/memory and resource/cpu limits and cpu-shares, each
+ * bounded by the pod's (ACE-33). Requests are not enforced. */
+void rkt_cgroup_limits_compute(const struct rkt_isolator_list *app,
+                               const struct rkt_isolator_list *pod, struct rkt_cgroup_limits *ret);
+/* In TEXT (the content of /proc/self/cgroup), the path of the v1 hierarchy that has
+ * CONTROLLER. New string; -ENOENT if no hierarchy has it. */
+int rkt_cgroup_parse_self(const char *text, const char *controller, char **ret);
+/* Creates ROOT/CONTROLLER/REL (ROOT is "/sys/fs/cgroup"; REL starts with '/'), writes the
+ * limits that belong to CONTROLLER ("memory" or "cpu") and opens its cgroup.procs for
+ * rkt_cgroup_join. */
+int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
+                      const struct rkt_cgroup_limits *limits, int *ret_procs_fd,
+                      struct rkt_error *err);
+/* Moves the calling process into the cgroup of PROCS_FD. Async-signal-safe. */
+int rkt_cgroup_join(int procs_fd);
+
 /* ---- Mount plan ("plan then apply", as bubblewrap) ---- */
 
 enum rkt_mount_kind {

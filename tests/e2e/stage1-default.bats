@@ -250,7 +250,7 @@ app() {
 @test "stop --force kills the pod at once" {
 	mkdir -p "$P/sharedVolumes/v"
 	mkfifo "$P/sharedVolumes/v/ready"
-	add_app svc "$(app "$(exec_json /bin/sh -c 'echo ready > /v/ready; exec sleep 1000')")" \
+	add_app svc "$(app "$(exec_json /bin/sh -c 'echo ready > /v/ready; exec sleep 1000')" '"isolators":[{"name":"resource/memory","value":{"limit":"64Mi"}}]')" \
 		null '"mounts":[{"volume":"v","path":"/v"}]'
 	write_pod '[{"name":"v","kind":"empty"}]'
 	start_pod --net=host
@@ -258,6 +258,11 @@ app() {
 	(cd "$P" && "$STAGE1_STOP" --force "$UUID")
 	wait_pod
 	[ "$POD_STATUS" -eq 137 ]
+	# The killed pod could not remove its cgroup: gc does.
+	cg=$(cat "$P/cgroups")
+	wait_for rmdir_would_work "$cg"
+	(cd "$P" && "$STAGE1_GC" "$UUID")
+	[ ! -e "$cg" ]
 }
 
 @test "gc leaves no mount below the pod directory" {
@@ -348,4 +353,27 @@ app() {
 	run bash -c 'cd "$0" && RKT_LOCK_FD=77 exec "$1" --net=host "$2"' "$P" "$STAGE1_INIT" "$UUID"
 	[ "$status" -eq 254 ]
 	[[ "$output" == *RKT_LOCK_FD* ]]
+}
+
+@test "ISO-4/ISO-5: memory and cpu limits go to cgroups below the caller's, removed at exit" {
+	mkdir -p "$P/sharedVolumes/v"
+	mkfifo "$P/sharedVolumes/v/ready"
+	add_app m "$(app "$(exec_json /bin/sh -c 'echo ready > /v/ready; exec sleep 1000')" '"isolators":[{"name":"resource/memory","value":{"limit":"64Mi"}},{"name":"resource/cpu","value":{"limit":"500m"}}]')" \
+		null '"mounts":[{"volume":"v","path":"/v"}]'
+	write_pod '[{"name":"v","kind":"empty"}]'
+	start_pod --net=host
+	[ "$(timeout 10 cat "$P/sharedVolumes/v/ready")" = ready ]
+	own=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+	mem=/sys/fs/cgroup/memory${own%/}/rkt-$UUID/m
+	cpu=/sys/fs/cgroup/cpu$(sed -n 's/^[0-9]*:\(cpu\|cpu,cpuacct\|cpuacct,cpu\)://p' /proc/self/cgroup | sed 's|^/$||')/rkt-$UUID/m
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+	[ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
+	[ -n "$(cat "$mem/cgroup.procs")" ]
+	grep -qx "$mem" "$P/cgroups"
+	(cd "$P" && "$STAGE1_STOP" "$UUID")
+	wait_pod
+	[ "$POD_STATUS" -eq 0 ]
+	[ ! -e "$mem" ]
+	[ ! -e "${mem%/m}" ]
+	[ ! -e "$cpu" ]
 }

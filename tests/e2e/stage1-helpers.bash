@@ -113,3 +113,9 @@ wait_pod() {
 	echo "pod exited with $POD_STATUS"
 	cat "$TMP/out" "$TMP/err"
 }
+
+# rmdir_would_work CGROUP: the cgroup has no process left (the kernel reaps killed ones
+# asynchronously).
+rmdir_would_work() {
+	[ ! -e "$1/cgroup.procs" ] || [ -z "$(cat "$1/cgroup.procs")" ]
+}

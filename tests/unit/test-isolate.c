@@ -516,6 +516,56 @@ static void test_plan_read_only_rootfs_is_last(void **state)
 	rkt_pod_manifest_free(m);
 }
 
+/* ---- cgroups ---- */
+
+static void test_cgroup_own_path_by_controller(void **state)
+{
+	static const char text[] =
+	        "9:name=systemd:/\n4:memory:/sandbox/x\n1:cpu,cpuacct:/c\n0::/\n";
+	char *p = NULL;
+	assert_int_equal(rkt_cgroup_parse_self(text, "memory", &p), 0);
+	assert_string_equal(p, "/sandbox/x");
+	free(p);
+	assert_int_equal(rkt_cgroup_parse_self(text, "cpuacct", &p), 0);
+	assert_string_equal(p, "/c");
+	free(p);
+	assert_int_equal(rkt_cgroup_parse_self(text, "pids", &p), -ENOENT);
+	assert_int_equal(rkt_cgroup_parse_self(text, "mem", &p), -ENOENT);
+}
+
+static void test_cgroup_limits_bounded_by_the_pod(void **state)
+{
+	/* ACE-33: an app never gets more than the pod. */
+	char *text = xasprintf("{\"acKind\":\"PodManifest\",\"acVersion\":\"0.8.11\",\"apps\":[{"
+	                       "\"name\":\"a\","
+	                       "\"image\":{\"id\":\"sha512-%0128d\"},\"app\":" APP(
+	                               ",\"isolators\":[{\"name\":\"resource/"
+	                               "memory\",\"value\":{\"limit\":"
+	                               "\"1Gi\"}},{\"name\":\"os/linux/"
+	                               "cpu-shares\",\"value\":512}]") "}],"
+	                                                               "\"isolators\":[{\"name\":"
+	                                                               "\"resource/"
+	                                                               "memory\",\"value\":{"
+	                                                               "\"limit\":\"128Mi\"}},"
+	                                                               "{\"name\":\"resource/"
+	                                                               "cpu\",\"value\":{\"limit\":"
+	                                                               "\"250m\"}}]}",
+	                       0);
+	struct rkt_pod_manifest *m = NULL;
+	struct rkt_error err = { 0 };
+	struct rkt_cgroup_limits lim;
+	assert_int_equal(rkt_pod_manifest_parse(text, strlen(text), "t", &m, &err), 0);
+	rkt_cgroup_limits_compute(isolators_of(m), &m->isolators, &lim);
+	assert_true(lim.has_memory);
+	assert_int_equal(lim.memory_bytes, 128u << 20);
+	assert_true(lim.has_cpu);
+	assert_int_equal(lim.cpu_millis, 250);
+	assert_true(lim.has_shares);
+	assert_int_equal(lim.cpu_shares, 512);
+	rkt_pod_manifest_free(m);
+	free(text);
+}
+
 /* ---- stage1 arguments ---- */
 
 static int parse_args(struct run_opts *o, bool fly, ...)
@@ -596,6 +646,8 @@ int main(void)
 		cmocka_unit_test(test_plan_nested_targets_are_refused),
 		cmocka_unit_test(test_plan_unknown_volume_is_refused),
 		cmocka_unit_test(test_plan_read_only_rootfs_is_last),
+		cmocka_unit_test(test_cgroup_own_path_by_controller),
+		cmocka_unit_test(test_cgroup_limits_bounded_by_the_pod),
 		cmocka_unit_test(test_args_full_set),
 		cmocka_unit_test(test_args_refused),
 	};

@@ -377,3 +377,34 @@ app() {
 	[ ! -e "${mem%/m}" ]
 	[ ! -e "$cpu" ]
 }
+
+@test "ACE-35/36: /etc/hosts is the app's own, the fallback, or stage0's file per --dns-conf-mode" {
+	mkdir -p "$P/stage1/rootfs/etc"
+	printf '127.0.0.1 fallback-host\n' >"$P/stage1/rootfs/etc/hosts-fallback"
+	add_app h "$(app "$(exec_json /bin/cat /etc/hosts)")"
+	write_pod
+	run_pod --net=none
+	[ "$status" -eq 0 ]
+	[ "$output" = "127.0.0.1 fallback-host" ]
+	# An image with its own /etc/hosts keeps it.
+	echo '10.0.0.1 image-host' >"$ROOTFS/etc/hosts"
+	rm -rf "$P/overlay"
+	run_pod --net=none
+	[[ "$output" == *image-host* ]]
+	# stage0's file wins when it exists, and with --dns-conf-mode=hosts=stage0.
+	echo '10.0.0.2 stage0-host' >"$P/stage1/rootfs/etc/rkt-hosts"
+	run_pod --net=none --dns-conf-mode=resolv=none,hosts=stage0
+	[[ "$output" == *stage0-host* ]]
+}
+
+@test "ACE-10: a file where a volume's directory must go is replaced, with a warning" {
+	echo not-a-dir >"$ROOTFS/target"
+	add_app t "$(app "$(exec_json /bin/sh -c 'test -d /target && echo is-dir')")" \
+		null '"mounts":[{"volume":"v","path":"/target"}]'
+	write_pod '[{"name":"v","kind":"empty"}]'
+	run_pod --net=host
+	[ "$status" -eq 0 ]
+	[[ "$output" == *is-dir* ]]
+	[[ "$output" == *"warning: replacing \"/target\""* ]]
+	[ "$(cat "$ROOTFS/target")" = not-a-dir ]
+}

@@ -352,7 +352,7 @@ int rkt_pod_spec_build(const struct rkt_pod_spec *spec, struct rkt_pod_manifest 
 {
 	_cleanup_json_ struct json_object *pod = json_object_new_object();
 	struct json_object *apps = json_object_new_array(), *vols = json_object_new_array(),
-	                   *ann = json_object_new_array(), *mutable = json_object_new_object();
+	                   *ann = json_object_new_array(), *mutable;
 	char **names = xzalloc(sizeof(*names) * (spec->n_apps + 1));
 	int r = 0;
 
@@ -389,6 +389,7 @@ int rkt_pod_spec_build(const struct rkt_pod_spec *spec, struct rkt_pod_manifest 
 		return r;
 	for (size_t i = 0; i < spec->n_volumes; i++)
 		json_object_array_add(vols, json_object_get(spec->volumes[i]));
+	mutable = json_object_new_object();
 	json_object_object_add(mutable, "name",
 	                       json_object_new_string("coreos.com/rkt/stage1/mutable"));
 	json_object_object_add(mutable, "value", json_object_new_string("false"));

@@ -17,6 +17,7 @@ enum {
 	APP_ENVIRONMENT,
 	APP_MOUNT,
 	APP_SIGNATURE,
+	APP_ISOLATOR,
 };
 
 static const struct cli_flag app_flags[] = {
@@ -30,6 +31,15 @@ static const struct cli_flag app_flags[] = {
 	{ "environment", CLI_FLAG_VALUE, APP_ENVIRONMENT },
 	{ "mount", CLI_FLAG_VALUE, APP_MOUNT },
 	{ "signature", CLI_FLAG_VALUE, APP_SIGNATURE },
+	{ "memory", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "cpu", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "cpu-shares", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "oom-score-adj", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "caps-retain", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "caps-remove", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "cap-retain", CLI_FLAG_VALUE, APP_ISOLATOR }, /* upstream's deprecated aliases */
+	{ "cap-remove", CLI_FLAG_VALUE, APP_ISOLATOR },
+	{ "seccomp", CLI_FLAG_VALUE, APP_ISOLATOR },
 	{},
 };
 
@@ -53,6 +63,9 @@ void app_list_release(struct app_list *l)
 		for (size_t j = 0; j < a->n_mounts; j++)
 			rkt_mount_arg_release(&a->mounts[j]);
 		free(a->mounts);
+		for (size_t j = 0; j < a->n_isolators; j++)
+			json_object_put(a->isolators[j]);
+		free(a->isolators);
 	}
 	free(l->apps);
 	for (size_t j = 0; j < l->n_mounts; j++)
@@ -145,6 +158,21 @@ static int app_flag(const char *cmd, struct app_list *l, int id, const char *fla
 		return 0;
 	case APP_SUPP_GIDS:
 		return parse_gids(cmd, a, v, err);
+	case APP_ISOLATOR: {
+		/* the deprecated --cap-* spellings mean --caps-* */
+		_cleanup_free_ char *f = strncmp(flag, "cap-", 4) == 0
+		                                 ? xasprintf("caps-%s", flag + 4)
+		                                 : xstrdup(flag);
+		struct json_object *iso = NULL;
+		int r = rkt_isolator_arg_parse(f, v, &iso, err);
+
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", cmd);
+		a->isolators =
+		        xrealloc_array(a->isolators, a->n_isolators + 1, sizeof(*a->isolators));
+		a->isolators[a->n_isolators++] = iso;
+		return 0;
+	}
 	case APP_ENVIRONMENT: {
 		_cleanup_free_ char *name = NULL;
 

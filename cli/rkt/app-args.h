@@ -45,6 +45,8 @@ struct app_arg {
 	struct rkt_kv_list environment;
 	struct rkt_mount_arg *mounts;
 	size_t n_mounts;
+	struct json_object **isolators; /* --memory, --cpu, --caps-*, --seccomp, ... */
+	size_t n_isolators;
 };
 
 struct app_list {

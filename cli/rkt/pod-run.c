@@ -371,6 +371,8 @@ static int manifest_from_args(struct cli_ctx *ctx, struct make_opts *o, struct r
 			.environment = &a->environment,
 			.mounts = a->mounts,
 			.n_mounts = a->n_mounts,
+			.isolators = a->isolators,
+			.n_isolators = a->n_isolators,
 		};
 	}
 	if (r >= 0) {

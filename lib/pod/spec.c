@@ -191,6 +191,125 @@ int rkt_env_file_parse(const char *buf, const char *what, struct rkt_kv_list *re
 	return 0;
 }
 
+static struct json_object *string_list(const char *s, const char *skip_prefix)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	struct json_object *a = json_object_new_array();
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (!skip_prefix || strncmp(t, skip_prefix, strlen(skip_prefix)) != 0)
+			json_object_array_add(a, json_object_new_string(t));
+	return a;
+}
+
+static int integer_value(const char *flag, const char *v, struct json_object **ret,
+                         struct rkt_error *err)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || end == v || *end)
+		return rkt_error_set(err, EINVAL, "--%s: '%s' is not an integer", flag, v);
+	*ret = json_object_new_int64(n);
+	return 0;
+}
+
+int rkt_isolator_arg_parse(const char *flag, const char *v, struct json_object **ret,
+                           struct rkt_error *err)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	struct json_object *value = NULL;
+	const char *name;
+	int r = 0;
+
+	if (strcmp(flag, "memory") == 0 || strcmp(flag, "cpu") == 0) {
+		name = strcmp(flag, "memory") == 0 ? "resource/memory" : "resource/cpu";
+		value = json_object_new_object();
+		json_object_object_add(value, "request", json_object_new_string(v));
+		json_object_object_add(value, "limit", json_object_new_string(v));
+	} else if (strcmp(flag, "cpu-shares") == 0 || strcmp(flag, "oom-score-adj") == 0) {
+		name = flag[0] == 'c' ? "os/linux/cpu-shares" : "os/linux/oom-score-adj";
+		r = integer_value(flag, v, &value, err);
+	} else if (strcmp(flag, "caps-retain") == 0 || strcmp(flag, "caps-remove") == 0) {
+		name = strcmp(flag, "caps-retain") == 0 ? "os/linux/capabilities-retain-set"
+		                                        : "os/linux/capabilities-remove-set";
+		value = json_object_new_object();
+		json_object_object_add(value, "set", string_list(v, NULL));
+	} else if (strcmp(flag, "seccomp") == 0) {
+		bool retain = strncmp(v, "mode=retain", 11) == 0 && (!v[11] || v[11] == ',');
+		bool remove = strncmp(v, "mode=remove", 11) == 0 && (!v[11] || v[11] == ',');
+		const char *e = strstr(v, ",errno=");
+
+		if (!retain && !remove)
+			return rkt_error_set(err, EINVAL,
+			                     "--seccomp '%s': must start with mode=retain or "
+			                     "mode=remove",
+			                     v);
+		name = retain ? "os/linux/seccomp-retain-set" : "os/linux/seccomp-remove-set";
+		value = json_object_new_object();
+		json_object_object_add(value, "set", string_list(v[11] ? v + 12 : "", "errno="));
+		if (e) {
+			_cleanup_free_ char *en = xstrndup(e + 7, strcspn(e + 7, ","));
+			json_object_object_add(value, "errno", json_object_new_string(en));
+		}
+	} else {
+		return rkt_error_set(err, EINVAL, "unknown isolator flag '--%s'", flag);
+	}
+	if (r < 0)
+		return r;
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "value", value);
+	*ret = TAKE_PTR(o);
+	return 0;
+}
+
+/* The isolator names an override replaces: its own and, for the two-sided sets, the other
+ * side (upstream: a retain set on the command line drops the image's remove set). */
+static bool replaces(const char *new_name, const char *old_name)
+{
+	static const char *const pairs[][2] = {
+		{ "os/linux/capabilities-retain-set", "os/linux/capabilities-remove-set" },
+		{ "os/linux/seccomp-retain-set", "os/linux/seccomp-remove-set" },
+	};
+
+	if (strcmp(new_name, old_name) == 0)
+		return true;
+	for (size_t i = 0; i < ELEMENTSOF(pairs); i++)
+		if ((strcmp(new_name, pairs[i][0]) == 0 && strcmp(old_name, pairs[i][1]) == 0) ||
+		    (strcmp(new_name, pairs[i][1]) == 0 && strcmp(old_name, pairs[i][0]) == 0))
+			return true;
+	return false;
+}
+
+static void override_isolators(struct json_object *app, const struct rkt_app_spec *a)
+{
+	struct json_object *old = NULL, *out;
+
+	if (!a->n_isolators)
+		return;
+	out = json_object_new_array();
+	if (json_object_object_get_ex(app, "isolators", &old) &&
+	    json_object_get_type(old) == json_type_array)
+		for (size_t i = 0; i < json_object_array_length(old); i++) {
+			struct json_object *iso = json_object_array_get_idx(old, i), *n = NULL;
+			bool drop = false;
+
+			json_object_object_get_ex(iso, "name", &n);
+			for (size_t j = 0; j < a->n_isolators && n; j++)
+				drop |= replaces(json_object_get_string(json_object_object_get(
+				                         a->isolators[j], "name")),
+				                 json_object_get_string(n));
+			if (!drop)
+				json_object_array_add(out, json_object_get(iso));
+		}
+	for (size_t j = 0; j < a->n_isolators; j++)
+		json_object_array_add(out, json_object_get(a->isolators[j]));
+	json_object_object_add(app, "isolators", out);
+}
+
 static struct json_object *kv_array(const struct rkt_kv_list *l)
 {
 	struct json_object *a = json_object_new_array();
@@ -306,6 +425,7 @@ static int app_json(const struct rkt_pod_spec *spec, const struct rkt_app_spec *
 		json_object_object_add(app, "supplementaryGIDs", g);
 	}
 	json_object_object_add(app, "environment", merged_env(spec, a));
+	override_isolators(app, a);
 	*ret = TAKE_PTR(app);
 	return 0;
 }

@@ -30,6 +30,14 @@ void rkt_mount_arg_release(struct rkt_mount_arg *m);
  * validated with the manifest. -EINVAL names the bad parameter. */
 int rkt_volume_arg_parse(const char *s, struct json_object **ret, struct rkt_error *err);
 
+/* Per-app isolator flags, as upstream's (rkt-inventory 5.3): FLAG is "memory" or "cpu" (a
+ * quantity, request = limit), "cpu-shares", "oom-score-adj" (integers), "caps-retain" or
+ * "caps-remove" (comma list of capability names), "seccomp" (mode=retain|remove[,errno=E],
+ * syscall,...). Returns a new isolator JSON object {"name", "value"}, validated with the
+ * manifest. -EINVAL names the flag. */
+int rkt_isolator_arg_parse(const char *flag, const char *value, struct json_object **ret,
+                           struct rkt_error *err);
+
 struct rkt_app_spec {
 	const char *image;    /* as given, for messages */
 	const char *image_id; /* full ID */
@@ -46,6 +54,10 @@ struct rkt_app_spec {
 	const struct rkt_kv_list *environment; /* --environment, may be NULL */
 	const struct rkt_mount_arg *mounts;
 	size_t n_mounts;
+	/* replace the image's isolators of the same name (capabilities: both sets; seccomp:
+	 * both sets) */
+	struct json_object *const *isolators;
+	size_t n_isolators;
 };
 
 struct rkt_pod_spec {

@@ -64,6 +64,21 @@ setup_file() {
 	[ "$(cat host/g)" = written ]
 }
 
+@test "isolator flags reach the app: --oom-score-adj, --caps-retain" {
+	rkrun "$BB_ACI" --oom-score-adj=500 --caps-retain=CAP_NET_ADMIN,CAP_KILL \
+		--exec /bin/sh -- -c 'cat /proc/self/oom_score_adj; grep CapBnd /proc/self/status'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${lines[0]}" = 500 ]
+	[[ "${lines[1]}" == *0000000000001020 ]]
+	rkrun "$BB_ACI" --memory=12Qi --exec /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *12Qi* ]]
+	rkrun "$BB_ACI" --seccomp=mode=maybe,read --exec /bin/true
+	[ "$status" -eq 254 ]
+	# only the pod that ran
+	[ "$(find "$D/pods" -mindepth 2 -maxdepth 2 -type d | wc -l)" -eq 1 ]
+}
+
 @test "--readonly-rootfs makes the app's root read-only" {
 	rkrun "$BB_ACI" --readonly-rootfs --exec /bin/sh -- -c 'touch /x'
 	[ "$status" -ne 0 ]

@@ -329,6 +329,49 @@ static void spec_refuses_duplicate_names_and_unknown_volumes(void **state)
 	assert_null(m);
 }
 
+static void spec_isolator_flags_replace_the_images(void **state)
+{
+	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *img =
+	        image("example.com/a",
+	              "{\"exec\":[\"/bin/x\"],\"user\":\"0\",\"group\":\"0\",\"isolators\":["
+	              "{\"name\":\"os/linux/"
+	              "capabilities-remove-set\",\"value\":{\"set\":[\"CAP_KILL\"]}},"
+	              "{\"name\":\"os/linux/oom-score-adj\",\"value\":5}]}");
+	struct json_object *isos[2] = { NULL, NULL };
+	struct rkt_pod_manifest *m = NULL;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_isolator_arg_parse("caps-retain", "CAP_CHOWN", &isos[0], &err), 0);
+	assert_int_equal(rkt_isolator_arg_parse("memory", "50M", &isos[1], &err), 0);
+	const struct rkt_app_spec a = {
+		.image = "a", .image_id = ID, .manifest = img, .isolators = isos, .n_isolators = 2
+	};
+	const struct rkt_pod_spec spec = { .apps = &a, .n_apps = 1 };
+	if (rkt_pod_spec_build(&spec, &m, &err) != 0)
+		fail_msg("%s", err.msg);
+	const struct rkt_isolator_list *l = &m->apps[0].app->isolators;
+	assert_int_equal(l->n, 3); /* remove-set replaced by retain-set; oom kept; memory added */
+	assert_string_equal(l->items[0].name, "os/linux/oom-score-adj");
+	assert_string_equal(l->items[1].name, "os/linux/capabilities-retain-set");
+	assert_string_equal(l->items[2].name, "resource/memory");
+	assert_int_equal(l->items[2].u.resource.limit.value, 50000000);
+	rkt_pod_manifest_free(m);
+	json_object_put(isos[0]);
+	json_object_put(isos[1]);
+	assert_int_equal(
+	        rkt_isolator_arg_parse("seccomp", "mode=remove,errno=EPERM,reboot", &isos[0], &err),
+	        0);
+	assert_string_equal(
+	        json_object_to_json_string_ext(isos[0], JSON_C_TO_STRING_PLAIN |
+	                                                        JSON_C_TO_STRING_NOSLASHESCAPE),
+	        "{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{\"set\":[\"reboot\"],"
+	        "\"errno\":\"EPERM\"}}");
+	json_object_put(isos[0]);
+	assert_int_equal(rkt_isolator_arg_parse("seccomp", "read", &isos[0], &err), -EINVAL);
+	assert_int_equal(rkt_isolator_arg_parse("oom-score-adj", "x", &isos[0], &err), -EINVAL);
+}
+
 static void env_file_lines(void **state)
 {
 	struct rkt_kv_list l = { 0 };
@@ -358,6 +401,7 @@ int main(void)
 		cmocka_unit_test(spec_exec_override_and_arguments),
 		cmocka_unit_test(spec_image_without_app_needs_exec_and_runs_as_caller),
 		cmocka_unit_test(spec_refuses_duplicate_names_and_unknown_volumes),
+		cmocka_unit_test(spec_isolator_flags_replace_the_images),
 		cmocka_unit_test(env_file_lines),
 	};
 

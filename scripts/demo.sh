@@ -1,12 +1,16 @@
 #!/bin/sh
 # Builds a busybox ACI from Debian's static busybox with our actool, then validates it and
-# prints its manifest. `make demo` runs it after building.
+# prints its manifest; then, as root, runs it in a pod with our rkt and the default stage1
+# against a temporary --dir, lists the pods and garbage-collects them. `make demo` runs it
+# after building.
 #   scripts/demo.sh [BUILD_DIR]     (default: build)
-# The layout and the image are written under BUILD_DIR/demo/.
+# The layout and the image are written under BUILD_DIR/demo/; the pod's directory is temporary
+# and removed at the end.
 set -eu
 
 build=${1:-build}
 actool=$build/cli/actool/actool
+rkt=$build/cli/rkt/rkt
 busybox=${BUSYBOX:-/bin/busybox}
 
 die() {
@@ -65,7 +69,7 @@ printf 'Image layout in %s:\n' "$layout"
 step "build the ACI (reproducible: SOURCE_DATE_EPOCH fixes every mtime)" \
 	"actool build --owner-root $layout $aci"
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} "$actool" build --owner-root "$layout" "$aci"
-ls -l "$aci" | awk '{ printf "  %s bytes\n", $5 }'
+printf '  %s bytes\n' "$(stat -c %s "$aci")"
 
 step "validate it (prints the image ID: sha512 of the uncompressed tar)" "actool validate $aci"
 "$actool" validate "$aci"
@@ -77,5 +81,31 @@ fi
 
 step "print its manifest" "actool cat-manifest --pretty-print $aci"
 "$actool" cat-manifest --pretty-print "$aci"
+
+if [ "$(id -u)" -ne 0 ]; then
+	printf '\nDone: %s (running it in a pod needs root: sudo %s %s)\n' "$aci" "$0" "$build"
+	exit 0
+fi
+[ -x "$rkt" ] || die "no rkt at '$rkt' (run: make, or ninja -C $build)"
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rkt-demo.XXXXXX")
+cleanup() {
+	# gc unmounts and deletes every pod; then nothing of the demo is left
+	"$rkt" --dir="$dir" gc --grace-period=0s >/dev/null 2>&1 || true
+	grep -q " $dir/" /proc/self/mountinfo && echo "demo: mounts left under $dir" >&2
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "run it in a pod (default stage1, host network, temporary store and pods in $dir)" \
+	"rkt --dir=\$tmp run --insecure-options=image $aci"
+"$rkt" --dir="$dir" run --insecure-options=image "$aci"
+
+step "list the pods" "rkt --dir=\$tmp list"
+"$rkt" --dir="$dir" list
+
+step "garbage-collect the exited pod" "rkt --dir=\$tmp gc --grace-period=0s"
+"$rkt" --dir="$dir" gc --grace-period=0s
 
 printf '\nDone: %s\n' "$aci"

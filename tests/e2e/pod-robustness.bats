@@ -30,7 +30,14 @@ app_processes() {
 	# every pod is exited or an aborted prepare once its processes are gone
 	local u
 	for u in $(find "$D/pods/run" "$D/pods/prepare" -mindepth 1 -maxdepth 1 -printf '%f\n'); do
-		"$RKT" --dir="$D" status --wait=20s "$u" >/dev/null
+		"$RKT" --dir="$D" status --wait=20s "$u" >/dev/null || {
+			# who still holds the pod's lock
+			local ino
+			ino=$(stat -c %i "$D"/pods/*/"$u")
+			grep ":$ino " /proc/locks >&2 || true
+			ps -eo pid,ppid,stat,args | grep -E "stage1|rkt|$MARK" >&2 || true
+			fail "pod $u still running"
+		}
 	done
 	rkt_ok list --no-legend
 	[[ "$output" != *running* && "$output" != *preparing* ]] || fail "$output"

@@ -8,6 +8,26 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+/* GEN-1: manifests are UTF-8. json-c's own check lets overlong forms such as C1 9D through, and
+ * a string we cannot write back as it came would make parse -> format unstable. Returns the
+ * offset of the first invalid byte, or LEN. */
+static size_t utf8_invalid_at(const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] < 0x80 ? 1 : utf8_decode(s + i, len - i, &cp);
+
+		if (n == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_object **ret,
                    struct rkt_error *err)
 {
@@ -21,6 +41,9 @@ int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_ob
 		                     RKT_JSON_MAX_SIZE);
 	if (len > INT32_MAX)
 		return rkt_error_set(err, EFBIG, "%s: too large", what);
+	end = utf8_invalid_at(buf, len);
+	if (end < len)
+		return rkt_error_set(err, EBADMSG, "%s: invalid UTF-8 at byte %zu", what, end);
 	tok = json_tokener_new_ex(64);
 	if (!tok)
 		abort();

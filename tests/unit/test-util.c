@@ -85,6 +85,27 @@ static void json_parse_rejects_nul_after_document(void **state)
 	assert_non_null(strstr(err.msg, "trailing data"));
 }
 
+/* GEN-1; found by fuzz-pod-manifest: json-c accepted the overlong C1 9D, which we then wrote
+ * back as \ufffd, so parse -> format was not stable. */
+static void json_parse_rejects_invalid_utf8(void **state)
+{
+	static const char *const docs[] = { "\"a\xc1\x9d\"", "\"\xed\xa0\x80\"", "\"\xff\"",
+		                            "\"\xe2\x82\"" };
+	struct json_object *obj = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct rkt_error err = { 0 };
+
+		assert_int_equal(rkt_json_parse(docs[i], strlen(docs[i]), "doc", &obj, &err),
+		                 -EBADMSG);
+		assert_null(obj);
+		assert_non_null(strstr(err.msg, "invalid UTF-8"));
+	}
+	assert_int_equal(rkt_json_parse("\"\xc3\xa9\xe2\x82\xac\"", 7, "doc", &obj, NULL), 0);
+	json_object_put(obj);
+}
+
 static void json_format_does_not_escape_slashes(void **state)
 {
 	struct rkt_error err = { 0 };
@@ -122,6 +143,7 @@ int main(void)
 		cmocka_unit_test(json_parse_rejects_truncated_input),
 		cmocka_unit_test(json_parse_accepts_bare_scalars),
 		cmocka_unit_test(json_parse_rejects_nul_after_document),
+		cmocka_unit_test(json_parse_rejects_invalid_utf8),
 		cmocka_unit_test(json_format_does_not_escape_slashes),
 		cmocka_unit_test(sha512_id_of_empty_input),
 	};

@@ -8,6 +8,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 data="$top/tests/data/appc"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+artifacts="$build/fuzz-artifacts"
+mkdir -p "$artifacts"
 
 seed() {
 	mkdir -p "$work/$1"
@@ -42,12 +44,15 @@ for t in fuzz-ac-name fuzz-image-manifest fuzz-pod-manifest fuzz-aci-reader; do
 	fi
 	seed "$t"
 	if UBSAN_OPTIONS=halt_on_error=1 "$exe" -max_total_time="$seconds" -rss_limit_mb=2048 \
-		-artifact_prefix="$work/" -print_final_stats=0 "$work/$t" >"$work/$t.log" 2>&1; then
+		-artifact_prefix="$artifacts/$t-" -print_final_stats=0 "$work/$t" >"$work/$t.log" 2>&1; then
 		runs=$(grep -o '#[0-9]*[[:space:]]*DONE' "$work/$t.log" | grep -o '[0-9][0-9]*')
 		echo "ok $n - $t (${runs:-?} runs in ${seconds}s)"
 	else
 		echo "not ok $n - $t"
 		tail -n 40 "$work/$t.log" | sed 's/^/# /'
+		for f in "$artifacts/$t"-*; do
+			[ -f "$f" ] && echo "# $f (base64): $(base64 -w0 "$f" | head -c 4000)"
+		done
 		failed=$((failed + 1))
 	fi
 done

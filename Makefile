@@ -47,6 +47,7 @@ format-check:
 
 bench: build
 	bench/actool.sh $(BUILD)
+	bench/fetch.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -22,15 +22,12 @@ ref=${REF_ACTOOL:-/usr/bin/actool}
 runs=${RUNS:-3}
 seed=${SEED:-20240501}
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"
 
 [ -x "$actool" ] || die "no actool at '$actool' (build first: ninja -C $build)"
 [ -x "$ref" ] || die "no reference actool at '$ref' (apt-get install appc-spec)"
-command -v perl >/dev/null || die "perl is needed to generate the tree"
-command -v sha512sum >/dev/null || die "sha512sum is needed"
+need perl "to generate the tree"
+need sha512sum "coreutils"
 
 work=$(mktemp -d "${2:-${TMPDIR:-/tmp}}/actool-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -41,64 +38,7 @@ mkdir -p "$work/layout/rootfs"
 cat >"$work/layout/manifest" <<'JSON'
 {"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/bench","labels":[{"name":"version","value":"1.0.0"},{"name":"os","value":"linux"}],"app":{"exec":["/bin/sh"],"user":"0","group":"0"}}
 JSON
-perl - "$work/layout/rootfs" "$seed" <<'PERL'
-use strict;
-use warnings;
-my ($root, $seed) = @ARGV;
-srand($seed);
-
-# A pool of pseudo-random bytes, and a corpus of source-like text, to slice files from.
-my $pool = pack('L*', map { int(rand(4294967296)) } 1 .. (32 << 18));    # 32 MiB
-my @words = qw(static int char const struct return if else for while void unsigned size_t
-	err goto out free malloc buffer length offset entry manifest rootfs archive header
-	the of and to in is that for it as with was on be by this are from or an but not);
-push @words, map { join '', map { chr(97 + int(rand(26))) } 1 .. 3 + int(rand(8)) } 1 .. 400;
-my $text = '';
-while (length($text) < (4 << 20)) {
-	my $line = "\t" x int(rand(3));
-	$line .= $words[int(rand(@words))] . ' ' for 1 .. 3 + int(rand(10));
-	$text .= "$line\n";
-}
-
-my ($files, $bytes) = (0, 0);
-sub put {
-	my ($path, $data) = @_;
-	open(my $fh, '>', $path) or die "$path: $!";
-	binmode $fh;
-	print $fh $data;
-	close $fh or die "$path: $!";
-	$files++;
-	$bytes += length($data);
-}
-sub slice {
-	my ($src, $len) = @_;
-	my $off = int(rand(length($src) - $len));
-	return substr($src, $off, $len);
-}
-
-for my $d (0 .. 99) {
-	my $dir = sprintf('%s/usr/share/pkg%02d', $root, $d);
-	for my $sub ('', '/doc', '/lib', '/lib/deep/er') {
-		system('mkdir', '-p', "$dir$sub") == 0 or die;
-	}
-	# 96 text files of 512 B..12 KiB
-	for my $i (0 .. 95) {
-		my $sub = ('', '/doc', '/lib/deep/er')[$i % 3];
-		put(sprintf('%s%s/file%03d.c', $dir, $sub, $i), slice($text, 512 + int(rand(12 << 10))));
-	}
-	# 4 binaries of 64..320 KiB, 2 empty files, a symlink
-	for my $i (0 .. 3) {
-		put(sprintf('%s/lib/lib%d.so', $dir, $i), slice($pool, (64 << 10) + int(rand(256 << 10))));
-	}
-	put("$dir/empty$_", '') for 1 .. 2;
-	symlink('lib/lib0.so', "$dir/link.so") or die;
-}
-# A few large files: random data, and log-like text.
-system('mkdir', '-p', "$root/var/big") == 0 or die;
-put("$root/var/big/blob$_.bin", slice($pool, 20 << 20)) for 1 .. 2;
-put("$root/var/big/log$_.txt", join('', map { slice($text, 1 << 20) } 1 .. 12)) for 1 .. 2;
-printf STDERR "bench: %d files, %.0f MB\n", $files, $bytes / 1e6;
-PERL
+perl "$(dirname "$0")/gen-tree.pl" "$work/layout/rootfs" "$seed"
 
 now() {
 	date +%s%N

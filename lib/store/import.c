@@ -143,8 +143,9 @@ static int write_file_at(int dir_fd, const char *name, const void *data, size_t 
 	return 0;
 }
 
-/* Reads the ACI from IN_FD once: copies it to BLOB_FD (unless < 0), checks it, computes its ID and extracts
- * it into WORK/tree/{rootfs,manifest,hash}, all in the same pass. */
+/* Reads the ACI from IN_FD once: copies it to BLOB_FD (unless < 0), checks it, computes its ID and
+ * extracts it into WORK/tree/{rootfs,manifest}, all in the same pass. The tree is not hashed
+ * here (that would read it all again): rkt_store_verify() compares it with a new extraction. */
 static int extract(struct work *w, int in_fd, int blob_fd, const char *what,
                    struct rkt_aci_info *ret, uint64_t *ret_tree_size, struct rkt_error *err)
 {
@@ -152,7 +153,6 @@ static int extract(struct work *w, int in_fd, int blob_fd, const char *what,
 	_cleanup_close_ int tree_fd = -EBADF, rootfs_fd = -EBADF;
 	struct rkt_tree_write_opts wopts = { .keep_owner = geteuid() == 0 };
 	struct rkt_aci_info info = { 0 };
-	char hash[RKT_IMAGE_ID_SIZE];
 	int r;
 
 	if (mkdirat(w->fd, "tree", 0700) < 0 ||
@@ -175,16 +175,13 @@ static int extract(struct work *w, int in_fd, int blob_fd, const char *what,
 		return r;
 	r = rkt_tree_writer_finish(writer, err);
 	if (r >= 0)
-		r = rkt_tree_hash(rootfs_fd, hash, ret_tree_size, err);
-	if (r >= 0)
 		r = write_file_at(tree_fd, "manifest", info.manifest_raw, info.manifest_len, err);
-	if (r >= 0)
-		r = write_file_at(tree_fd, "hash", hash, strlen(hash), err);
 	if (r < 0) {
 		rkt_aci_info_release(&info);
 		return r;
 	}
 	*ret = info;
+	*ret_tree_size = rkt_tree_writer_size(writer);
 	return 0;
 }
 
@@ -300,11 +297,13 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 	    renameat(w.fd, "blob", s->blob_fd, blob) < 0)
 		return rkt_error_set(err, errno, "store: publish blob '%s'", info.id);
 	r = publish_tree(s, &w, info.id, err);
-	if (r < 0)
+	if (r >= 0)
+		r = record(s, opts, &info, (uint64_t)st.st_size, tree_size, err);
+	if (r < 0) {
+		/* Published without an index row: orphans for the next exclusive user. */
+		(void)rkt_store_mark_dirty(s, NULL);
 		return r;
-	r = record(s, opts, &info, (uint64_t)st.st_size, tree_size, err);
-	if (r < 0)
-		return r;
+	}
 	memcpy(ret_id, info.id, RKT_IMAGE_ID_SIZE);
 	return r;
 }
@@ -314,9 +313,9 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 {
 	_cleanup_(work_release) struct work w = { .lock_fd = -EBADF, .fd = -EBADF };
 	_cleanup_(rkt_aci_info_release) struct rkt_aci_info info = { 0 };
-	_cleanup_close_ int blob_fd = -EBADF, tree_fd = -EBADF, rootfs_fd = -EBADF,
-	                    hash_fd = -EBADF;
+	_cleanup_close_ int blob_fd = -EBADF, rootfs_fd = -EBADF, fresh_fd = -EBADF;
 	_cleanup_free_ char *what = xasprintf("image '%s'", id);
+	_cleanup_free_ char *rootfs = xasprintf("%s/rootfs", id);
 	char want[RKT_IMAGE_ID_SIZE] = "", have[RKT_IMAGE_ID_SIZE] = "";
 	uint64_t tree_size;
 	int r;
@@ -337,19 +336,16 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 		                     id, info.id);
 
 	*ret = RKT_VERIFY_OK;
-	tree_fd = openat(s->tree_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tree_fd >= 0) {
-		rootfs_fd =
-		        openat(tree_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		hash_fd = openat(tree_fd, "hash", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (hash_fd >= 0) {
-			ssize_t n = read(hash_fd, want, sizeof(want) - 1);
-			want[n > 0 ? n : 0] = '\0';
-		}
-		if (rootfs_fd >= 0 && rkt_tree_hash(rootfs_fd, have, NULL, NULL) < 0)
-			have[0] = '\0';
-	}
-	if (tree_fd >= 0 && want[0] && strcmp(want, have) == 0)
+	fresh_fd = openat(w.fd, "tree/rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fresh_fd < 0)
+		return rkt_error_set(err, errno, "store: open extracted tree");
+	r = rkt_tree_hash(fresh_fd, want, NULL, err);
+	if (r < 0)
+		return r;
+	rootfs_fd = openat(s->tree_fd, rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfs_fd >= 0 && rkt_tree_hash(rootfs_fd, have, NULL, NULL) < 0)
+		have[0] = '\0';
+	if (strcmp(want, have) == 0)
 		return 0;
 
 	/* Repair: replace the tree with the one just extracted. */

@@ -268,7 +268,7 @@ int rkt_index_delete(sqlite3 *db, const char *id, struct rkt_error *err)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	(void)exec_id(db, "DELETE FROM remote WHERE blobkey = ?", id, 0, err);
-	return r == -ENOENT ? rkt_error_set(err, ENOENT, "image '%s' is not in the store", id) : 0;
+	return r == -ENOENT ? rkt_error_set(err, ENOENT, "no image '%s' in the store", id) : 0;
 }
 
 int rkt_index_touch(sqlite3 *db, const char *id, int64_t now_ns, struct rkt_error *err)

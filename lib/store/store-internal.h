@@ -62,6 +62,9 @@ int64_t rkt_now_ns(void);
 
 /* flock the store lock file shared or exclusive (converting what this process holds). */
 int rkt_store_lock(struct rkt_store *s, bool exclusive, struct rkt_error *err);
+/* Creates cas/dirty: blobs or trees may lack their index row. The next store user that gets
+ * the exclusive lock (or rkt_store_gc) removes those orphans and the mark. */
+int rkt_store_mark_dirty(struct rkt_store *s, struct rkt_error *err);
 /* Removes the work directories of dead imports under cas/tmp, and with DOWNLOADS the partial
  * downloads nobody is writing; returns how many. */
 size_t rkt_store_sweep_tmp(struct rkt_store *s, bool downloads);

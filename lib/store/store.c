@@ -135,6 +135,20 @@ static bool is_full_id(const char *s)
 	return rkt_image_id_check(s, true, "id", NULL) == 0;
 }
 
+/* cas/dirty: the index and the files may disagree (a removal or an import was killed halfway);
+ * the next store user that gets the exclusive lock sweeps orphans and removes it. */
+#define DIRTY_MARK "dirty"
+
+int rkt_store_mark_dirty(struct rkt_store *s, struct rkt_error *err)
+{
+	_cleanup_close_ int fd =
+	        openat(s->cas_fd, DIRTY_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return rkt_error_set(err, errno, "store '%s': create 'cas/%s'", s->dir, DIRTY_MARK);
+	return 0;
+}
+
 /* Removes blobs and trees that no index row refers to (left by an import or removal that was
  * killed). Call with the exclusive lock held. */
 static size_t sweep_orphans(struct rkt_store *s)
@@ -216,10 +230,17 @@ int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *er
 	if (r < 0)
 		return r;
 
-	(void)rkt_store_sweep_tmp(s, false);
-	/* Leftovers of killed removals and imports, when nobody else is using the store. */
-	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0)
+	/* A dead import may have published a blob or tree without its index row: remember to
+	 * look for orphans, which needs the store to ourselves. */
+	if (rkt_store_sweep_tmp(s, false) > 0)
+		(void)rkt_store_mark_dirty(s, NULL);
+	/* Leftovers of killed removals and imports, when nobody else is using the store. Only
+	 * when marked: checking every blob against the index costs a query per image. */
+	if (faccessat(s->cas_fd, DIRTY_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    flock(s->lock_fd, LOCK_EX | LOCK_NB) == 0) {
 		(void)sweep_orphans(s);
+		(void)unlinkat(s->cas_fd, DIRTY_MARK, 0);
+	}
 	/* A failed conversion drops the shared lock too (flock(2) is not atomic): take it again. */
 	r = rkt_store_lock(s, false, err);
 	if (r < 0)
@@ -372,6 +393,12 @@ static int remove_locked(struct rkt_store *s, const char *id, struct rkt_error *
 	_cleanup_free_ char *rel = blob_rel(id);
 	int r;
 
+	/* Killed between the index and the files, the next user finds the orphans. A mark that
+	 * was there before stays: it may stand for other orphans. */
+	bool was_dirty = faccessat(s->cas_fd, DIRTY_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	r = rkt_store_mark_dirty(s, err);
+	if (r < 0)
+		return r;
 	r = rkt_index_begin(s->db, err);
 	if (r < 0)
 		return r;
@@ -384,7 +411,12 @@ static int remove_locked(struct rkt_store *s, const char *id, struct rkt_error *
 	}
 	if (unlinkat(s->blob_fd, rel, 0) < 0 && errno != ENOENT)
 		return rkt_error_set(err, errno, "image '%s': remove blob", id);
-	return rkt_rm_rf_at(s->tree_fd, id, err);
+	r = rkt_rm_rf_at(s->tree_fd, id, err);
+	if (r < 0)
+		return r;
+	if (!was_dirty)
+		(void)unlinkat(s->cas_fd, DIRTY_MARK, 0);
+	return 0;
 }
 
 int rkt_store_remove(struct rkt_store *s, const char *id, struct rkt_error *err)
@@ -425,6 +457,7 @@ int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
 	rkt_image_info_array_free(v, n);
 	if (r >= 0) {
 		res.files_removed = rkt_store_sweep_tmp(s, true) + sweep_orphans(s);
+		(void)unlinkat(s->cas_fd, DIRTY_MARK, 0);
 		res.trees_removed = 0;
 	}
 	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);

@@ -27,6 +27,12 @@ struct rkt_tree_writer {
 	struct rkt_tree_write_opts opts;
 	struct dir_time *dirs;
 	size_t n_dirs, cap_dirs;
+	uint64_t size; /* disk usage of what was written */
+	/* The parent directory of the last entry: archives list a directory's entries together,
+	 * so most entries need no openat2. Dropped whenever an entry replaced something, which
+	 * is the only way a directory of the tree can leave its path. */
+	char *parent;
+	int parent_fd;
 };
 
 int rkt_open_in_root(int root_fd, const char *rel, int flags, int *ret_fd)
@@ -56,6 +62,7 @@ int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
 	struct rkt_tree_writer *w = xzalloc(sizeof(*w));
 
 	w->root_fd = root_fd;
+	w->parent_fd = -EBADF;
 	if (opts)
 		w->opts = *opts;
 	*ret = w;
@@ -69,8 +76,33 @@ struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w)
 	for (size_t i = 0; i < w->n_dirs; i++)
 		free(w->dirs[i].rel);
 	free(w->dirs);
+	free(w->parent);
+	if (w->parent_fd >= 0)
+		close(w->parent_fd);
 	free(w);
 	return NULL;
+}
+
+uint64_t rkt_tree_writer_size(const struct rkt_tree_writer *w)
+{
+	return w->size;
+}
+
+static void forget_parent(struct rkt_tree_writer *w)
+{
+	if (w->parent_fd >= 0)
+		close(w->parent_fd);
+	w->parent_fd = -EBADF;
+	free(w->parent);
+	w->parent = NULL;
+}
+
+static void add_size(struct rkt_tree_writer *w, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		w->size += (uint64_t)st.st_blocks * 512;
 }
 
 /* Opens the directory REL (O_PATH), creating missing components with mode 0755 as tar does for
@@ -147,6 +179,8 @@ static int make_room(int pfd, const char *name, mode_t type, bool *ret_exists,
 static int copy_data(struct archive *a, int fd, int64_t size, const char *path,
                      struct rkt_error *err)
 {
+	int64_t end = 0;
+
 	for (;;) {
 		const void *buf;
 		size_t len;
@@ -165,9 +199,10 @@ static int copy_data(struct archive *a, int fd, int64_t size, const char *path,
 				return rkt_error_set(err, errno, "entry '%s': write", path);
 			done += (size_t)n;
 		}
+		end = off + (int64_t)len;
 	}
 	/* A sparse file may end in a hole. */
-	if (ftruncate(fd, (off_t)size) < 0)
+	if (end != size && ftruncate(fd, (off_t)size) < 0)
 		return rkt_error_set(err, errno, "entry '%s': truncate", path);
 	return 0;
 }
@@ -241,13 +276,16 @@ static int put_dir(struct rkt_tree_writer *w, int pfd, const char *name, const c
 	int r;
 
 	if (!exists && mkdirat(pfd, name, 0700) < 0)
-		return rkt_error_set(err, errno, "entry '%s': mkdir", path);
+		return errno == EEXIST ? -EEXIST
+		                       : rkt_error_set(err, errno, "entry '%s': mkdir", path);
 	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return rkt_error_set(err, errno, "entry '%s': open directory", path);
 	r = set_meta_fd(w, fd, e, true, path, err);
 	if (r < 0)
 		return r;
+	if (!exists)
+		add_size(w, fd);
 	xgrow((void **)&w->dirs, &w->cap_dirs, w->n_dirs + 1, sizeof(*w->dirs));
 	w->dirs[w->n_dirs++] = (struct dir_time){
 		.rel = xstrdup(rel),
@@ -264,11 +302,16 @@ static int put_file(struct rkt_tree_writer *w, int pfd, const char *name, struct
 
 	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return rkt_error_set(err, errno, "entry '%s': create", path);
+		return errno == EEXIST ? -EEXIST
+		                       : rkt_error_set(err, errno, "entry '%s': create", path);
 	r = copy_data(a, fd, archive_entry_size(e), path, err);
 	if (r < 0)
 		return r;
-	return set_meta_fd(w, fd, e, false, path, err);
+	r = set_meta_fd(w, fd, e, false, path, err);
+	if (r < 0)
+		return r;
+	add_size(w, fd);
+	return 0;
 }
 
 static int put_hardlink(int root_fd, int pfd, const char *name, const char *link_rel,
@@ -289,7 +332,9 @@ static int put_hardlink(int root_fd, int pfd, const char *name, const char *link
 		return rkt_error_set(err, r, "entry '%s': hard link target '%s'", path, link_rel);
 	/* No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, as tar does. */
 	if (linkat(tfd, tname, pfd, name, 0) < 0)
-		return rkt_error_set(err, errno, "entry '%s': hard link to '%s'", path, link_rel);
+		return errno == EEXIST ? -EEXIST
+		                       : rkt_error_set(err, errno, "entry '%s': hard link to '%s'",
+		                                       path, link_rel);
 	return 0;
 }
 
@@ -298,16 +343,72 @@ static int put_node(struct rkt_tree_writer *w, int pfd, const char *name, struct
 {
 	if (type == AE_IFIFO) {
 		if (mkfifoat(pfd, name, 0600) < 0)
-			return rkt_error_set(err, errno, "entry '%s': mkfifo", path);
+			return errno == EEXIST
+			               ? -EEXIST
+			               : rkt_error_set(err, errno, "entry '%s': mkfifo", path);
 	} else {
 		if (!w->opts.allow_devices)
 			return rkt_error_set(err, EPERM, "entry '%s': device nodes are not allowed",
 			                     path);
 		if (mknodat(pfd, name, (type == AE_IFCHR ? S_IFCHR : S_IFBLK) | 0600,
 		            archive_entry_rdev(e)) < 0)
-			return rkt_error_set(err, errno, "entry '%s': mknod", path);
+			return errno == EEXIST
+			               ? -EEXIST
+			               : rkt_error_set(err, errno, "entry '%s': mknod", path);
 	}
 	return set_meta_at(w, pfd, name, e, false, path, err);
+}
+
+/* Creates the entry at NAME in PFD; -EEXIST (nothing consumed, ERR untouched) if something is
+ * in the way. EXISTS: NAME is a directory to keep (only its metadata is set). */
+static int put_entry(struct rkt_tree_writer *w, int pfd, const char *name, const char *rel,
+                     struct archive *a, struct archive_entry *entry, mode_t type,
+                     const char *link_rel, bool exists, const char *path, struct rkt_error *err)
+{
+	if (link_rel)
+		return put_hardlink(w->root_fd, pfd, name, link_rel, path, err);
+	switch (type) {
+	case AE_IFDIR:
+		return put_dir(w, pfd, name, rel, entry, exists, path, err);
+	case AE_IFREG:
+		return put_file(w, pfd, name, a, entry, path, err);
+	case AE_IFLNK: {
+		const char *target = archive_entry_symlink(entry);
+
+		if (!target)
+			return rkt_error_set(err, EINVAL, "entry '%s': symlink", path);
+		if (symlinkat(target, pfd, name) < 0)
+			return errno == EEXIST
+			               ? -EEXIST
+			               : rkt_error_set(err, errno, "entry '%s': symlink", path);
+		return set_meta_at(w, pfd, name, entry, true, path, err);
+	}
+	case AE_IFIFO:
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return put_node(w, pfd, name, entry, type, path, err);
+	default:
+		return rkt_error_set(err, EINVAL, "entry '%s': unsupported file type", path);
+	}
+}
+
+/* The parent directory PARENT ("" for the root), from the cache or opened (and cached). */
+static int get_parent(struct rkt_tree_writer *w, const char *parent, int *ret_fd)
+{
+	int fd = -EBADF, r;
+
+	if (w->parent && strcmp(w->parent, parent) == 0) {
+		*ret_fd = w->parent_fd;
+		return 0;
+	}
+	r = open_parent(w->root_fd, parent, &fd);
+	if (r < 0)
+		return r;
+	forget_parent(w);
+	w->parent = xstrdup(parent);
+	w->parent_fd = fd;
+	*ret_fd = fd;
+	return 0;
 }
 
 int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct archive_entry *entry,
@@ -315,11 +416,10 @@ int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct arc
 {
 	const char *path = archive_entry_pathname(entry) ?: "?";
 	mode_t type = archive_entry_filetype(entry);
-	_cleanup_close_ int pfd = -EBADF;
 	_cleanup_free_ char *parent = NULL;
 	const char *name;
-	bool exists;
-	int r;
+	bool exists = false;
+	int pfd = -EBADF, r;
 
 	if (!rel[0]) {
 		/* The root directory itself: only its metadata. */
@@ -341,7 +441,7 @@ int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct arc
 	if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return rkt_error_set(err, EINVAL, "entry '%s': bad name", path);
 
-	r = open_parent(w->root_fd, slash ? parent : "", &pfd);
+	r = get_parent(w, slash ? parent : "", &pfd);
 	if (r == -ENOTDIR || r == -ELOOP)
 		return rkt_error_set(err, EINVAL,
 		                     "entry '%s': parent '%s' is not a directory inside the image",
@@ -350,32 +450,21 @@ int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct arc
 		return rkt_error_set(err, r, "entry '%s': parent directory", path);
 	if (link_rel)
 		type = 0; /* a hard link replaces whatever is there, like a file */
+
+	/* Create first: in a new tree nothing is in the way, and checking costs a syscall. */
+	r = put_entry(w, pfd, name, rel, a, entry, type, link_rel, false, path, err);
+	if (r != -EEXIST)
+		return r;
 	r = make_room(pfd, name, type, &exists, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "entry '%s': replace existing", path);
-
-	if (link_rel)
-		return put_hardlink(w->root_fd, pfd, name, link_rel, path, err);
-	switch (type) {
-	case AE_IFDIR:
-		return put_dir(w, pfd, name, rel, entry, exists, path, err);
-	case AE_IFREG:
-		return put_file(w, pfd, name, a, entry, path, err);
-	case AE_IFLNK: {
-		const char *target = archive_entry_symlink(entry);
-
-		if (!target || symlinkat(target, pfd, name) < 0)
-			return rkt_error_set(err, target ? errno : EINVAL, "entry '%s': symlink",
-			                     path);
-		return set_meta_at(w, pfd, name, entry, true, path, err);
-	}
-	case AE_IFIFO:
-	case AE_IFCHR:
-	case AE_IFBLK:
-		return put_node(w, pfd, name, entry, type, path, err);
-	default:
-		return rkt_error_set(err, EINVAL, "entry '%s': unsupported file type", path);
-	}
+	r = put_entry(w, pfd, name, rel, a, entry, type, link_rel, exists, path, err);
+	/* Something was removed: a cached directory may have been it, or below it. */
+	if (!exists)
+		forget_parent(w);
+	if (r == -EEXIST)
+		return rkt_error_set(err, EEXIST, "entry '%s': replace existing", path);
+	return r;
 }
 
 int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err)

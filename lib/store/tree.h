@@ -34,6 +34,8 @@ int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
  * -ENOTDIR if a parent is not a directory, other -errno from the file system. */
 int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct archive_entry *entry,
                         const char *rel, const char *link_rel, struct rkt_error *err);
+/* Disk usage (st_blocks) of the files and directories written so far. */
+uint64_t rkt_tree_writer_size(const struct rkt_tree_writer *w);
 /* Sets the directories' mtimes (which writing inside them changed). */
 int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err);
 struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w);

@@ -13,29 +13,69 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/io.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_MAX_REDIRECTS   10
 #define DEFAULT_CONNECT_TIMEOUT 30L
 
+/* libcurl is loaded on the first download (util/dl.h): these are the functions we call. */
+#define CURL_FUNCS(X)                        \
+	X(curl_global_init, global_init)     \
+	X(curl_easy_init, easy_init)         \
+	X(curl_easy_cleanup, easy_cleanup)   \
+	X(curl_easy_setopt, easy_setopt)     \
+	X(curl_easy_perform, easy_perform)   \
+	X(curl_easy_getinfo, easy_getinfo)   \
+	X(curl_easy_header, easy_header)     \
+	X(curl_easy_strerror, easy_strerror) \
+	X(curl_slist_append, slist_append)   \
+	X(curl_slist_free_all, slist_free_all)
+
+struct curl_api {
+#define CURL_FIELD(sym, field) __typeof__(sym) *field;
+	CURL_FUNCS(CURL_FIELD)
+#undef CURL_FIELD
+};
+
+static struct curl_api curl_api;
+static const struct curl_api *C; /* set once libcurl is loaded and initialised */
+
 static void curl_easy_cleanupp(CURL **c)
 {
 	if (*c)
-		curl_easy_cleanup(*c);
+		C->easy_cleanup(*c);
 }
 
 static void curl_slist_freep(struct curl_slist **l)
 {
-	curl_slist_free_all(*l);
+	C->slist_free_all(*l);
 }
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_result;
+static struct rkt_error global_error;
+static int global_result;
 
+/* Loads libcurl and runs curl_global_init, once per process. */
 static void global_init(void)
 {
-	global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+	static const char *const sonames[] = { "libcurl.so.4", NULL };
+#define CURL_SYMBOL(sym, field) { #sym, (void **)&curl_api.field },
+	static const struct rkt_dl_symbol syms[] = { CURL_FUNCS(CURL_SYMBOL) };
+#undef CURL_SYMBOL
+	CURLcode c;
+
+	global_result = rkt_dl_open(sonames, syms, sizeof(syms) / sizeof(syms[0]), &global_error);
+	if (global_result < 0)
+		return;
+	c = curl_api.global_init(CURL_GLOBAL_DEFAULT);
+	if (c != CURLE_OK) {
+		global_result = rkt_error_set(&global_error, ENOMEM, "curl_global_init: %s",
+		                              curl_api.easy_strerror(c));
+		return;
+	}
+	C = &curl_api;
 }
 
 void rkt_http_result_release(struct rkt_http_result *r)
@@ -64,7 +104,7 @@ static bool content_range_starts_at(CURL *curl, uint64_t offset)
 	struct curl_header *h = NULL;
 	unsigned long long start;
 
-	if (curl_easy_header(curl, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+	if (C->easy_header(curl, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
 		return false;
 	if (sscanf(h->value, "bytes %llu-", &start) != 1)
 		return false;
@@ -89,7 +129,7 @@ static int body_start(struct xfer *x)
 	const struct rkt_http_request *req = x->req;
 
 	x->started = true;
-	(void)curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->status);
+	(void)C->easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->status);
 	if (x->status < 200 || x->status >= 300) {
 		x->discard = true;
 		return 0;
@@ -147,7 +187,7 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	(void)ulnow;
 	if (x->discard)
 		return 0;
-	(void)curl_easy_getinfo(x->curl, CURLINFO_SPEED_DOWNLOAD_T, &speed);
+	(void)C->easy_getinfo(x->curl, CURLINFO_SPEED_DOWNLOAD_T, &speed);
 	p.bytes = x->offset + (uint64_t)dlnow;
 	p.total = dltotal > 0 ? x->offset + (uint64_t)dltotal : 0;
 	p.rate = speed > 0 ? (uint64_t)speed : 0;
@@ -159,7 +199,7 @@ static char *header_dup(CURL *curl, const char *name)
 {
 	struct curl_header *h = NULL;
 
-	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+	if (C->easy_header(curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
 		return NULL;
 	return xstrdup(h->value);
 }
@@ -202,7 +242,7 @@ static struct curl_slist *test_resolve_list(void)
 		return NULL;
 	copy = xstrdup(env);
 	for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		struct curl_slist *n = curl_slist_append(l, tok);
+		struct curl_slist *n = C->slist_append(l, tok);
 
 		if (!n)
 			abort();
@@ -229,7 +269,7 @@ static const char *ca_file_for(const struct rkt_http_request *req)
 
 static struct curl_slist *slist_add(struct curl_slist *l, const char *s)
 {
-	struct curl_slist *n = curl_slist_append(l, s);
+	struct curl_slist *n = C->slist_append(l, s);
 
 	if (!n)
 		abort();
@@ -280,7 +320,7 @@ static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct x
 	int max_redirects = req->max_redirects ? req->max_redirects : DEFAULT_MAX_REDIRECTS;
 	bool ok = true;
 
-#define SET(opt, val) ok = ok && curl_easy_setopt(curl, opt, val) == CURLE_OK
+#define SET(opt, val) ok = ok && C->easy_setopt(curl, opt, val) == CURLE_OK
 	SET(CURLOPT_URL, req->url);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -333,7 +373,7 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 	char *url = NULL;
 	CURLcode c;
 
-	curl = curl_easy_init();
+	curl = C->easy_init();
 	if (!curl)
 		return rkt_error_set(err, ENOMEM, "GET '%s': cannot create a curl handle",
 		                     req->url);
@@ -357,13 +397,13 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 		 * transfer outright on a 200 reply, where we want to start over in the same
 		 * request; body_start() checks the 206's Content-Range itself. */
 		range = xasprintf("%" PRIu64 "-", range_from);
-		if (curl_easy_setopt(curl, CURLOPT_RANGE, range) != CURLE_OK)
+		if (C->easy_setopt(curl, CURLOPT_RANGE, range) != CURLE_OK)
 			return rkt_error_set(err, EINVAL, "GET '%s': cannot set a range", req->url);
 	}
 
-	c = curl_easy_perform(curl);
+	c = C->easy_perform(curl);
 	if (!x.started)
-		(void)curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x.status);
+		(void)C->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x.status);
 	if (x.error < 0 && x.bad_range)
 		return rkt_error_set(err, EPROTO,
 		                     "GET '%s': HTTP status 206 does not continue at byte %" PRIu64,
@@ -376,9 +416,9 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 
 		/* curl leaves REDIRECT_URL empty when it refused to follow, and request -1 is then
 		 * the one it did not make: the last Location header seen says where it pointed. */
-		(void)curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
+		(void)C->easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to);
 		for (int i = 0; i <= DEFAULT_MAX_REDIRECTS + req->max_redirects; i++)
-			if (curl_easy_header(curl, "Location", 0, CURLH_HEADER, i, &h) == CURLHE_OK)
+			if (C->easy_header(curl, "Location", 0, CURLH_HEADER, i, &h) == CURLHE_OK)
 				location = h->value;
 		return rkt_error_set(err, EPROTONOSUPPORT,
 				     "GET '%s': redirect to '%s' refused: plain http is not allowed",
@@ -389,7 +429,7 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 		                     req->max_redirects ?: DEFAULT_MAX_REDIRECTS);
 	if (c != CURLE_OK)
 		return rkt_error_set(err, curl_to_errno(c), "GET '%s': %s", req->url,
-		                     errbuf[0] ? errbuf : curl_easy_strerror(c));
+		                     errbuf[0] ? errbuf : C->easy_strerror(c));
 
 	if (x.status == 416 && range_from > 0) {
 		*ret_416 = true;
@@ -418,7 +458,7 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 	res.etag = header_dup(curl, "ETag");
 	res.content_type = header_dup(curl, "Content-Type");
 	res.max_age = parse_max_age(curl);
-	if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+	if (C->easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
 		res.effective_url = xstrdup(url);
 	res.size = res.not_modified ? 0 : x.offset + x.written;
 	*ret = res;
@@ -444,9 +484,9 @@ int rkt_http_fetch(const struct rkt_http_request *req, struct rkt_http_result *r
 			                     "GET '%s': plain http is not allowed", req->url);
 	}
 	(void)pthread_once(&global_once, global_init);
-	if (global_result != CURLE_OK)
-		return rkt_error_set(err, ENOMEM, "GET '%s': curl_global_init: %s", req->url,
-		                     curl_easy_strerror(global_result));
+	if (global_result < 0)
+		return rkt_error_set(err, -global_result, "GET '%s': %s", req->url,
+		                     global_error.msg);
 
 	if (!req->write && req->resume) {
 		struct stat st;

@@ -1,11 +1,13 @@
 /* Parsing one OpenPGP public key with librnp (dependencies.md 2.5). */
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "trust/pgp-internal.h"
+#include "util/dl.h"
 #include "util/xalloc.h"
 
 struct stderr_guard stderr_silence(void)
@@ -40,18 +42,40 @@ void stderr_restore(struct stderr_guard *g)
 	errno = saved_errno;
 }
 
+const struct pgp_rnp_api *RNP;
+
+static struct pgp_rnp_api rnp_api;
+static pthread_once_t rnp_once = PTHREAD_ONCE_INIT;
+static struct rkt_error rnp_error;
+static int rnp_result;
+
+static void rnp_load(void)
+{
+	static const char *const sonames[] = { "librnp.so.0", NULL };
+#define RNP_SYMBOL(name) { "rnp_" #name, (void **)&rnp_api.name },
+	static const struct rkt_dl_symbol syms[] = { RNP_FUNCS(RNP_SYMBOL) };
+#undef RNP_SYMBOL
+
+	rnp_result = rkt_dl_open(sonames, syms, sizeof(syms) / sizeof(syms[0]), &rnp_error);
+	if (rnp_result >= 0)
+		RNP = &rnp_api;
+}
+
 int pgp_ffi_new(rnp_ffi_t *ret, struct rkt_error *err)
 {
 	_cleanup_(rnp_ffi_destroyp) rnp_ffi_t ffi = NULL;
 	int fd;
 
-	if (rnp_ffi_create(&ffi, "GPG", "GPG") != RNP_SUCCESS)
+	(void)pthread_once(&rnp_once, rnp_load);
+	if (rnp_result < 0)
+		return rkt_error_set(err, -rnp_result, "OpenPGP: %s", rnp_error.msg);
+	if (RNP->ffi_create(&ffi, "GPG", "GPG") != RNP_SUCCESS)
 		return rkt_error_set(err, ENOMEM, "create OpenPGP context");
 	/* librnp prints internal diagnostics to stderr otherwise; it owns the fd from here. */
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rkt_error_set(err, errno, "open '/dev/null'");
-	if (rnp_ffi_set_log_fd(ffi, fd) != RNP_SUCCESS) {
+	if (RNP->ffi_set_log_fd(ffi, fd) != RNP_SUCCESS) {
 		(void)close(fd);
 		return rkt_error_set(err, EIO, "redirect OpenPGP diagnostics");
 	}
@@ -101,15 +125,15 @@ static int only_primary(rnp_ffi_t ffi, const char *what, rnp_key_handle_t *ret,
 	size_t n_primary = 0;
 	const char *fpr;
 
-	if (rnp_identifier_iterator_create(ffi, &it, "fingerprint") != RNP_SUCCESS)
+	if (RNP->identifier_iterator_create(ffi, &it, "fingerprint") != RNP_SUCCESS)
 		return rkt_error_set(err, ENOMEM, "%s: list keys", what);
-	while (rnp_identifier_iterator_next(it, &fpr) == RNP_SUCCESS && fpr) {
+	while (RNP->identifier_iterator_next(it, &fpr) == RNP_SUCCESS && fpr) {
 		_cleanup_(rnp_key_handle_destroyp) rnp_key_handle_t key = NULL;
 		bool primary = false;
 
-		if (rnp_locate_key(ffi, "fingerprint", fpr, &key) != RNP_SUCCESS || !key)
+		if (RNP->locate_key(ffi, "fingerprint", fpr, &key) != RNP_SUCCESS || !key)
 			continue;
-		if (rnp_key_is_primary(key, &primary) != RNP_SUCCESS || !primary)
+		if (RNP->key_is_primary(key, &primary) != RNP_SUCCESS || !primary)
 			continue;
 		n_primary++;
 		if (!found)
@@ -131,11 +155,11 @@ static int key_check_usable(rnp_key_handle_t key, const char *what, const char *
 {
 	bool valid = false, flag = false;
 
-	if (rnp_key_is_valid(key, &valid) == RNP_SUCCESS && valid)
+	if (RNP->key_is_valid(key, &valid) == RNP_SUCCESS && valid)
 		return 0;
-	if (rnp_key_is_revoked(key, &flag) == RNP_SUCCESS && flag)
+	if (RNP->key_is_revoked(key, &flag) == RNP_SUCCESS && flag)
 		return rkt_error_set(err, EKEYREVOKED, "%s: key %s is revoked", what, fpr);
-	if (rnp_key_is_expired(key, &flag) == RNP_SUCCESS && flag)
+	if (RNP->key_is_expired(key, &flag) == RNP_SUCCESS && flag)
 		return rkt_error_set(err, EKEYEXPIRED, "%s: key %s has expired", what, fpr);
 	return rkt_error_set(err, EBADMSG, "%s: key %s has no valid self-signature", what, fpr);
 }
@@ -147,13 +171,13 @@ static int key_export_public(rnp_key_handle_t key, const char *what, struct rkt_
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
-	if (rnp_output_to_memory(&output, 0) != RNP_SUCCESS)
+	if (RNP->output_to_memory(&output, 0) != RNP_SUCCESS)
 		return rkt_error_set(err, ENOMEM, "%s: export key", what);
-	if (rnp_key_export(key, output,
-	                   RNP_KEY_EXPORT_ARMORED | RNP_KEY_EXPORT_PUBLIC |
-	                           RNP_KEY_EXPORT_SUBKEYS) != RNP_SUCCESS ||
-	    rnp_output_finish(output) != RNP_SUCCESS ||
-	    rnp_output_memory_get_buf(output, &buf, &len, false) != RNP_SUCCESS)
+	if (RNP->key_export(key, output,
+	                    RNP_KEY_EXPORT_ARMORED | RNP_KEY_EXPORT_PUBLIC |
+	                            RNP_KEY_EXPORT_SUBKEYS) != RNP_SUCCESS ||
+	    RNP->output_finish(output) != RNP_SUCCESS ||
+	    RNP->output_memory_get_buf(output, &buf, &len, false) != RNP_SUCCESS)
 		return rkt_error_set(err, EBADMSG, "%s: cannot export the public key", what);
 	out->armored = xmalloc(len + 1);
 	memcpy(out->armored, buf, len);
@@ -179,31 +203,31 @@ int rkt_trust_key_parse(const void *data, size_t len, const char *what, struct r
 		return r;
 	if (len == 0)
 		return rkt_error_set(err, EBADMSG, "%s: empty key file", what);
-	if (rnp_input_from_memory(&input, data, len, false) != RNP_SUCCESS)
+	if (RNP->input_from_memory(&input, data, len, false) != RNP_SUCCESS)
 		return rkt_error_set(err, ENOMEM, "%s: read key", what);
 	/* Secret keys are accepted but only their public parts are kept (key_export_public). */
-	if (rnp_import_keys(ffi, input, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS,
-	                    NULL) != RNP_SUCCESS)
+	if (RNP->import_keys(ffi, input, RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS,
+	                     NULL) != RNP_SUCCESS)
 		return rkt_error_set(err, EBADMSG, "%s: not an OpenPGP key", what);
 	r = only_primary(ffi, what, &primary, err);
 	if (r < 0)
 		return r;
 
 	key = xzalloc(sizeof(*key));
-	if (rnp_key_get_fprint(primary, &fpr) != RNP_SUCCESS)
+	if (RNP->key_get_fprint(primary, &fpr) != RNP_SUCCESS)
 		return rkt_error_set(err, EBADMSG, "%s: no fingerprint", what);
 	pgp_hex_lower(fpr, key->fingerprint);
 	r = key_check_usable(primary, what, key->fingerprint, err);
 	if (r < 0)
 		return r;
 
-	if (rnp_key_get_uid_count(primary, &n_uids) != RNP_SUCCESS)
+	if (RNP->key_get_uid_count(primary, &n_uids) != RNP_SUCCESS)
 		n_uids = 0;
 	key->uids = xmalloc_array(n_uids + 1, sizeof(char *));
 	for (size_t i = 0; i < n_uids; i++) {
 		_cleanup_rnp_buffer_ char *uid = NULL;
 
-		if (rnp_key_get_uid_at(primary, i, &uid) != RNP_SUCCESS)
+		if (RNP->key_get_uid_at(primary, i, &uid) != RNP_SUCCESS)
 			continue;
 		key->uids[key->n_uids++] = xstrdup(uid);
 	}

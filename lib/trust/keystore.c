@@ -493,9 +493,9 @@ static int load_into_ffi(rnp_ffi_t ffi, const struct keyset *set, struct rkt_err
 	for (size_t i = 0; i < set->n; i++) {
 		_cleanup_(rnp_input_destroyp) rnp_input_t in = NULL;
 
-		if (rnp_input_from_memory(&in, (const uint8_t *)set->keys[i]->armored,
-		                          set->keys[i]->armored_len, false) != RNP_SUCCESS ||
-		    rnp_import_keys(ffi, in, RNP_LOAD_SAVE_PUBLIC_KEYS, NULL) != RNP_SUCCESS)
+		if (RNP->input_from_memory(&in, (const uint8_t *)set->keys[i]->armored,
+		                           set->keys[i]->armored_len, false) != RNP_SUCCESS ||
+		    RNP->import_keys(ffi, in, RNP_LOAD_SAVE_PUBLIC_KEYS, NULL) != RNP_SUCCESS)
 			return rkt_error_set(err, EBADMSG, "load trusted key %s",
 			                     set->keys[i]->fingerprint);
 	}
@@ -511,20 +511,20 @@ static int signer_describe(rnp_ffi_t ffi, rnp_key_handle_t key, const char *what
 	_cleanup_(rnp_key_handle_destroyp) rnp_key_handle_t primary = NULL;
 	bool is_primary = false, flag = false, valid = false;
 
-	if (rnp_key_is_primary(key, &is_primary) != RNP_SUCCESS)
+	if (RNP->key_is_primary(key, &is_primary) != RNP_SUCCESS)
 		return rkt_error_set(err, EBADMSG, "signature for '%s': unknown signer", what);
-	if ((is_primary ? rnp_key_get_fprint(key, &fpr) : rnp_key_get_primary_fprint(key, &fpr)) !=
-	            RNP_SUCCESS ||
+	if ((is_primary ? RNP->key_get_fprint(key, &fpr)
+	                : RNP->key_get_primary_fprint(key, &fpr)) != RNP_SUCCESS ||
 	    !fpr)
 		return rkt_error_set(err, EBADMSG, "signature for '%s': signer has no fingerprint",
 		                     what);
-	if (rnp_locate_key(ffi, "fingerprint", fpr, &primary) != RNP_SUCCESS || !primary)
+	if (RNP->locate_key(ffi, "fingerprint", fpr, &primary) != RNP_SUCCESS || !primary)
 		return rkt_error_set(err, EBADMSG,
 		                     "signature for '%s': signer's primary key %s not found", what,
 		                     fpr);
 	pgp_hex_lower(fpr, ret->fingerprint);
-	if (rnp_key_is_valid(primary, &valid) != RNP_SUCCESS || !valid) {
-		if (rnp_key_is_revoked(primary, &flag) == RNP_SUCCESS && flag)
+	if (RNP->key_is_valid(primary, &valid) != RNP_SUCCESS || !valid) {
+		if (RNP->key_is_revoked(primary, &flag) == RNP_SUCCESS && flag)
 			return rkt_error_set(err, EKEYREVOKED,
 			                     "signature for '%s': signer's key %s is revoked", what,
 			                     ret->fingerprint);
@@ -533,7 +533,7 @@ static int signer_describe(rnp_ffi_t ffi, rnp_key_handle_t key, const char *what
 		                     ret->fingerprint);
 	}
 	ret->uid[0] = '\0';
-	if (rnp_key_get_primary_uid(primary, &uid) == RNP_SUCCESS && uid)
+	if (RNP->key_get_primary_uid(primary, &uid) == RNP_SUCCESS && uid)
 		snprintf(ret->uid, sizeof(ret->uid), "%s", uid);
 	return 0;
 }
@@ -545,11 +545,11 @@ static void sig_keyid(rnp_op_verify_signature_t sig, char out[RKT_TRUST_FPR_SIZE
 	_cleanup_rnp_buffer_ char *id = NULL;
 
 	snprintf(out, RKT_TRUST_FPR_SIZE, "unknown");
-	if (rnp_op_verify_signature_get_handle(sig, &h) != RNP_SUCCESS || !h)
+	if (RNP->op_verify_signature_get_handle(sig, &h) != RNP_SUCCESS || !h)
 		return;
-	if (rnp_signature_get_key_fprint(h, &id) == RNP_SUCCESS && id)
+	if (RNP->signature_get_key_fprint(h, &id) == RNP_SUCCESS && id)
 		pgp_hex_lower(id, out);
-	else if (rnp_signature_get_keyid(h, &id) == RNP_SUCCESS && id)
+	else if (RNP->signature_get_keyid(h, &id) == RNP_SUCCESS && id)
 		pgp_hex_lower(id, out);
 }
 
@@ -584,16 +584,16 @@ int rkt_keystore_verify(struct rkt_keystore *ks, const char *name, rkt_trust_rea
 	if (r < 0)
 		return r;
 
-	if (rnp_input_from_callback(&data_in, read_cb, NULL, &ctx) != RNP_SUCCESS ||
-	    rnp_input_from_memory(&sig_in, sig, sig_len, false) != RNP_SUCCESS ||
-	    rnp_op_verify_detached_create(&op, ffi, data_in, sig_in) != RNP_SUCCESS)
+	if (RNP->input_from_callback(&data_in, read_cb, NULL, &ctx) != RNP_SUCCESS ||
+	    RNP->input_from_memory(&sig_in, sig, sig_len, false) != RNP_SUCCESS ||
+	    RNP->op_verify_detached_create(&op, ffi, data_in, sig_in) != RNP_SUCCESS)
 		return rkt_error_set(err, ENOMEM, "verify '%s'", what);
 	quiet = stderr_silence();
 	/* The verdict is per signature below; execute() fails when none is good. */
-	(void)rnp_op_verify_execute(op);
+	(void)RNP->op_verify_execute(op);
 	if (ctx.error < 0)
 		return rkt_error_set(err, ctx.error, "verify '%s': read data", what);
-	if (rnp_op_verify_get_signature_count(op, &n_sigs) != RNP_SUCCESS || n_sigs == 0)
+	if (RNP->op_verify_get_signature_count(op, &n_sigs) != RNP_SUCCESS || n_sigs == 0)
 		return rkt_error_set(err, EBADMSG, "signature for '%s': no OpenPGP signature found",
 		                     what);
 
@@ -604,13 +604,13 @@ int rkt_keystore_verify(struct rkt_keystore *ks, const char *name, rkt_trust_rea
 		_cleanup_(rnp_key_handle_destroyp) rnp_key_handle_t key = NULL;
 		rnp_result_t status;
 
-		if (rnp_op_verify_get_signature_at(op, i, &s) != RNP_SUCCESS)
+		if (RNP->op_verify_get_signature_at(op, i, &s) != RNP_SUCCESS)
 			continue;
-		status = rnp_op_verify_signature_get_status(s);
+		status = RNP->op_verify_signature_get_status(s);
 		if (status == RNP_SUCCESS) {
 			struct rkt_trust_signer signer = { 0 };
 
-			if (rnp_op_verify_signature_get_key(s, &key) != RNP_SUCCESS || !key)
+			if (RNP->op_verify_signature_get_key(s, &key) != RNP_SUCCESS || !key)
 				continue;
 			r = signer_describe(ffi, key, what, &signer, err);
 			if (r < 0)

@@ -6,18 +6,75 @@
 
 #include "trust/trust.h"
 
-RKT_DEFINE_CLEANUP(rnp_ffi_t, rnp_ffi_destroy)
-RKT_DEFINE_CLEANUP(rnp_input_t, rnp_input_destroy)
-RKT_DEFINE_CLEANUP(rnp_output_t, rnp_output_destroy)
-RKT_DEFINE_CLEANUP(rnp_key_handle_t, rnp_key_handle_destroy)
-RKT_DEFINE_CLEANUP(rnp_op_verify_t, rnp_op_verify_destroy)
-RKT_DEFINE_CLEANUP(rnp_signature_handle_t, rnp_signature_handle_destroy)
-RKT_DEFINE_CLEANUP(rnp_identifier_iterator_t, rnp_identifier_iterator_destroy)
+/* librnp is loaded when the first OpenPGP context is created (pgp_ffi_new, util/dl.h); these are
+ * the functions we call, as RNP->name(...). */
+#define RNP_FUNCS(X)                      \
+	X(buffer_destroy)                 \
+	X(ffi_create)                     \
+	X(ffi_destroy)                    \
+	X(ffi_set_log_fd)                 \
+	X(identifier_iterator_create)     \
+	X(identifier_iterator_destroy)    \
+	X(identifier_iterator_next)       \
+	X(import_keys)                    \
+	X(input_destroy)                  \
+	X(input_from_callback)            \
+	X(input_from_memory)              \
+	X(key_export)                     \
+	X(key_get_fprint)                 \
+	X(key_get_primary_fprint)         \
+	X(key_get_primary_uid)            \
+	X(key_get_uid_at)                 \
+	X(key_get_uid_count)              \
+	X(key_handle_destroy)             \
+	X(key_is_expired)                 \
+	X(key_is_primary)                 \
+	X(key_is_revoked)                 \
+	X(key_is_valid)                   \
+	X(locate_key)                     \
+	X(op_verify_destroy)              \
+	X(op_verify_detached_create)      \
+	X(op_verify_execute)              \
+	X(op_verify_get_signature_at)     \
+	X(op_verify_get_signature_count)  \
+	X(op_verify_signature_get_handle) \
+	X(op_verify_signature_get_key)    \
+	X(op_verify_signature_get_status) \
+	X(output_destroy)                 \
+	X(output_finish)                  \
+	X(output_memory_get_buf)          \
+	X(output_to_memory)               \
+	X(signature_get_key_fprint)       \
+	X(signature_get_keyid)            \
+	X(signature_handle_destroy)
+
+struct pgp_rnp_api {
+#define RNP_FIELD(name) __typeof__(rnp_##name) *name;
+	RNP_FUNCS(RNP_FIELD)
+#undef RNP_FIELD
+};
+
+/* NULL until pgp_ffi_new has loaded librnp; nothing else calls into librnp before that. */
+extern const struct pgp_rnp_api *RNP;
+
+#define PGP_DEFINE_CLEANUP(type, name)                                    \
+	static inline __attribute__((unused)) void rnp_##name##p(type *p) \
+	{                                                                 \
+		if (*p)                                                   \
+			(void)RNP->name(*p);                              \
+	}
+PGP_DEFINE_CLEANUP(rnp_ffi_t, ffi_destroy)
+PGP_DEFINE_CLEANUP(rnp_input_t, input_destroy)
+PGP_DEFINE_CLEANUP(rnp_output_t, output_destroy)
+PGP_DEFINE_CLEANUP(rnp_key_handle_t, key_handle_destroy)
+PGP_DEFINE_CLEANUP(rnp_op_verify_t, op_verify_destroy)
+PGP_DEFINE_CLEANUP(rnp_signature_handle_t, signature_handle_destroy)
+PGP_DEFINE_CLEANUP(rnp_identifier_iterator_t, identifier_iterator_destroy)
 
 static inline void rnp_bufferp(char **p)
 {
 	if (*p)
-		rnp_buffer_destroy(*p);
+		RNP->buffer_destroy(*p);
 }
 #define _cleanup_rnp_buffer_ _cleanup_(rnp_bufferp)
 
@@ -32,7 +89,8 @@ struct stderr_guard stderr_silence(void);
 void stderr_restore(struct stderr_guard *g);
 #define _cleanup_stderr_ _cleanup_(stderr_restore)
 
-/* A fresh librnp context whose diagnostics go to /dev/null instead of stderr. */
+/* A fresh librnp context whose diagnostics go to /dev/null instead of stderr. Loads librnp on
+ * first use: -ELIBACC or -ENOENT if it cannot (util/dl.h). */
 int pgp_ffi_new(rnp_ffi_t *ret, struct rkt_error *err);
 
 /* Copies a librnp hex string into OUT (RKT_TRUST_FPR_SIZE bytes), lower-cased. */

@@ -568,7 +568,8 @@ static void test_cgroup_limits_bounded_by_the_pod(void **state)
 
 /* ---- stage1 arguments ---- */
 
-static int parse_args(struct run_opts *o, bool fly, ...)
+/* FLY is an int: va_start() on a parameter that undergoes promotion (bool) is undefined. */
+static int parse_args(struct run_opts *o, int fly, ...)
 {
 	char *argv[32] = { (char *)"init" };
 	int argc = 1;

@@ -204,6 +204,7 @@ static void render_cycle_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(r, -ELOOP);
+	assert_string_equal(s, ""); /* no layers on a cycle */
 }
 
 static void render_self_dependency_is_a_cycle(void **state)
@@ -214,6 +215,7 @@ static void render_self_dependency_is_a_cycle(void **state)
 
 	(void)state;
 	assert_int_equal(r, -ELOOP);
+	assert_string_equal(s, ""); /* no layers on a cycle */
 }
 
 static void whitelist_top_filters_every_layer_including_directories(void **state)

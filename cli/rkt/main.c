@@ -36,7 +36,8 @@ static const struct cli_command commands[] = {
 	{ "run-prepared", cmd_run_prepared, "Run a prepared application pod in rkt",
 	  "[--net=...] [--dns=...] [--hostname=H] [--interactive] UUID" },
 	{ "status", cmd_status, "Check the status of a rkt pod",
-	  "[--wait[=DURATION]] [--wait-ready[=DURATION]] [--format=json|json-pretty] (--uuid-file=FILE | UUID)" },
+	  "[--wait[=DURATION]] [--wait-ready[=DURATION]] [--format=json|json-pretty] "
+	  "(--uuid-file=FILE | UUID)" },
 	{ "stop", cmd_stop, "Stop a pod", "[--force] (--uuid-file=FILE | UUID...)" },
 	{ "trust", cmd_trust, "Trust a key for image verification",
 	  "[--prefix=PREFIX | --root] [--skip-fingerprint-review] [--insecure-allow-http] KEY..." },

@@ -48,6 +48,7 @@ format-check:
 bench: build
 	bench/actool.sh $(BUILD)
 	bench/fetch.sh $(BUILD)
+	bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -6,6 +6,7 @@
  * below. Only main.c writes to stderr. */
 #pragma once
 
+#include "util/parse.h"
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,8 +57,6 @@ int actool_getopt(int argc, char **argv, const struct option *options);
 int actool_getopt_error(const char *cmd, int result, int argc, char **argv, struct rkt_error *err);
 /* A compression a writer supports: none, gzip, bzip2 or xz. */
 int actool_parse_compression(const char *s, enum rkt_compression *ret, struct rkt_error *err);
-/* Go's strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False. */
-int actool_parse_bool(const char *s, bool *ret);
 /* Decimal unsigned integer up to MAX, no sign, no trailing junk; -ERANGE or -EINVAL. */
 int actool_parse_uint(const char *s, uint64_t max, uint64_t *ret);
 /* Requires the ".aci" extension the reference tool requires of the files it writes. */

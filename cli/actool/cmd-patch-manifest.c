@@ -383,7 +383,7 @@ static int patch_mount(const char *word, struct rkt_app *app, struct rkt_error *
 		else if (strcmp(k, "path") == 0)
 			path = v;
 		else if (strcmp(k, "readOnly") == 0) {
-			if (actool_parse_bool(v, &mp.read_only) < 0)
+			if (rkt_parse_bool(v, &mp.read_only) < 0)
 				return rkt_error_set(err, EINVAL,
 				                     "--mounts: '%s': readOnly: '%s' is not a "
 				                     "boolean",
@@ -439,7 +439,7 @@ static int patch_port(const char *word, struct rkt_app *app, struct rkt_error *e
 		else if (strcmp(k, "count") == 0)
 			r = port_number(word, k, v, &port.count, err);
 		else if (strcmp(k, "socketActivated") == 0) {
-			if (actool_parse_bool(v, &port.socket_activated) < 0)
+			if (rkt_parse_bool(v, &port.socket_activated) < 0)
 				r = rkt_error_set(err, EINVAL,
 				                  "--ports: '%s': socketActivated: '%s' is not a "
 				                  "boolean",
@@ -525,7 +525,7 @@ static int patch_isolator(const char *word, struct rkt_app *app, struct rkt_erro
 				                       json_object_new_string(spec.values[i]));
 				continue;
 			}
-			if (actool_parse_bool(spec.values[i], &b) < 0) {
+			if (rkt_parse_bool(spec.values[i], &b) < 0) {
 				json_object_put(value);
 				return rkt_error_set(err, EINVAL,
 				                     "--isolators: '%s': default: '%s' is not a "

@@ -49,24 +49,6 @@ int actool_parse_compression(const char *s, enum rkt_compression *ret, struct rk
 	return 0;
 }
 
-int actool_parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
-
-	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int actool_parse_uint(const char *s, uint64_t max, uint64_t *ret)
 {
 	uint64_t v = 0;

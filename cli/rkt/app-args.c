@@ -212,7 +212,7 @@ static int read_flag(const char *cmd, int argc, char **argv, int *i,
 			*ret_value = "true";
 			return 0;
 		}
-		if (cli_parse_bool(eq + 1, &b) < 0)
+		if (rkt_parse_bool(eq + 1, &b) < 0)
 			return rkt_error_set(err, EINVAL, "%s: --%s: '%s' is not a boolean", cmd,
 			                     f->name, eq + 1);
 		*ret_value = b ? "true" : "false";

@@ -25,7 +25,7 @@ int cmd_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_erro
 			uuid_file = optarg;
 		} else if (c == 'p') {
 			pretty = true;
-			if (optarg && cli_parse_bool(optarg, &pretty) < 0)
+			if (optarg && rkt_parse_bool(optarg, &pretty) < 0)
 				return rkt_error_set(err, EINVAL,
 				                     "cat-manifest: '%s' is not a boolean", optarg);
 		} else {

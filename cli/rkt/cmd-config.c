@@ -178,7 +178,7 @@ int cmd_config(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err
 	while ((ch = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		if (ch != OPT_PRETTY)
 			r = cli_getopt_error("config", ch, argc, argv, err);
-		else if (optarg && cli_parse_bool(optarg, &pretty) < 0)
+		else if (optarg && rkt_parse_bool(optarg, &pretty) < 0)
 			r = rkt_error_set(err, EINVAL,
 			                  "config: --pretty-print: '%s' is not a boolean", optarg);
 		if (r < 0)

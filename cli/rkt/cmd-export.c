@@ -27,7 +27,7 @@ int cmd_export(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err
 			app = optarg;
 		} else if (c == 'o') {
 			overwrite = true;
-			if (optarg && cli_parse_bool(optarg, &overwrite) < 0)
+			if (optarg && rkt_parse_bool(optarg, &overwrite) < 0)
 				return rkt_error_set(err, EINVAL, "export: '%s' is not a boolean",
 				                     optarg);
 		} else {

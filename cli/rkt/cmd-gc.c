@@ -69,7 +69,7 @@ int cmd_gc(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 			break;
 		case OPT_MARK_ONLY:
 			o.mark_only = true;
-			if (optarg && cli_parse_bool(optarg, &o.mark_only) < 0)
+			if (optarg && rkt_parse_bool(optarg, &o.mark_only) < 0)
 				return rkt_error_set(err, EINVAL, "gc: '%s' is not a boolean",
 				                     optarg);
 			break;

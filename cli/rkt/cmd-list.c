@@ -44,7 +44,7 @@ static int parse_args(int argc, char **argv, struct list_opts *o, struct rkt_err
 		default:
 			return cli_getopt_error("list", c, argc, argv, err);
 		}
-		if (optarg && cli_parse_bool(optarg, flag) < 0)
+		if (optarg && rkt_parse_bool(optarg, flag) < 0)
 			return rkt_error_set(err, EINVAL, "list: '%s' is not a boolean", optarg);
 		if (!optarg)
 			*flag = true;

@@ -56,7 +56,7 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 			app = optarg;
 		} else if (c == 'f') {
 			follow = true;
-			if (optarg && cli_parse_bool(optarg, &follow) < 0)
+			if (optarg && rkt_parse_bool(optarg, &follow) < 0)
 				return rkt_error_set(err, EINVAL, "logs: '%s' is not a boolean",
 				                     optarg);
 		} else {

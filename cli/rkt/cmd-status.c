@@ -32,7 +32,7 @@ static int parse_wait(const char *name, const char *v, bool *ret, int64_t *ret_n
 		*ret = true;
 		return 0;
 	}
-	if (cli_parse_bool(v, ret) == 0)
+	if (rkt_parse_bool(v, ret) == 0)
 		return 0;
 	if (cli_parse_duration(v, ret_ns) < 0)
 		return rkt_error_set(err, EINVAL,

@@ -51,7 +51,7 @@ int cmd_stop(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 			uuid_file = optarg;
 		} else if (c == 'f') {
 			force = true;
-			if (optarg && cli_parse_bool(optarg, &force) < 0)
+			if (optarg && rkt_parse_bool(optarg, &force) < 0)
 				return rkt_error_set(err, EINVAL, "stop: '%s' is not a boolean",
 				                     optarg);
 		} else {

@@ -50,24 +50,6 @@ int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMA
 	return rkt_store_find_by_name(s, name, &labels, ret_id, err);
 }
 
-int cli_parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
-
-	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int cli_parse_duration(const char *s, int64_t *ret_ns)
 {
 	static const struct {

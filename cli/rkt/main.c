@@ -108,7 +108,7 @@ static int parse_bool_flag(const char *name, const char *v, bool *ret, struct rk
 		*ret = true;
 		return 0;
 	}
-	if (cli_parse_bool(v, ret) < 0)
+	if (rkt_parse_bool(v, ret) < 0)
 		return rkt_error_set(err, EINVAL, "--%s: '%s' is not a boolean", name, v);
 	return 0;
 }

@@ -7,6 +7,7 @@
  * errno with ERR filled in: main prints "rkt: MSG" once on stderr and exits 254. */
 #pragma once
 
+#include "util/parse.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,7 +77,5 @@ int cli_getopt_error(const char *cmd, int result, int argc, char **argv, struct 
 /* An image given by ID (prefix) or by name[:version] in the store: its full ID. */
 int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMAGE_ID_SIZE],
                      struct rkt_error *err);
-/* Go's strconv.ParseBool. */
-int cli_parse_bool(const char *s, bool *ret);
 /* Go's time.ParseDuration subset: [0-9]+(ns|us|ms|s|m|h) repeated, or "0". */
 int cli_parse_duration(const char *s, int64_t *ret_ns);

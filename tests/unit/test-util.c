@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/json-util.h"
+#include "util/parse.h"
 
 static void error_wrap_prepends_context(void **state)
 {
@@ -120,6 +121,21 @@ static void json_format_does_not_escape_slashes(void **state)
 	json_object_put(obj);
 }
 
+static void parse_bool_accepts_go_spellings_only(void **state)
+{
+	bool b = false;
+
+	(void)state;
+	assert_int_equal(rkt_parse_bool("True", &b), 0);
+	assert_true(b);
+	assert_int_equal(rkt_parse_bool("0", &b), 0);
+	assert_false(b);
+	b = true;
+	assert_int_equal(rkt_parse_bool("yes", &b), -EINVAL);
+	assert_int_equal(rkt_parse_bool("", &b), -EINVAL);
+	assert_true(b); /* untouched on failure */
+}
+
 static void sha512_id_of_empty_input(void **state)
 {
 	struct rkt_sha512 *h = rkt_sha512_new();
@@ -145,6 +161,7 @@ int main(void)
 		cmocka_unit_test(json_parse_rejects_nul_after_document),
 		cmocka_unit_test(json_parse_rejects_invalid_utf8),
 		cmocka_unit_test(json_format_does_not_escape_slashes),
+		cmocka_unit_test(parse_bool_accepts_go_spellings_only),
 		cmocka_unit_test(sha512_id_of_empty_input),
 	};
 

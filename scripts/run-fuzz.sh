@@ -29,12 +29,15 @@ seed() {
 	fuzz-aci-reader)
 		cp "$data"/aci/*.aci "$work/$1/"
 		;;
+	fuzz-discovery)
+		cp "$data"/discovery/*.html "$work/$1/"
+		;;
 	esac
 }
 
 n=0
 failed=0
-for t in fuzz-ac-name fuzz-image-manifest fuzz-pod-manifest fuzz-aci-reader; do
+for t in fuzz-ac-name fuzz-image-manifest fuzz-pod-manifest fuzz-aci-reader fuzz-discovery; do
 	n=$((n + 1))
 	exe="$build/tests/fuzz/$t"
 	if [ ! -x "$exe" ]; then

@@ -284,6 +284,7 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 	_cleanup_free_ char *path = NULL;
 	const char *image = o->stage1_path ?: o->stage1_name ?: o->stage1_hash ?: o->stage1_url;
 	unsigned insecure = ctx->insecure;
+	enum rkt_pull_policy policy = RKT_PULL_POLICY_NEW;
 	struct rkt_store *s;
 	int given = !!o->stage1_path + !!o->stage1_name + !!o->stage1_hash + !!o->stage1_url +
 	            !!o->stage1_from_dir;
@@ -313,8 +314,10 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 		image = path;
 		/* upstream: the default stage1 need not be signed */
 		insecure |= RKT_INSECURE_IMAGE;
+		/* rkt's own file may be rebuilt or upgraded in place: re-import it when it changed */
+		policy = RKT_PULL_POLICY_UPDATE;
 	}
-	r = rkt_image_resolve(s, image, insecure, ret_id, &m, err);
+	r = rkt_image_resolve(s, image, insecure, policy, ret_id, &m, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s: stage1", o->cmd);
 	return 0;
@@ -347,8 +350,8 @@ static int manifest_from_args(struct cli_ctx *ctx, struct make_opts *o, struct r
 	for (size_t i = 0; i < o->apps.n && r >= 0; i++) {
 		const struct app_arg *a = &o->apps.apps[i];
 
-		r = rkt_image_resolve(s, a->image, ctx->insecure, imgs[i].id, &imgs[i].manifest,
-		                      err);
+		r = rkt_image_resolve(s, a->image, ctx->insecure, RKT_PULL_POLICY_NEW, imgs[i].id,
+		                      &imgs[i].manifest, err);
 		if (r < 0) {
 			r = rkt_error_wrap(err, r, "%s", o->cmd);
 			break;

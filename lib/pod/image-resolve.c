@@ -25,11 +25,10 @@ static int read_manifest(struct rkt_store *store, const char *id, struct rkt_ima
 }
 
 int rkt_image_resolve(struct rkt_store *store, const char *image, unsigned insecure,
-                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
-                      struct rkt_error *err)
+                      enum rkt_pull_policy policy, char ret_id[RKT_IMAGE_ID_SIZE],
+                      struct rkt_image_manifest **ret_manifest, struct rkt_error *err)
 {
-	const struct rkt_fetch_opts fo = { .pull_policy = RKT_PULL_POLICY_NEW,
-		                           .insecure = insecure };
+	const struct rkt_fetch_opts fo = { .pull_policy = policy, .insecure = insecure };
 	char id[RKT_IMAGE_ID_SIZE];
 	int r;
 

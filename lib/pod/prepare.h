@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "appc/manifest.h"
+#include "fetch/fetch.h"
 #include "pod/pod.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -48,8 +49,10 @@ int rkt_image_lowerdir(struct rkt_store *store, const char *id, const char *rend
                        struct rkt_error *err);
 
 /* Finds or imports the image a command line names (a path, file:// URL, hash, or name with the
- * store's lookup), honouring INSECURE (enum rkt_insecure bits) and the default pull policy
- * "new". Returns the full ID and the parsed manifest. */
+ * store's lookup), honouring INSECURE (enum rkt_insecure bits) and POLICY (enum
+ * rkt_pull_policy: "new" for what users name, as upstream; "update" for rkt's own stage1 file,
+ * so that a stage1 rebuilt or upgraded in place is imported, and an unchanged one costs one
+ * stat). Returns the full ID and the parsed manifest. */
 int rkt_image_resolve(struct rkt_store *store, const char *image, unsigned insecure,
-                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
-                      struct rkt_error *err);
+                      enum rkt_pull_policy policy, char ret_id[RKT_IMAGE_ID_SIZE],
+                      struct rkt_image_manifest **ret_manifest, struct rkt_error *err);

@@ -199,3 +199,21 @@ JSON
 	expect_no_pods_in_run=$(find "$D/pods/prepare" "$D/pods/embryo" -mindepth 1 | wc -l)
 	[ "$expect_no_pods_in_run" -eq 0 ]
 }
+
+@test "a stage1-default.aci rebuilt in place is used by the next run (not the stale stored one)" {
+	local built bin
+	built=$(dirname "$RKT")/../../stage1
+	bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	cp "$RKT" "$bin/rkt"
+	cp "$built/stage1-default.aci" "$bin/stage1-default.aci"
+	run --separate-stderr "$bin/rkt" --dir="$D" "${RUNFLAGS[@]}" run "$BB_ACI" --exec /bin/true
+	[ "$status" -eq 0 ] || fail "$stderr"
+	# an upgrade: another stage1 image at the same path
+	"$ACTOOL" patch-manifest --name=example.com/stage1-rebuilt --replace "$bin/stage1-default.aci"
+	run --separate-stderr "$bin/rkt" --dir="$D" "${RUNFLAGS[@]}" run "$BB_ACI" --exec /bin/true
+	[ "$status" -eq 0 ] || fail "$stderr"
+	newest=$(ls -td "$D"/pods/run/*/ | head -n 1)
+	grep -q '"name":"example.com/stage1-rebuilt"' "$newest/stage1/manifest" ||
+		fail "pod $newest ran the stale stage1: $(cat "$newest/stage1/manifest")"
+}

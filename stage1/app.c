@@ -23,22 +23,6 @@ static char **strv_to_argv(const struct rkt_strv *v)
 	return argv;
 }
 
-int stage1_mkdir_p_at(int dirfd, const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-	for (char *s = p;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (*p && mkdirat(dirfd, p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = saved;
-		if (!saved)
-			return 0;
-	}
-}
-
 static bool exists_at(int dirfd, const char *path)
 {
 	return faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
@@ -50,7 +34,7 @@ static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *
 	_cleanup_free_ char *rel = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", s->name);
 	int r;
 
-	r = stage1_mkdir_p_at(c->podfd, rel, 0755);
+	r = rkt_mkdir_p_at(c->podfd, rel, 0755, NULL);
 	if (r < 0)
 		return rkt_error_set(err, -r, "app \"%s\": '%s'", s->name, rel);
 	s->root = xasprintf("%s/%s", c->pod_dir, rel);
@@ -59,8 +43,8 @@ static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *
 		        xasprintf("overlay/%s/upper/%s", a->tree_store_id, s->name);
 		_cleanup_free_ char *work =
 		        xasprintf("overlay/%s/work/%s", a->tree_store_id, s->name);
-		if ((r = stage1_mkdir_p_at(c->podfd, upper, 0755)) < 0 ||
-		    (r = stage1_mkdir_p_at(c->podfd, work, 0755)) < 0)
+		if ((r = rkt_mkdir_p_at(c->podfd, upper, 0755, NULL)) < 0 ||
+		    (r = rkt_mkdir_p_at(c->podfd, work, 0755, NULL)) < 0)
 			return rkt_error_set(err, -r, "app \"%s\": overlay directories", s->name);
 		_cleanup_free_ char *data =
 		        xasprintf("lowerdir=%s,upperdir=%s/%s,workdir=%s/%s", a->lowerdir,
@@ -122,7 +106,7 @@ static int write_env_file(struct pod_ctx *c, struct app_state *s, struct rkt_err
 	for (size_t i = 0; s->envp[i]; i++)
 		p = stpcpy(stpcpy(p, s->envp[i]), "\n");
 	_cleanup_free_ char *path = xasprintf("stage1/rootfs/rkt/env/%s", s->name);
-	int r = stage1_write_file_atomic(c->podfd, path, buf, len, 0644);
+	int r = rkt_write_file_atomic_at(c->podfd, path, buf, len, 0644, NULL);
 	return r < 0 ? rkt_error_set(err, -r, "'%s'", path) : 0;
 }
 

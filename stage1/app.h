@@ -52,6 +52,5 @@ struct pod_ctx {
 int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err);
 /* Initialises C from the pod directory (the cwd) and OPTS: loads the pod. */
 int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
-int stage1_mkdir_p_at(int dirfd, const char *path, mode_t mode);
 /* Removes the cgroups listed in $P/cgroups and their pod-level parents (best effort). */
 void stage1_cgroups_remove(int podfd);

@@ -198,33 +198,6 @@ int stage1_parse_run_args(int argc, char **argv, bool fly, struct run_opts *ret,
 	return 0;
 }
 
-int stage1_write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(name, '/');
-	int r;
-
-	if (slash)
-		snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp", (int)(slash - name), name, slash + 1);
-	else
-		snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	_cleanup_close_ int fd =
-	        openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return -errno;
-	r = rkt_write_all(fd, data, len);
-	if (r < 0) {
-		(void)unlinkat(dirfd, tmp, 0);
-		return r;
-	}
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		r = -errno;
-		(void)unlinkat(dirfd, tmp, 0);
-		return r;
-	}
-	return 0;
-}
-
 int stage1_read_pid(int dirfd, const char *name, pid_t *ret)
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -20,7 +20,7 @@ static int write_number(int podfd, const char *name, long v, struct rkt_error *e
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", v);
-	int r = stage1_write_file_atomic(podfd, name, buf, (size_t)n, 0644);
+	int r = rkt_write_file_atomic_at(podfd, name, buf, (size_t)n, 0644, NULL);
 	return r < 0 ? rkt_error_set(err, -r, "'%s'", name) : 0;
 }
 
@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 		rkt_error_set(&err, errno, "private mount namespace");
 		return stage1_fail(&err);
 	}
-	if ((r = stage1_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/env", 0755)) < 0 ||
-	    (r = stage1_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/status", 0755)) < 0) {
+	if ((r = rkt_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/env", 0755, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/status", 0755, NULL)) < 0) {
 		rkt_error_set(&err, -r, "'stage1/rootfs/rkt'");
 		return stage1_fail(&err);
 	}

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 #define STAGE1_EXIT_FAILURE 254
 
@@ -39,9 +40,6 @@ void stage1_warn_cb(void *userdata, const char *msg);
 /* Prints "stage1: <msg>: <strerror>" and returns STAGE1_EXIT_FAILURE. */
 int stage1_fail(const struct rkt_error *err);
 
-/* Writes DATA to DIRFD/NAME through a temporary file and rename. 0 or -errno. */
-int stage1_write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
-                             mode_t mode);
 /* Reads a decimal pid from DIRFD/NAME. */
 int stage1_read_pid(int dirfd, const char *name, pid_t *ret);
 /* Status of a child from waitpid as an exit code: its code, or 128 + signal. */

@@ -10,6 +10,7 @@
 
 #include "rkt.h"
 #include "trust/trust.h"
+#include "util/time.h"
 
 struct fetch_opts {
 	enum rkt_pull_policy pull_policy;
@@ -85,14 +86,6 @@ struct progress_bar {
 	bool drawn;
 };
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Decimal units, as upstream's progress bar ("7.24 MB"). */
 static void format_bytes(uint64_t n, char *buf, size_t size)
 {
@@ -113,7 +106,7 @@ static void draw_progress(void *userdata, const char *what, const struct rkt_htt
 	struct progress_bar *bar = userdata;
 	char done[32], total[32], rate[32], eta[32] = "";
 	char fill[31];
-	int64_t now = monotonic_ns();
+	int64_t now = rkt_monotonic_ns();
 	size_t width = sizeof(fill) - 1, n = 0;
 
 	if (!p) {

@@ -11,6 +11,7 @@
 
 #include "rkt.h"
 #include "util/json-util.h"
+#include "util/time.h"
 
 enum field { F_ID, F_NAME, F_IMPORTTIME, F_LASTUSED, F_SIZE, F_LATEST, _F_MAX };
 static const char *const field_names[_F_MAX] = { "id",       "name", "importtime",
@@ -322,10 +323,7 @@ int cmd_image_list(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error 
 	} else {
 		size_t rows = n + !o.no_legend, k = 0;
 		char **cells = xmalloc_array(rows * o.n_fields + 1, sizeof(*cells));
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		int64_t now = rkt_now_ns();
 
 		if (!o.no_legend)
 			for (size_t c = 0; c < o.n_fields; c++)

@@ -103,7 +103,7 @@ int cmd_list(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	struct list_opts o = { 0 };
 	struct table t = { 0 };
 	struct json_object *arr = NULL;
-	int64_t now = cli_now_ns();
+	int64_t now = rkt_now_ns();
 	int r;
 
 	r = parse_args(argc, argv, &o, err);

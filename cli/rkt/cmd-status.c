@@ -102,7 +102,7 @@ static bool is_ready(struct rkt_pod *pod)
 static int poll_pod(struct rkt_pod *pod, bool (*done)(struct rkt_pod *), int64_t timeout_ns,
                     const char *what, struct rkt_error *err)
 {
-	int64_t deadline = timeout_ns ? cli_now_ns() + timeout_ns : 0;
+	int64_t deadline = timeout_ns ? rkt_now_ns() + timeout_ns : 0;
 	int r;
 
 	for (;;) {
@@ -111,7 +111,7 @@ static int poll_pod(struct rkt_pod *pod, bool (*done)(struct rkt_pod *), int64_t
 			return rkt_error_wrap(err, r, "status");
 		if (done(pod))
 			return 0;
-		if (deadline && cli_now_ns() >= deadline)
+		if (deadline && rkt_now_ns() >= deadline)
 			return rkt_error_set(err, ETIMEDOUT, "status: pod '%s' %s", pod->uuid,
 			                     what);
 		(void)nanosleep(&(struct timespec){ .tv_nsec = POLL_NS }, NULL);

@@ -69,14 +69,6 @@ int cli_each_pod(struct cli_ctx *ctx, const char *cmd, char **args, int n, const
 	return rkt_error_wrap(err, -first.code, "%s: %zu pods failed", cmd, failed);
 }
 
-int64_t cli_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 char *cli_time_ago(int64_t ns, int64_t now)
 {
 	/* go-humanize's default magnitudes: below LIMIT seconds, print SECONDS / UNIT UNITs. */

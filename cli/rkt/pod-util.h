@@ -9,6 +9,7 @@
 
 #include "pod/pod.h"
 #include "rkt.h"
+#include "util/time.h"
 
 /* Output formats of --format. */
 enum cli_format { CLI_FORMAT_TABBED = 0, CLI_FORMAT_JSON, CLI_FORMAT_JSON_PRETTY, _CLI_FORMAT_MAX };
@@ -27,8 +28,6 @@ typedef int (*cli_pod_fn)(struct cli_ctx *ctx, struct rkt_pod *pod, void *userda
 int cli_each_pod(struct cli_ctx *ctx, const char *cmd, char **args, int n, const char *uuid_file,
                  cli_pod_fn fn, void *userdata, struct rkt_error *err);
 
-/* Nanoseconds since the epoch, now. */
-int64_t cli_now_ns(void);
 /* go-humanize's "3 minutes ago", and Go's "2006-01-02 15:04:05.999 -0700 MST". New strings. */
 char *cli_time_ago(int64_t ns, int64_t now);
 char *cli_time_go(int64_t ns);

@@ -12,19 +12,12 @@
 #include "net/http.h"
 #include "store/store.h"
 #include "util/cleanup.h"
+#include "util/time.h"
 #include "util/io.h"
 #include "util/xalloc.h"
 
 /* A detached signature is a few hundred bytes; rkt_keystore_verify_fd reads at most 1 MiB. */
 #define SIGNATURE_MAX (1u << 20)
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static unsigned http_flags(unsigned insecure)
 {
@@ -143,7 +136,7 @@ static int use_cached(struct rkt_store *s, const struct rkt_remote *cached,
 static bool cache_is_fresh(const struct rkt_remote *cached)
 {
 	return cached->cache_max_age > 0 &&
-	       now_ns() - cached->download_time < cached->cache_max_age * 1000000000;
+	       rkt_now_ns() - cached->download_time < cached->cache_max_age * 1000000000;
 }
 
 int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_opts *opts,
@@ -215,7 +208,7 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		.sig_url = sig_url,
 		.etag = res.etag,
 		.cache_max_age = res.max_age > 0 ? res.max_age : 0,
-		.download_time = now_ns(),
+		.download_time = rkt_now_ns(),
 	};
 	if (res.not_modified) {
 		/* 304: the stored image is current; its record gets the new lifetime. */

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "appc/manifest.h"
+#include "util/fs.h"
 #include "util/error.h"
 
 /* Warnings for things that are accepted but worth telling the user (ACE-32, ACE-10). */
@@ -217,13 +218,6 @@ int rkt_mount_plan_build(const struct rkt_pod_manifest *pod, const struct rkt_ru
  * are opened with RESOLVE_NO_SYMLINKS (ACE-13); a missing one is -ENOENT (ACE-12). */
 int rkt_mount_plan_apply(const char *root, const struct rkt_mount_plan *plan, rkt_warn_fn warn,
                          void *userdata, struct rkt_error *err);
-
-/* Opens PATH inside ROOTFD as if ROOTFD were "/" (openat2 RESOLVE_IN_ROOT). FLAGS get
- * O_CLOEXEC added. Returns the fd or -errno. */
-int rkt_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
-/* Reads the whole of PATH inside ROOTFD (at most MAX bytes, else -EFBIG) into a new
- * NUL-terminated buffer. */
-int rkt_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* ---- Pod loading ---- */
 

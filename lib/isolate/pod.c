@@ -14,8 +14,6 @@
 static int read_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
 	struct stat st;
 
 	if (fd < 0)
@@ -24,23 +22,7 @@ static int read_at(int dirfd, const char *path, size_t max, char **ret, size_t *
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	if ((size_t)st.st_size > max)
-		return -EFBIG;
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	return rkt_read_fd(fd, max, ret, ret_len);
 }
 
 /* A one-line file: its content without the trailing newline. */

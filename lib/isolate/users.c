@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,55 +13,6 @@
 #include "isolate/isolate.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
-
-int rkt_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	return fd < 0 ? -errno : fd;
-}
-
-int rkt_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = rkt_open_in_root(rootfd, path, O_RDONLY | O_NOCTTY, 0);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap > max)
-				return -EFBIG;
-			xgrow((void **)&buf, &cap, cap ? cap * 2 : 4096, 1);
-		}
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	if (ret_len)
-		*ret_len = len;
-	return 0;
-}
 
 /* Splits the line at P (ending before END) into at most N ':'-separated fields, as offsets. */
 static size_t split_fields(const char *p, const char *end, const char **f, size_t *flen, size_t n)

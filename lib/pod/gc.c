@@ -10,6 +10,7 @@
 #include "pod/stage1.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
+#include "util/time.h"
 #include "util/xalloc.h"
 
 enum rkt_gc_action rkt_gc_decide(enum rkt_pod_state state, int64_t age_ns, bool abandoned,
@@ -37,14 +38,6 @@ enum rkt_gc_action rkt_gc_decide(enum rkt_pod_state state, int64_t age_ns, bool 
 		break;
 	}
 	return RKT_GC_KEEP;
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* Deletes a pod whose exclusive lock we hold. */
@@ -97,7 +90,7 @@ static int apply(const char *data_dir, const char *uuid, bool abandoned, bool sw
 	r = rkt_pod_ctime(pod, &ctime, err);
 	if (r < 0)
 		return r;
-	action = rkt_gc_decide(pod->state, now_ns() - ctime, abandoned, opts);
+	action = rkt_gc_decide(pod->state, rkt_now_ns() - ctime, abandoned, opts);
 	if (action == RKT_GC_KEEP || (action == RKT_GC_DELETE) != sweep)
 		return 0;
 	dir = pod->dir;

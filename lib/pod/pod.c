@@ -385,43 +385,6 @@ int rkt_pod_create(const char *data_dir, const char *uuid, struct rkt_pod **ret,
 	return 0;
 }
 
-int rkt_read_file_at(int dir_fd, const char *name, char **ret, size_t *ret_len,
-                     struct rkt_error *err)
-{
-	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 4096;
-
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return rkt_error_set(err, errno, "open '%s'", name);
-	buf = xmalloc(cap);
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			if (cap >= 1024 * 1024)
-				return rkt_error_set(err, EFBIG, "'%s' is larger than 1 MiB", name);
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return rkt_error_set(err, errno, "read '%s'", name);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	if (ret_len)
-		*ret_len = len;
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 static int64_t stat_ns(const struct timespec *ts)
 {
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;

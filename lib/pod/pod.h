@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "appc/manifest.h"
+#include "util/fs.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 
@@ -154,7 +155,3 @@ int rkt_pod_read_manifest(const struct rkt_pod *pod, struct rkt_pod_manifest **r
  * -ENOENT if none. */
 int rkt_pod_app_exit_code(const struct rkt_pod *pod, const char *app, int *ret,
                           struct rkt_error *err);
-
-/* Reads a small file (< 1 MiB) at NAME under DIR_FD into a new NUL-terminated string. */
-int rkt_read_file_at(int dir_fd, const char *name, char **ret, size_t *ret_len,
-                     struct rkt_error *err);

@@ -11,48 +11,9 @@
 #include "pod/prepare.h"
 #include "render/render.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/io.h"
 #include "util/xalloc.h"
-
-/* Writes CONTENT to NAME under DIR_FD atomically (temporary file + rename). */
-static int write_file_at(int dir_fd, const char *name, const char *content, mode_t mode,
-                         struct rkt_error *err)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return rkt_error_set(err, errno, "create '%s'", name);
-	r = rkt_write_all(fd, content, strlen(content));
-	if (r < 0)
-		return rkt_error_set(err, r, "write '%s'", name);
-	if (close(TAKE_FD(fd)) < 0)
-		return rkt_error_set(err, errno, "write '%s'", name);
-	if (renameat(dir_fd, tmp, dir_fd, name) < 0)
-		return rkt_error_set(err, errno, "rename '%s'", name);
-	return 0;
-}
-
-/* mkdir -p of the relative PATH under DIR_FD. */
-static int mkdir_p_at(int dir_fd, const char *path, mode_t mode, struct rkt_error *err)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdirat(dir_fd, p, mode) < 0 && errno != EEXIST)
-			return rkt_error_set(err, errno, "create '%s'", p);
-		if (!c)
-			return 0;
-		*s = c;
-	}
-}
 
 static int copy_manifest(struct rkt_store *store, int pod_fd, const char *id, const char *name,
                          struct rkt_error *err)
@@ -63,7 +24,7 @@ static int copy_manifest(struct rkt_store *store, int pod_fd, const char *id, co
 	r = rkt_store_get_manifest(store, id, &buf, err);
 	if (r < 0)
 		return r;
-	return write_file_at(pod_fd, name, buf, 0640, err);
+	return rkt_write_file_atomic_at(pod_fd, name, buf, strlen(buf), 0640, err);
 }
 
 static int render_into(struct rkt_store *store, const char *id, const char *dir,
@@ -82,7 +43,7 @@ static int prepare_overlay(struct rkt_pod *pod, const char *tree_id, const char 
 	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
 		_cleanup_free_ char *p = xasprintf("overlay/%s/%s%s%s", tree_id, kinds[i],
 		                                   app ? "/" : "", app ? app : "");
-		int r = mkdir_p_at(pod->fd, p, 0755, err);
+		int r = rkt_mkdir_p_at(pod->fd, p, 0755, err);
 
 		if (r < 0)
 			return r;
@@ -97,7 +58,7 @@ static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
 	                    *render_dir = NULL, *line = NULL;
 	int r;
 
-	r = mkdir_p_at(pod->fd, info, 0755, err);
+	r = rkt_mkdir_p_at(pod->fd, info, 0755, err);
 	if (r < 0)
 		return r;
 	p = xasprintf("%s/manifest", info);
@@ -107,13 +68,13 @@ static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
 	free(p);
 	p = xasprintf("%s/treeStoreID", info);
 	line = xasprintf("%s\n", a->image_id);
-	r = write_file_at(pod->fd, p, line, 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, p, line, strlen(line), 0640, err);
 	if (r < 0)
 		return r;
 	free(p);
 	if (no_overlay) {
 		p = xasprintf("stage1/rootfs/opt/stage2/%s", a->name);
-		r = mkdir_p_at(pod->fd, p, 0755, err);
+		r = rkt_mkdir_p_at(pod->fd, p, 0755, err);
 		if (r < 0)
 			return r;
 		free(p);
@@ -127,7 +88,7 @@ static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
 	p = xasprintf("%s/lowerdir", info);
 	free(line);
 	line = xasprintf("%s\n", lower);
-	r = write_file_at(pod->fd, p, line, 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, p, line, strlen(line), 0640, err);
 	if (r < 0)
 		return r;
 	return prepare_overlay(pod, a->image_id, a->name, err);
@@ -140,13 +101,13 @@ static int prepare_stage1(struct rkt_pod *pod, struct rkt_store *store, const ch
 	                    *rootfs = NULL;
 	int r;
 
-	r = mkdir_p_at(pod->fd, "stage1", 0755, err);
+	r = rkt_mkdir_p_at(pod->fd, "stage1", 0755, err);
 	if (r < 0)
 		return r;
 	r = copy_manifest(store, pod->fd, id, "stage1/manifest", err);
 	if (r < 0)
 		return r;
-	r = write_file_at(pod->fd, "stage1TreeStoreID", line, 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, "stage1TreeStoreID", line, strlen(line), 0640, err);
 	if (r < 0)
 		return r;
 	if (no_overlay) {
@@ -160,7 +121,7 @@ static int prepare_stage1(struct rkt_pod *pod, struct rkt_store *store, const ch
 	free(line);
 	line = xasprintf("%s\n", lower);
 	/* ours, stage0 only: where rkt_pod_mount_stage1() finds the lower directory */
-	r = write_file_at(pod->fd, "stage1/lowerdir", line, 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, "stage1/lowerdir", line, strlen(line), 0640, err);
 	if (r < 0)
 		return r;
 	if (mkdirat(pod->fd, "stage1/rootfs", 0755) < 0 && errno != EEXIST)
@@ -187,12 +148,12 @@ int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct r
 			                      o->apps[i].name, pod->uuid);
 	}
 	if (!o->no_overlay) {
-		r = write_file_at(pod->fd, "overlay-prepared", "", 0640, err);
+		r = rkt_write_file_atomic_at(pod->fd, "overlay-prepared", "", 0, 0640, err);
 		if (r < 0)
 			return r;
 	}
 	json = rkt_pod_manifest_format(o->manifest, false);
-	r = write_file_at(pod->fd, "pod", json, 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, "pod", json, strlen(json), 0640, err);
 	if (r < 0)
 		return r;
 	fd = openat(pod->fd, "pod-created", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
@@ -230,12 +191,13 @@ int rkt_pod_write_dns(struct rkt_pod *pod, const char *resolv_conf, const char *
 {
 	int r = 0;
 
-	if ((resolv_conf || hosts) && mkdir_p_at(pod->fd, "stage1/rootfs/etc", 0755, err) < 0)
+	if ((resolv_conf || hosts) && rkt_mkdir_p_at(pod->fd, "stage1/rootfs/etc", 0755, err) < 0)
 		return -err->code;
 	if (resolv_conf)
-		r = write_file_at(pod->fd, "stage1/rootfs/etc/rkt-resolv.conf", resolv_conf, 0644,
-		                  err);
+		r = rkt_write_file_atomic_at(pod->fd, "stage1/rootfs/etc/rkt-resolv.conf",
+		                             resolv_conf, strlen(resolv_conf), 0644, err);
 	if (r >= 0 && hosts)
-		r = write_file_at(pod->fd, "stage1/rootfs/etc/rkt-hosts", hosts, 0644, err);
+		r = rkt_write_file_atomic_at(pod->fd, "stage1/rootfs/etc/rkt-hosts", hosts,
+		                             strlen(hosts), 0644, err);
 	return r;
 }

@@ -41,14 +41,6 @@ static const char *const migrations[RKT_INDEX_SCHEMA_VERSION] = {
 	" downloadtime INTEGER NOT NULL);",
 };
 
-int64_t rkt_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int db_error(sqlite3 *db, struct rkt_error *err, const char *what)
 {
 	int code = sqlite3_errcode(db);

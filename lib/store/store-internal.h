@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "util/time.h"
 
 /* Schema version of cas/db/index.sqlite (PRAGMA user_version). */
 #define RKT_INDEX_SCHEMA_VERSION  1
@@ -21,10 +22,6 @@ struct rkt_store {
 	sqlite3 *db;
 	char *dir;
 };
-
-/* openat2(ROOT_FD, REL, FLAGS|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS); "" is the
- * root. Returns 0 or -errno. */
-int rkt_open_in_root(int root_fd, const char *rel, int flags, int *ret_fd);
 
 /* Opens the index at PATH (creating it), sets WAL and the busy timeout, and migrates it to
  * RKT_INDEX_SCHEMA_VERSION. -EPROTONOSUPPORT if it is newer, -EIO for SQLite failures. */
@@ -57,8 +54,6 @@ int rkt_index_get_remote(sqlite3 *db, const char *url, struct rkt_remote *ret,
 /* Image labels as stored in the index (a JSON object {"name":"value"}), and back. */
 char *rkt_labels_to_json(const struct rkt_kv_list *labels);
 int rkt_labels_from_json(const char *s, struct rkt_kv_list *ret);
-
-int64_t rkt_now_ns(void);
 
 /* flock the store lock file shared or exclusive (converting what this process holds). */
 int rkt_store_lock(struct rkt_store *s, bool exclusive, struct rkt_error *err);

@@ -13,25 +13,8 @@
 
 #include "store/tree.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = c;
-		if (!c)
-			return 0;
-	}
-}
 
 static int open_subdir(int dir_fd, const char *name, mode_t mode, int *ret_fd)
 {
@@ -202,7 +185,7 @@ int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *er
 
 	s->dir_fd = s->cas_fd = s->lock_fd = s->blob_fd = s->tree_fd = s->tmp_fd = -EBADF;
 	s->dir = xstrdup(dir);
-	r = mkdir_p(dir, 0755);
+	r = rkt_mkdir_p_at(AT_FDCWD, dir, 0755, NULL);
 	if (r < 0)
 		return rkt_error_set(err, r, "store '%s': create", dir);
 	s->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

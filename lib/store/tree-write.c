@@ -5,16 +5,15 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "store/store-internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 struct dir_time {
@@ -35,25 +34,15 @@ struct rkt_tree_writer {
 	int parent_fd;
 };
 
-int rkt_open_in_root(int root_fd, const char *rel, int flags, int *ret_fd)
+/* rkt_open_in_root() with the fd handed back through RET_FD: 0 or -errno. */
+static int open_in_root(int root_fd, const char *rel, int flags, int *ret_fd)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
+	int fd = rkt_open_in_root(root_fd, rel, flags, 0);
 
-	/* EAGAIN: a concurrent rename somewhere in the tree; the kernel asks us to retry. */
-	for (int tries = 0; tries < 16; tries++) {
-		fd = syscall(SYS_openat2, root_fd, rel[0] ? rel : ".", &how, sizeof(how));
-		if (fd >= 0) {
-			*ret_fd = (int)fd;
-			return 0;
-		}
-		if (errno != EAGAIN)
-			break;
-	}
-	return -errno;
+	if (fd < 0)
+		return fd;
+	*ret_fd = fd;
+	return 0;
 }
 
 int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
@@ -113,7 +102,7 @@ static int open_parent(int root_fd, const char *rel, int *ret_fd)
 	_cleanup_free_ char *prefix = NULL;
 	int r;
 
-	r = rkt_open_in_root(root_fd, rel, O_PATH | O_DIRECTORY, ret_fd);
+	r = open_in_root(root_fd, rel, O_PATH | O_DIRECTORY, ret_fd);
 	if (r != -ENOENT)
 		return r;
 
@@ -124,7 +113,7 @@ static int open_parent(int root_fd, const char *rel, int *ret_fd)
 
 		if (slash)
 			*slash = '\0';
-		r = rkt_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
+		r = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
 		if (r == -ENOENT) {
 			_cleanup_close_ int pfd = -EBADF;
 			char *last = strrchr(prefix, '/');
@@ -132,15 +121,14 @@ static int open_parent(int root_fd, const char *rel, int *ret_fd)
 
 			if (last)
 				*last = '\0';
-			r = rkt_open_in_root(root_fd, last ? prefix : "", O_PATH | O_DIRECTORY,
-			                     &pfd);
+			r = open_in_root(root_fd, last ? prefix : "", O_PATH | O_DIRECTORY, &pfd);
 			if (last)
 				*last = '/';
 			if (r < 0)
 				return r;
 			if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
 				return -errno;
-			r = rkt_open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
+			r = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
 			if (r == -ENOENT)
 				r = -ENOTDIR; /* a dangling symlink is in the way */
 		}
@@ -327,7 +315,7 @@ static int put_hardlink(int root_fd, int pfd, const char *name, const char *link
 		*slash = '\0';
 	if (!tname[0] || strcmp(tname, ".") == 0 || strcmp(tname, "..") == 0)
 		return rkt_error_set(err, EINVAL, "entry '%s': bad hard link target", path);
-	r = rkt_open_in_root(root_fd, slash ? tparent : "", O_PATH | O_DIRECTORY, &tfd);
+	r = open_in_root(root_fd, slash ? tparent : "", O_PATH | O_DIRECTORY, &tfd);
 	if (r < 0)
 		return rkt_error_set(err, r, "entry '%s': hard link target '%s'", path, link_rel);
 	/* No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, as tar does. */
@@ -474,8 +462,8 @@ int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err)
 	for (size_t i = w->n_dirs; i-- > 0;) {
 		_cleanup_close_ int fd = -EBADF;
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, w->dirs[i].mtime };
-		int r = rkt_open_in_root(w->root_fd, w->dirs[i].rel,
-		                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &fd);
+		int r = open_in_root(w->root_fd, w->dirs[i].rel,
+		                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &fd);
 
 		if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
 			continue; /* replaced by a later entry */

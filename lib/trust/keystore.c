@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "trust/pgp-internal.h"
+#include "util/fs.h"
 #include "util/io.h"
 #include "util/xalloc.h"
 
@@ -65,31 +66,12 @@ bool rkt_trust_prefix_is_valid(const char *prefix)
 static int read_small_fd(int fd, size_t max, const char *what, char **ret, size_t *ret_len,
                          struct rkt_error *err)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
+	int r = rkt_read_fd(fd, max, ret, ret_len);
 
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			if (cap > max)
-				return rkt_error_set(err, EFBIG, "%s: larger than %zu bytes", what,
-				                     max);
-			xgrow((void **)&buf, &cap, cap ? cap * 2 : 4096, 1);
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rkt_error_set(err, errno, "%s: read", what);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > max)
-		return rkt_error_set(err, EFBIG, "%s: larger than %zu bytes", what, max);
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
+	if (r == -EFBIG)
+		return rkt_error_set(err, r, "%s: larger than %zu bytes", what, max);
+	if (r < 0)
+		return rkt_error_set(err, r, "%s: read", what);
 	return 0;
 }
 
@@ -307,24 +289,6 @@ static int keyset_load(struct keyset *set, const struct rkt_keystore *ks, const 
 	return 0;
 }
 
-static int mkdir_p_at(const char *path, struct rkt_error *err)
-{
-	_cleanup_free_ char *copy = xstrdup(path);
-
-	for (char *p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char saved = *p;
-
-		*p = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			return rkt_error_set(err, errno, "create directory '%s'", copy);
-		*p = saved;
-		if (saved == '\0')
-			return 0;
-	}
-}
-
 int rkt_keystore_add(struct rkt_keystore *ks, const char *prefix, const struct rkt_trust_key *key,
                      char **ret_path, struct rkt_error *err)
 {
@@ -342,7 +306,7 @@ int rkt_keystore_add(struct rkt_keystore *ks, const char *prefix, const struct r
 		                     key->fingerprint);
 	dir = prefix ? xasprintf("%s/trustedkeys/prefix.d/%s", local, prefix)
 	             : xasprintf("%s/trustedkeys/root.d", local);
-	r = mkdir_p_at(dir, err);
+	r = rkt_mkdir_p_at(AT_FDCWD, dir, 0755, err);
 	if (r < 0)
 		return r;
 	path = xasprintf("%s/%s", dir, key->fingerprint);

@@ -1,18 +1,27 @@
-/* Unit tests for lib/util: error wrapping, strict JSON parsing, sha512 image IDs. */
+/* Unit tests for lib/util: error wrapping and formatting, strict JSON parsing, sha512 image IDs,
+ * file-system helpers and clocks. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/hash.h"
 #include "util/json-util.h"
 #include "util/parse.h"
+#include "util/time.h"
 
 static void error_wrap_prepends_context(void **state)
 {
@@ -150,6 +159,148 @@ static void sha512_id_of_empty_input(void **state)
 	                        "da3e");
 }
 
+/* A fresh directory under $TMPDIR (or /tmp), opened; removed by rm_tree(). */
+static int make_tmpdir(char *path, size_t size)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	snprintf(path, size, "%s/rkt-test-util.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(path));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void rm_tree(const char *path)
+{
+	_cleanup_free_ char *cmd = NULL;
+
+	assert_true(asprintf(&cmd, "rm -rf '%s'", path) > 0);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void open_in_root_stays_inside_the_root(void **state)
+{
+	char path[256];
+	_cleanup_close_ int root = make_tmpdir(path, sizeof(path));
+	_cleanup_free_ char *buf = NULL;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdirat(root, "etc", 0755), 0);
+	assert_int_equal(rkt_write_file_atomic_at(root, "etc/passwd", "inside\n", 7, 0644, NULL),
+	                 0);
+	assert_int_equal(symlinkat("/etc/passwd", root, "abs"), 0);
+	assert_int_equal(symlinkat("../../../../etc/passwd", root, "rel"), 0);
+	assert_int_equal(rkt_read_in_root(root, "abs", 100, &buf, NULL), 0);
+	assert_string_equal(buf, "inside\n");
+	free(TAKE_PTR(buf));
+	assert_int_equal(rkt_read_in_root(root, "rel", 100, &buf, NULL), 0);
+	assert_string_equal(buf, "inside\n");
+	free(TAKE_PTR(buf));
+	assert_int_equal(rkt_read_in_root(root, "/../etc/passwd", 100, &buf, NULL), 0);
+	assert_string_equal(buf, "inside\n");
+	free(TAKE_PTR(buf));
+	/* "" is the root itself; a directory is no file to read; O_CLOEXEC is always set. */
+	fd = rkt_open_in_root(root, "", O_PATH | O_DIRECTORY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	close(fd);
+	assert_int_equal(rkt_read_in_root(root, "etc", 100, &buf, NULL), -EINVAL);
+	assert_int_equal(rkt_read_in_root(root, "etc/passwd", 3, &buf, NULL), -EFBIG);
+	assert_int_equal(rkt_open_in_root(root, "missing", O_RDONLY, 0), -ENOENT);
+	rm_tree(path);
+}
+
+static void mkdir_p_creates_every_component_once(void **state)
+{
+	char path[256];
+	_cleanup_close_ int root = make_tmpdir(path, sizeof(path));
+	_cleanup_free_ char *abs = NULL;
+	struct rkt_error err = { 0 };
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(rkt_mkdir_p_at(root, "a/b/c", 0750, &err), 0);
+	assert_int_equal(fstatat(root, "a/b/c", &st, 0), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(rkt_mkdir_p_at(root, "a/b/c", 0750, &err), 0); /* exists: fine */
+	assert_true(asprintf(&abs, "%s/x/y/", path) > 0);
+	assert_int_equal(rkt_mkdir_p_at(AT_FDCWD, abs, 0755, &err), 0);
+	assert_int_equal(fstatat(root, "x/y", &st, 0), 0);
+	assert_int_equal(rkt_write_file_atomic_at(root, "a/file", "", 0, 0644, NULL), 0);
+	assert_int_equal(rkt_mkdir_p_at(root, "a/file/d", 0755, &err), -ENOTDIR);
+	assert_string_equal(err.msg, "create 'a/file/d'");
+	assert_int_equal(rkt_mkdir_p_at(root, "a/file/d/e", 0755, NULL), -ENOTDIR);
+	rm_tree(path);
+}
+
+static void write_file_atomic_replaces_and_leaves_no_temporary(void **state)
+{
+	char path[256];
+	_cleanup_close_ int root = make_tmpdir(path, sizeof(path));
+	_cleanup_free_ char *buf = NULL;
+	struct rkt_error err = { 0 };
+	size_t len = 0, n = 0;
+	DIR *d;
+
+	(void)state;
+	assert_int_equal(mkdirat(root, "sub", 0755), 0);
+	assert_int_equal(rkt_write_file_atomic_at(root, "sub/f", "old", 3, 0600, &err), 0);
+	assert_int_equal(rkt_write_file_atomic_at(root, "sub/f", "new\0x", 5, 0600, &err), 0);
+	assert_int_equal(rkt_read_file_at(root, "sub/f", &buf, &len, &err), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "new\0x", 5);
+	d = fdopendir(openat(root, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(n, 1); /* only "f": the temporary file is gone */
+	/* The directory is missing: the message names the file. */
+	assert_int_equal(rkt_write_file_atomic_at(root, "none/f", "x", 1, 0600, &err), -ENOENT);
+	assert_string_equal(err.msg, "write 'none/f'");
+	rm_tree(path);
+}
+
+static void read_file_at_limits_the_size(void **state)
+{
+	char path[256];
+	_cleanup_close_ int root = make_tmpdir(path, sizeof(path));
+	_cleanup_free_ char *big = calloc(1, RKT_SMALL_FILE_MAX + 1);
+	_cleanup_free_ char *buf = NULL;
+	struct rkt_error err = { 0 };
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(rkt_write_file_atomic_at(root, "max", big, RKT_SMALL_FILE_MAX, 0644, NULL),
+	                 0);
+	assert_int_equal(rkt_read_file_at(root, "max", &buf, &len, &err), 0);
+	assert_int_equal(len, RKT_SMALL_FILE_MAX);
+	assert_int_equal(buf[len], '\0');
+	free(TAKE_PTR(buf));
+	assert_int_equal(
+	        rkt_write_file_atomic_at(root, "big", big, RKT_SMALL_FILE_MAX + 1, 0644, NULL), 0);
+	assert_int_equal(rkt_read_file_at(root, "big", &buf, &len, &err), -EFBIG);
+	assert_null(buf);
+	assert_string_equal(err.msg, "'big' is larger than 1 MiB");
+	assert_int_equal(rkt_read_file_at(root, "missing", &buf, &len, &err), -ENOENT);
+	assert_string_equal(err.msg, "open 'missing'");
+	rm_tree(path);
+}
+
+static void clocks_are_in_nanoseconds(void **state)
+{
+	int64_t a = rkt_monotonic_ns(), b = rkt_monotonic_ns();
+
+	(void)state;
+	assert_true(b >= a);
+	/* 2020-01-01 < now < 2100-01-01 */
+	assert_true(rkt_now_ns() > INT64_C(1577836800) * 1000000000);
+	assert_true(rkt_now_ns() < INT64_C(4102444800) * 1000000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +314,11 @@ int main(void)
 		cmocka_unit_test(json_format_does_not_escape_slashes),
 		cmocka_unit_test(parse_bool_accepts_go_spellings_only),
 		cmocka_unit_test(sha512_id_of_empty_input),
+		cmocka_unit_test(open_in_root_stays_inside_the_root),
+		cmocka_unit_test(mkdir_p_creates_every_component_once),
+		cmocka_unit_test(write_file_atomic_replaces_and_leaves_no_temporary),
+		cmocka_unit_test(read_file_at_limits_the_size),
+		cmocka_unit_test(clocks_are_in_nanoseconds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,10 +46,9 @@ void stage1_warn_cb(void *userdata, const char *msg)
 
 int stage1_fail(const struct rkt_error *err)
 {
-	if (err->code)
-		fprintf(stderr, "stage1: %s: %s\n", err->msg, strerror(err->code));
-	else
-		fprintf(stderr, "stage1: %s\n", err->msg);
+	char line[sizeof(err->msg) + 128];
+
+	fprintf(stderr, "stage1: %s\n", rkt_error_format(err, line, sizeof(line)));
 	return STAGE1_EXIT_FAILURE;
 }
 

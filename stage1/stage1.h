@@ -37,7 +37,7 @@ void stage1_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void stage1_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For rkt_warn_fn. */
 void stage1_warn_cb(void *userdata, const char *msg);
-/* Prints "stage1: <msg>: <strerror>" and returns STAGE1_EXIT_FAILURE. */
+/* Prints "stage1: " and rkt_error_format() of ERR; returns STAGE1_EXIT_FAILURE. */
 int stage1_fail(const struct rkt_error *err);
 
 /* Reads a decimal pid from DIRFD/NAME. */

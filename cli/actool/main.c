@@ -108,23 +108,9 @@ static void print_command_usage(FILE *f, const struct actool_command *cmd)
 
 void actool_report(const struct rkt_error *err)
 {
-	const char *msg = err->msg[0] ? err->msg : "unknown error";
-	int code = err->code;
+	char line[sizeof(err->msg) + 128];
 
-	fputs("actool: ", stderr);
-	/* One line per failure, whatever the message holds. */
-	for (const char *p = msg; *p; p++)
-		fputc(*p == '\n' ? ' ' : *p, stderr);
-	/* Messages about input describe the problem themselves; system errors get strerror(),
-	 * unless the message already ends with it. */
-	if (code != 0 && code != EINVAL && code != EBADMSG && code != EEXIST) {
-		const char *why = strerror(code);
-		size_t n = strlen(msg), m = strlen(why);
-
-		if (n < m || strcmp(msg + n - m, why) != 0)
-			fprintf(stderr, ": %s", why);
-	}
-	fputc('\n', stderr);
+	fprintf(stderr, "actool: %s\n", rkt_error_format(err, line, sizeof(line)));
 }
 
 void actool_warn(const char *fmt, ...)

@@ -93,8 +93,8 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		for (size_t i = 0; i < m->n_apps && !found; i++)
 			found = strcmp(m->apps[i].name, app) == 0;
 		if (!found)
-			return rkt_error_set(err, ENOENT, "enter: pod '%s' has no app '%s'",
-			                     pod->uuid, app);
+			return rkt_error_input(err, ENOENT, "enter: pod '%s' has no app '%s'",
+			                       pod->uuid, app);
 	}
 	r = wait_pid(pod, &pid, err);
 	if (r < 0)

@@ -85,7 +85,7 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		n++;
 	}
 	if (r >= 0 && app && n == 0)
-		r = rkt_error_set(err, ENOENT, "logs: pod '%s' has no app '%s'", pod->uuid, app);
+		r = rkt_error_input(err, ENOENT, "logs: pod '%s' has no app '%s'", pod->uuid, app);
 	for (bool running = true; r >= 0;) {
 		for (size_t i = 0; i < n && r >= 0; i++)
 			if (fds[i] >= 0)

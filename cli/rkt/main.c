@@ -65,17 +65,9 @@ static void print_usage(FILE *f)
 
 static void report(const struct rkt_error *err)
 {
-	const char *msg = err->msg[0] ? err->msg : "unknown error";
-	int code = err->code;
+	char line[sizeof(err->msg) + 128];
 
-	fputs("rkt: ", stderr);
-	for (const char *p = msg; *p; p++)
-		fputc(*p == '\n' ? ' ' : *p, stderr);
-	/* Messages about input describe the problem themselves; system errors get strerror(). */
-	if (code != 0 && code != EINVAL && code != EBADMSG && code != EEXIST && code != ENOENT &&
-	    code != ENOTUNIQ && code != ENOKEY && code != EPROTONOSUPPORT && code != ELOOP)
-		fprintf(stderr, ": %s", strerror(code));
-	fputc('\n', stderr);
+	fprintf(stderr, "rkt: %s\n", rkt_error_format(err, line, sizeof(line)));
 }
 
 /* Matches "--NAME", "--NAME=VALUE" or (if TAKES_VALUE) "--NAME VALUE" at argv[*i]; returns the

@@ -403,10 +403,10 @@ int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecu
 	}
 
 	if (res.n_aci == 0 && res.n_pubkeys == 0)
-		return rkt_error_set(err, ENOENT,
-		                     "discovery of '%s': no ac-discovery or ac-discovery-pubkeys "
-		                     "meta tag found for it at any level",
-		                     name);
+		return rkt_error_input(err, ENOENT,
+		                       "discovery of '%s': no ac-discovery or ac-discovery-pubkeys "
+		                       "meta tag found for it at any level",
+		                       name);
 	*ret = res;
 	res = (struct rkt_discovery_result){ 0 };
 	return 0;

@@ -187,12 +187,12 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 	struct stat st;
 	int r;
 
-	what = xasprintf("'%s'", image);
+	what = xasprintf("image '%s'", image);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return rkt_error_set(err, errno, "%s", what);
 	if (S_ISDIR(st.st_mode))
-		return rkt_error_set(err, EISDIR, "%s: is a directory", what);
+		return rkt_error_set(err, EISDIR, "%s", what);
 	if (!S_ISREG(st.st_mode)) {
 		/* A pipe or device (rkt fetch /dev/stdin): a stream, nothing to cache. */
 		struct rkt_store_import_opts io = {
@@ -201,8 +201,8 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 			.insecure_options = opts->insecure,
 		};
 		if (opts->pull_policy == RKT_PULL_POLICY_NEVER)
-			return rkt_error_set(err, ENOENT,
-			                     "%s: not in the store (--pull-policy=never)", what);
+			return rkt_error_input(err, ENOENT,
+			                       "%s: not in the store (--pull-policy=never)", what);
 		r = rkt_store_import(s, fd, &io, ret_id, err);
 		return r < 0 ? r : 0;
 	}
@@ -226,8 +226,8 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 		return rkt_store_open_blob(s, ret_id, &bfd, err); /* marks it used */
 	}
 	if (opts->pull_policy == RKT_PULL_POLICY_NEVER)
-		return rkt_error_set(err, ENOENT, "%s: not in the store (--pull-policy=never)",
-		                     what);
+		return rkt_error_input(err, ENOENT, "%s: not in the store (--pull-policy=never)",
+		                       what);
 
 	sig = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", path);
 	struct rkt_fetch_sig va = { .opts = opts, .what = sig, .path = sig, .fd = -EBADF };

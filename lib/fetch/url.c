@@ -159,8 +159,8 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 	if (have_cached && (opts->pull_policy != RKT_PULL_POLICY_UPDATE || cache_is_fresh(&cached)))
 		return use_cached(s, &cached, ret_id, err);
 	if (opts->pull_policy == RKT_PULL_POLICY_NEVER)
-		return rkt_error_set(err, ENOENT,
-		                     "image '%s': not in the store (--pull-policy=never)", url);
+		return rkt_error_input(err, ENOENT,
+		                       "image '%s': not in the store (--pull-policy=never)", url);
 
 	/* rkt-inventory 4.4: the signature first, so that an unsigned image is not downloaded. */
 	if (!insecure_image) {

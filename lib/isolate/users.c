@@ -195,7 +195,7 @@ static int resolve_one(int rootfd, const char *s, bool is_user, uint32_t *ret,
 		*ret = is_user ? st.st_uid : st.st_gid;
 		return 0;
 	}
-	return rkt_error_set(err, ENOENT, "%s \"%s\" not found in the image", what, s);
+	return rkt_error_input(err, ENOENT, "%s \"%s\" not found in the image", what, s);
 }
 
 int rkt_ids_resolve(int rootfd, const char *user, const char *group, const uint32_t *supplementary,
@@ -265,7 +265,7 @@ int rkt_exec_lookup(int rootfd, const char *file, const char *path, char **ret,
 	char cs[256];
 
 	if (!file || !*file)
-		return rkt_error_set(err, ENOENT, "empty executable name");
+		return rkt_error_input(err, ENOENT, "empty executable name");
 	if (strchr(file, '/')) {
 		*ret = xstrdup(file);
 		return 0;
@@ -294,5 +294,6 @@ int rkt_exec_lookup(int rootfd, const char *file, const char *path, char **ret,
 			break;
 		p = colon + 1;
 	}
-	return rkt_error_set(err, ENOENT, "executable \"%s\" not found in PATH \"%s\"", file, path);
+	return rkt_error_input(err, ENOENT, "executable \"%s\" not found in PATH \"%s\"", file,
+	                       path);
 }

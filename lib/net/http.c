@@ -428,8 +428,8 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 		return rkt_error_set(err, ELOOP, "GET '%s': more than %d redirects", req->url,
 		                     req->max_redirects ?: DEFAULT_MAX_REDIRECTS);
 	if (c != CURLE_OK)
-		return rkt_error_set(err, curl_to_errno(c), "GET '%s': %s", req->url,
-		                     errbuf[0] ? errbuf : C->easy_strerror(c));
+		return rkt_error_input(err, curl_to_errno(c), "GET '%s': %s", req->url,
+		                       errbuf[0] ? errbuf : C->easy_strerror(c));
 
 	if (x.status == 416 && range_from > 0) {
 		*ret_416 = true;
@@ -445,8 +445,8 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 			                     req->url, range_from);
 		res.resumed = true;
 	} else if (x.status < 200 || x.status >= 300) {
-		return rkt_error_set(err, status_to_errno(x.status), "GET '%s': HTTP status %ld",
-		                     req->url, x.status);
+		return rkt_error_input(err, status_to_errno(x.status), "GET '%s': HTTP status %ld",
+		                       req->url, x.status);
 	} else if (range_from > 0 && !x.started) {
 		/* An empty 200 to a Range request: the file is now empty. */
 		if (ftruncate(req->fd, 0) < 0)

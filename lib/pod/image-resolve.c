@@ -32,16 +32,10 @@ int rkt_image_resolve(struct rkt_store *store, const char *image, unsigned insec
 	char id[RKT_IMAGE_ID_SIZE];
 	int r;
 
-	_cleanup_free_ char *path = NULL;
-	enum rkt_image_kind kind;
-
-	if (rkt_image_classify(image, &kind, &path, NULL) == 0 && kind == RKT_IMAGE_KIND_FILE &&
-	    access(path, R_OK) < 0)
-		return rkt_error_set(err, errno, "image '%s': cannot read '%s': %s", image, path,
-		                     strerror(errno));
+	/* rkt_fetch() names IMAGE in its errors. */
 	r = rkt_fetch(store, image, &fo, id, err);
 	if (r < 0)
-		return rkt_error_wrap(err, r, "image '%s'", image);
+		return r;
 	r = read_manifest(store, id, ret_manifest, err);
 	if (r < 0)
 		return r;

@@ -202,7 +202,7 @@ int rkt_pod_resolve(const char *data_dir, const char *prefix, char ret[RKT_UUID_
 		match = uuids[i];
 	}
 	if (matches == 0)
-		return rkt_error_set(err, ENOENT, "no pod matches '%s'", prefix);
+		return rkt_error_input(err, ENOENT, "no pod matches '%s'", prefix);
 	if (matches > 1)
 		return rkt_error_set(err, ENOTUNIQ, "pod UUID prefix '%s' is ambiguous: %s%s",
 		                     prefix, list, matches > AMBIGUOUS_SHOWN ? ", ..." : "");

@@ -180,7 +180,7 @@ static int locate(struct rkt_pod *pod, struct rkt_error *err)
 		if (!moved)
 			break;
 	}
-	return rkt_error_set(err, ENOENT, "no pod '%s'", pod->uuid);
+	return rkt_error_input(err, ENOENT, "no pod '%s'", pod->uuid);
 }
 
 int rkt_pod_refresh(struct rkt_pod *pod, struct rkt_error *err)
@@ -289,8 +289,8 @@ int rkt_pod_move(struct rkt_pod *pod, enum rkt_pod_dir to, struct rkt_error *err
 	if (r == -ENOENT && access(pod->path, F_OK) == 0 && rkt_pods_init(pod->data_dir, NULL) == 0)
 		r = rename(pod->path, dst) < 0 ? -errno : 0;
 	if (r == -ENOENT)
-		return rkt_error_set(err, ENOENT, "pod '%s' is no longer in %s/", pod->uuid,
-		                     dir_names[pod->dir]);
+		return rkt_error_input(err, ENOENT, "pod '%s' is no longer in %s/", pod->uuid,
+		                       dir_names[pod->dir]);
 	if (r < 0)
 		return rkt_error_set(err, r, "move pod '%s' to %s/", pod->uuid, dir_names[to]);
 	free(pod->path);
@@ -452,7 +452,7 @@ int rkt_pod_pid(const struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
 	}
 	r = rkt_read_file_at(pod->fd, "ppid", &buf, NULL, NULL);
 	if (r < 0)
-		return rkt_error_set(err, ENOENT, "pod '%s' has no pid yet", pod->uuid);
+		return rkt_error_input(err, ENOENT, "pod '%s' has no pid yet", pod->uuid);
 	if (parse_pid(buf, &ppid) < 0)
 		return rkt_error_set(err, EINVAL, "pod '%s': bad ppid file", pod->uuid);
 	/* ABI: the ppid process has exactly one child, the pod's PID 1. */

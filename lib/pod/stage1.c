@@ -43,8 +43,8 @@ int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_sta
 	key = xasprintf(RKT_STAGE1_ANNOTATION_PREFIX "%s", name);
 	ep = rkt_kv_list_get(&m->annotations, key);
 	if (!ep || ep[0] != '/' || strstr(ep, ".."))
-		return rkt_error_set(err, ENOENT, "pod '%s': stage1 has no %s entrypoint",
-		                     pod->uuid, name);
+		return rkt_error_input(err, ENOENT, "pod '%s': stage1 has no %s entrypoint",
+		                       pod->uuid, name);
 	version =
 	        rkt_kv_list_get(&m->annotations, RKT_STAGE1_ANNOTATION_PREFIX "interface-version");
 	if (version) {

@@ -260,7 +260,7 @@ int rkt_index_delete(sqlite3 *db, const char *id, struct rkt_error *err)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	(void)exec_id(db, "DELETE FROM remote WHERE blobkey = ?", id, 0, err);
-	return r == -ENOENT ? rkt_error_set(err, ENOENT, "no image '%s' in the store", id) : 0;
+	return r == -ENOENT ? rkt_error_input(err, ENOENT, "no image '%s' in the store", id) : 0;
 }
 
 int rkt_index_touch(sqlite3 *db, const char *id, int64_t now_ns, struct rkt_error *err)
@@ -284,7 +284,7 @@ int rkt_index_get(sqlite3 *db, const char *id, struct rkt_image_info *ret, char 
 	case SQLITE_ROW:
 		break;
 	case SQLITE_DONE:
-		return rkt_error_set(err, ENOENT, "image '%s' is not in the store", id);
+		return rkt_error_input(err, ENOENT, "image '%s' is not in the store", id);
 	default:
 		return db_error(db, err, "read image");
 	}
@@ -380,7 +380,7 @@ int rkt_index_get_remote(sqlite3 *db, const char *url, struct rkt_remote *ret,
 	case SQLITE_ROW:
 		break;
 	case SQLITE_DONE:
-		return rkt_error_set(err, ENOENT, "'%s' is not in the store", url);
+		return rkt_error_input(err, ENOENT, "'%s' is not in the store", url);
 	default:
 		return db_error(db, err, "read remote");
 	}

@@ -271,8 +271,8 @@ int rkt_store_resolve(struct rkt_store *s, const char *id_or_prefix, char ret_id
 	if (r < 0)
 		return r;
 	if (n == 0)
-		return rkt_error_set(err, ENOENT, "no image with ID '%s' in the store",
-		                     id_or_prefix);
+		return rkt_error_input(err, ENOENT, "no image with ID '%s' in the store",
+		                       id_or_prefix);
 	if (n > 1)
 		return rkt_error_set(err, ENOTUNIQ,
 		                     "image ID '%s' is ambiguous: several images start with it",
@@ -332,8 +332,8 @@ int rkt_store_find_by_name(struct rkt_store *s, const char *name, const struct r
 		memcpy(ret_id, best->id, RKT_IMAGE_ID_SIZE);
 	rkt_image_info_array_free(v, n);
 	if (!best)
-		return rkt_error_set(err, ENOENT,
-		                     "no image named '%s' with matching labels in the store", name);
+		return rkt_error_input(
+		        err, ENOENT, "no image named '%s' with matching labels in the store", name);
 	return 0;
 }
 

@@ -28,8 +28,8 @@ int rkt_dl_open(const char *const *sonames, const struct rkt_dl_symbol *syms, si
 		for (size_t j = 0; j < i; j++)
 			*syms[j].ptr = NULL;
 		(void)dlclose(handle);
-		return rkt_error_set(err, ENOENT, "'%s' has no symbol '%s' (too old a version?)",
-		                     soname, syms[i].name);
+		return rkt_error_input(err, ENOENT, "'%s' has no symbol '%s' (too old a version?)",
+		                       soname, syms[i].name);
 	}
 	return 0;
 }

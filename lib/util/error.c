@@ -1,6 +1,7 @@
 #include "util/error.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
@@ -8,10 +9,8 @@
 /* A failure must never be reported as success, even if a caller passes 0. */
 #define EINVAL_FALLBACK EINVAL
 
-int rkt_error_set(struct rkt_error *err, int code, const char *fmt, ...)
+static int error_setv(struct rkt_error *err, int code, bool input, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (code < 0)
 		code = -code;
 	if (code == 0)
@@ -19,10 +18,29 @@ int rkt_error_set(struct rkt_error *err, int code, const char *fmt, ...)
 	if (!err)
 		return -code;
 	err->code = code;
-	va_start(ap, fmt);
+	err->input = input;
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
 	return -code;
+}
+
+int rkt_error_set(struct rkt_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = error_setv(err, code, false, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int rkt_error_input(struct rkt_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = error_setv(err, code, true, fmt, ap);
+	va_end(ap);
+	return code;
 }
 
 int rkt_error_wrap(struct rkt_error *err, int r, const char *fmt, ...)
@@ -62,5 +80,51 @@ void rkt_error_clear(struct rkt_error *err)
 	if (!err)
 		return;
 	err->code = 0;
+	err->input = false;
 	err->msg[0] = '\0';
+}
+
+/* Codes the library chooses for bad input (docs/CODING_STYLE.md, rule 6): the message is the
+ * reason, and strerror() would only mislead ("...: Invalid argument"). */
+static bool is_input_code(int code)
+{
+	switch (code) {
+	case EINVAL:
+	case EBADMSG:
+	case EEXIST:
+	case ENOTUNIQ:
+	case ENOKEY:
+	case EPROTONOSUPPORT:
+	case ELOOP:
+	case EKEYEXPIRED:
+	case EKEYREVOKED:
+	case EKEYREJECTED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+char *rkt_error_format(const struct rkt_error *err, char *buf, size_t size)
+{
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+	size_t n;
+
+	if (size == 0)
+		return buf;
+	(void)snprintf(buf, size, "%s", msg);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (err->code == 0 || err->input || is_input_code(err->code))
+		return buf;
+	const char *why = strerror(err->code);
+	size_t m = strlen(why);
+
+	n = strlen(msg);
+	if (n >= m && strcmp(msg + n - m, why) == 0)
+		return buf;
+	n = strlen(buf);
+	(void)snprintf(buf + n, size - n, ": %s", why);
+	return buf;
 }

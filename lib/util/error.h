@@ -5,16 +5,23 @@
  * and a message that names the input, outermost context first. Only the CLI prints it. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rkt_error {
 	int code;       /* positive errno value; 0 while nothing is recorded */
+	bool input;     /* set by rkt_error_input(): the message is the whole reason */
 	char msg[1024]; /* context, outermost first; strerror() is added on print if useful */
 };
 
 /* Records CODE (> 0, or a negative errno, which is negated) and a message; returns -CODE.
  * ERR may be NULL. The message is truncated if it does not fit. */
 int rkt_error_set(struct rkt_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* As rkt_error_set(), for a problem of the input that CODE alone would describe as a failed system
+ * call (ENOENT for "no pod matches 'x'"): rkt_error_format() adds no strerror() to it. */
+int rkt_error_input(struct rkt_error *err, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 /* Prepends "context: " to what a callee recorded; returns R unchanged (R < 0).
@@ -24,3 +31,11 @@ int rkt_error_wrap(struct rkt_error *err, int r, const char *fmt, ...)
 
 /* Forgets a recorded error (used when a caller tries alternatives). */
 void rkt_error_clear(struct rkt_error *err);
+
+/* The one line a program prints for ERR (after its "rkt: " or "actool: " prefix): the message,
+ * newlines turned into spaces, and ": strerror(code)" when the code is a failed system call's.
+ * No strerror() is added for rkt_error_input() errors, for the codes the library uses for bad
+ * input (EINVAL, EBADMSG, EEXIST, ENOTUNIQ, ENOKEY, EPROTONOSUPPORT, ELOOP and the EKEY* codes:
+ * the message says what is wrong), or when the message already ends with it. Writes at most SIZE
+ * bytes (NUL included, truncated to fit) to BUF and returns BUF. */
+char *rkt_error_format(const struct rkt_error *err, char *buf, size_t size);

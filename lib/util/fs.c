@@ -57,9 +57,9 @@ int rkt_write_file_atomic_at(int dir_fd, const char *name, const void *data, siz
                              mode_t mode, struct rkt_error *err)
 {
 	const char *slash = strrchr(name, '/');
-	_cleanup_free_ char *tmp = slash ? xasprintf("%.*s/.%s.tmp", (int)(slash - name), name,
-	                                             slash + 1)
-	                                 : xasprintf(".%s.tmp", name);
+	_cleanup_free_ char *tmp =
+	        slash ? xasprintf("%.*s/.%s.tmp", (int)(slash - name), name, slash + 1)
+	              : xasprintf(".%s.tmp", name);
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 

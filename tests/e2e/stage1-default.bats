@@ -408,3 +408,9 @@ app() {
 	[[ "$output" == *"warning: replacing \"/target\""* ]]
 	[ "$(cat "$ROOTFS/target")" = not-a-dir ]
 }
+
+@test "a bad option is one line naming it, without a misleading strerror" {
+	run --separate-stderr "$STAGE1_INIT" --bogus 0123
+	[ "$status" -eq 254 ]
+	[ "$stderr" = "stage1: unknown or malformed option '--bogus'" ]
+}

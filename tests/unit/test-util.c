@@ -45,6 +45,41 @@ static void error_set_with_null_err_still_fails(void **state)
 	assert_int_equal(rkt_error_set(NULL, 0, "x"), -EINVAL);
 }
 
+static void error_format_adds_strerror_for_system_errors_only(void **state)
+{
+	struct rkt_error err = { 0 };
+	char line[256];
+
+	(void)state;
+	rkt_error_set(&err, ENOENT, "image '%s'", "/x.aci");
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)),
+	                    "image '/x.aci': No such file or directory");
+	/* The library's codes for bad input: the message is the reason. */
+	rkt_error_set(&err, EINVAL, "unknown capability '%s'", "CAP_X");
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)),
+	                    "unknown capability 'CAP_X'");
+	rkt_error_set(&err, -EBADMSG, "manifest: not JSON");
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)), "manifest: not JSON");
+	/* An input problem whose code would read as a system error. */
+	rkt_error_input(&err, ENOENT, "no pod matches '%s'", "12");
+	assert_true(err.input);
+	rkt_error_wrap(&err, -ENOENT, "status");
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)),
+	                    "status: no pod matches '12'");
+	/* rkt_error_set() forgets it; strerror() is never said twice. */
+	rkt_error_set(&err, EACCES, "open 'f': %s", strerror(EACCES));
+	assert_false(err.input);
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)),
+	                    "open 'f': Permission denied");
+	/* One line, and what does not fit is cut. */
+	rkt_error_set(&err, EINVAL, "a\nb");
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)), "a b");
+	rkt_error_set(&err, EIO, "abcdef");
+	assert_string_equal(rkt_error_format(&err, line, 4), "abc");
+	rkt_error_clear(&err);
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)), "unknown error");
+}
+
 static void json_parse_rejects_trailing_garbage(void **state)
 {
 	struct rkt_error err = { 0 };
@@ -306,6 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(error_wrap_prepends_context),
 		cmocka_unit_test(error_set_with_null_err_still_fails),
+		cmocka_unit_test(error_format_adds_strerror_for_system_errors_only),
 		cmocka_unit_test(json_parse_rejects_trailing_garbage),
 		cmocka_unit_test(json_parse_rejects_truncated_input),
 		cmocka_unit_test(json_parse_accepts_bare_scalars),

@@ -6,7 +6,7 @@
  * Appends the body to OUT (created if needed; truncated first unless --resume) and prints what
  * the library reported: "status N", "etag E", "max-age N", "not-modified", "resumed",
  * "size N", "url U"; with --progress, the last progress report as "progress BYTES/TOTAL" on
- * stderr. Failures: "http-get: <message>: <strerror>" on stderr, exit status 254. */
+ * stderr. Failures: "http-get: " and rkt_error_format() of the error on stderr, exit status 254. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -87,7 +87,9 @@ int main(int argc, char **argv)
 		req.progress_userdata = &last;
 	}
 	if (rkt_http_fetch(&req, &res, &err) < 0) {
-		fprintf(stderr, "http-get: %s: %s\n", err.msg, strerror(err.code));
+		char line[sizeof(err.msg) + 128];
+
+		fprintf(stderr, "http-get: %s\n", rkt_error_format(&err, line, sizeof(line)));
 		return 254;
 	}
 	printf("status %ld\n", res.status);

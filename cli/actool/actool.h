@@ -73,12 +73,3 @@ int actool_read_aci(const char *path, struct rkt_aci_info *ret, struct rkt_error
  * WHAT names the input, FIELD the list ("app.isolators"). */
 void actool_warn_unknown_isolators(const char *what, const char *field,
                                    const struct rkt_isolator_list *l);
-
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-RKT_DEFINE_CLEANUP(struct rkt_pod_manifest *, rkt_pod_manifest_free)
-RKT_DEFINE_CLEANUP(struct json_object *, json_object_put)
-
-static inline void rkt_aci_info_releasep(struct rkt_aci_info *info)
-{
-	rkt_aci_info_release(info);
-}

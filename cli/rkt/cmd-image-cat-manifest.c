@@ -7,8 +7,6 @@
 #include "appc/manifest.h"
 #include "rkt.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-
 int cmd_image_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	enum { OPT_PRETTY = 256 };

@@ -77,6 +77,10 @@ struct rkt_aci_info {
 int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
                  struct rkt_aci_info *ret, struct rkt_error *err);
 void rkt_aci_info_release(struct rkt_aci_info *info);
+static inline void rkt_aci_info_releasep(struct rkt_aci_info *info)
+{
+	rkt_aci_info_release(info);
+}
 
 struct rkt_aci_build_opts {
 	enum rkt_compression compression; /* NONE, GZIP (ISA-L), BZIP2 or XZ */

@@ -16,9 +16,6 @@
 #include "util/strset.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free);
-RKT_DEFINE_CLEANUP(struct rkt_strset *, rkt_strset_free);
-
 struct builder {
 	struct aci_sink sink;
 	const struct rkt_aci_build_opts *opts;

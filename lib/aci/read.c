@@ -9,7 +9,6 @@
 #include "util/strset.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_strset *, rkt_strset_free);
 RKT_DEFINE_CLEANUP(struct archive *, archive_read_free);
 
 struct reader {

@@ -12,8 +12,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_app *, rkt_app_free)
-
 static int parse_exec(struct json_object *v, const char *field, void *dst, struct rkt_error *err)
 {
 	struct rkt_app *app = dst;

@@ -11,8 +11,6 @@
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-
 static int parse_size(struct json_object *v, const char *field, void *dst, struct rkt_error *err)
 {
 	return appc_json_get_u64(v, field, dst, err);

@@ -14,8 +14,7 @@
 #include "appc/manifest.h"
 #include "util/cleanup.h"
 #include "util/error.h"
-
-RKT_DEFINE_CLEANUP(struct json_object *, json_object_put)
+#include "util/json-util.h"
 
 enum {
 	/* Absence (or null) is an error; otherwise the destination keeps its zero value. */

@@ -21,6 +21,7 @@
 
 #include "appc/types.h"
 #include "util/error.h"
+#include "util/cleanup.h"
 
 /* name/value lists: labels, annotations, environment (TYPE-14); also the string maps
  * userAnnotations/userLabels (serialized as JSON objects with sorted keys, like Go maps). */
@@ -146,6 +147,7 @@ int rkt_app_parse(struct json_object *obj, const char *field, struct rkt_app **r
 int rkt_app_check(const struct rkt_app *app, const char *field, struct rkt_error *err);
 struct json_object *rkt_app_to_json(const struct rkt_app *app);
 struct rkt_app *rkt_app_free(struct rkt_app *app);
+RKT_DEFINE_CLEANUP(struct rkt_app *, rkt_app_free)
 
 struct rkt_dependency {
 	char *image_name;
@@ -177,6 +179,7 @@ struct json_object *rkt_image_manifest_to_json(const struct rkt_image_manifest *
 /* Go's json.Marshal layout, or MarshalIndent(m, "", "  ") if PRETTY. New string. */
 char *rkt_image_manifest_format(const struct rkt_image_manifest *m, bool pretty);
 struct rkt_image_manifest *rkt_image_manifest_free(struct rkt_image_manifest *m);
+RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
 
 /* Pod manifest (POD-*). */
 struct rkt_volume {
@@ -245,6 +248,7 @@ int rkt_pod_manifest_check_reified(const struct rkt_pod_manifest *m, struct rkt_
 struct json_object *rkt_pod_manifest_to_json(const struct rkt_pod_manifest *m);
 char *rkt_pod_manifest_format(const struct rkt_pod_manifest *m, bool pretty);
 struct rkt_pod_manifest *rkt_pod_manifest_free(struct rkt_pod_manifest *m);
+RKT_DEFINE_CLEANUP(struct rkt_pod_manifest *, rkt_pod_manifest_free)
 
 /* What a JSON document claims to be, from its acKind (GEN-4). */
 enum rkt_manifest_kind {

@@ -14,8 +14,6 @@
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_pod_manifest *, rkt_pod_manifest_free)
-
 /* Go's defaults for an empty volume (schema/types/volume.go), written out on serialization. */
 #define EMPTY_VOLUME_DEFAULT_MODE "0755"
 

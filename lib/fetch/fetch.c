@@ -17,8 +17,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-
 static const struct {
 	const char *name;
 	unsigned bits;

@@ -130,9 +130,6 @@ int rkt_pod_lock_fd_for_exec(struct rkt_pod *pod, struct rkt_error *err);
 
 struct rkt_pod *rkt_pod_free(struct rkt_pod *pod);
 RKT_DEFINE_CLEANUP(struct rkt_pod *, rkt_pod_free)
-/* for _cleanup_() of manifests held by pod code */
-RKT_DEFINE_CLEANUP(struct rkt_pod_manifest *, rkt_pod_manifest_free)
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
 
 /* Times in nanoseconds since the epoch. Creation: mtime of pod-created (else pod, else the
  * directory). Start: mtime of pid (else ppid); 0 if never started. */

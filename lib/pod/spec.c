@@ -7,14 +7,10 @@
 #include "appc/types.h"
 #include "pod/spec.h"
 #include "util/cleanup.h"
+#include "util/json-util.h"
 #include "util/xalloc.h"
 
-static void json_putp(struct json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
+#define _cleanup_json_ _cleanup_(json_object_putp)
 
 /* Splits "k=v,k2=v2" (after an optional leading bare NAME) and calls FN for each pair. */
 static int each_param(const char *s, const char *what, const char *bare_key,

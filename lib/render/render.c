@@ -14,9 +14,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
-
 void rkt_layers_release(struct rkt_layers *l)
 {
 	for (size_t i = 0; i < l->n; i++)

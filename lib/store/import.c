@@ -16,8 +16,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
-
 /* A private work directory under cas/tmp, alive while its lock file is flock'ed. */
 struct work {
 	struct rkt_store *store;

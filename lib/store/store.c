@@ -174,8 +174,6 @@ static size_t sweep_orphans(struct rkt_store *s)
 	return removed;
 }
 
-RKT_DEFINE_CLEANUP(struct rkt_store *, rkt_store_free)
-
 int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *err)
 {
 	_cleanup_(rkt_store_freep) struct rkt_store *s = xzalloc(sizeof(*s));

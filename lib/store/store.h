@@ -32,6 +32,7 @@ struct rkt_store;
  * leftovers of killed imports. -EPROTONOSUPPORT if the index is newer than this program. */
 int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *err);
 struct rkt_store *rkt_store_free(struct rkt_store *s);
+RKT_DEFINE_CLEANUP(struct rkt_store *, rkt_store_free)
 
 /* One index row (table images). Times are nanoseconds since the epoch. */
 struct rkt_image_info {

@@ -15,8 +15,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_sha512 *, rkt_sha512_free)
-
 struct names {
 	char **v;
 	size_t n, cap;

@@ -14,6 +14,7 @@
 
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/cleanup.h"
 
 struct archive;
 struct archive_entry;
@@ -39,6 +40,7 @@ uint64_t rkt_tree_writer_size(const struct rkt_tree_writer *w);
 /* Sets the directories' mtimes (which writing inside them changed). */
 int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err);
 struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w);
+RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
 
 /* Hashes the tree below DIR_FD (names in byte order; type, mode, owner, size, mtime, content,
  * link targets and xattrs) into "sha512-<hex>"; adds up the disk usage in *RET_SIZE (may be

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/cleanup.h"
+
 #define RKT_SHA512_HEX_LEN 128
 /* "sha512-" + 128 hex digits + NUL */
 #define RKT_IMAGE_ID_SIZE (7 + RKT_SHA512_HEX_LEN + 1)
@@ -15,3 +17,4 @@ void rkt_sha512_update(struct rkt_sha512 *h, const void *data, size_t len);
 /* Finishes the digest and writes "sha512-<128 hex>" into OUT. H may not be updated after. */
 void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE]);
 struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h);
+RKT_DEFINE_CLEANUP(struct rkt_sha512 *, rkt_sha512_free)

@@ -13,6 +13,9 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
+/* For _cleanup_(json_object_putp): drops the reference a local holds. */
+RKT_DEFINE_CLEANUP(struct json_object *, json_object_put)
+
 /* Upper bound for any manifest or JSON document we read (appc manifests are tiny). */
 #define RKT_JSON_MAX_SIZE (1024 * 1024)
 

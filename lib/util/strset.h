@@ -9,10 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/cleanup.h"
+
 struct rkt_strset;
 
 struct rkt_strset *rkt_strset_new(void);
 struct rkt_strset *rkt_strset_free(struct rkt_strset *s);
+RKT_DEFINE_CLEANUP(struct rkt_strset *, rkt_strset_free)
 
 /* Adds a copy of KEY with VALUE. Returns 0, or -EEXIST (and leaves the set alone) if KEY is
  * already a member. */

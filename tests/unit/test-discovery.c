@@ -20,8 +20,6 @@
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct json_object *, json_object_put)
-
 /* The whole of PATH, NUL-terminated; NULL if it cannot be read. */
 static char *slurp(const char *path, size_t *len)
 {

@@ -13,9 +13,8 @@
 
 #include "appc/manifest.h"
 #include "util/cleanup.h"
+#include "util/json-util.h"
 #include "util/xalloc.h"
-
-RKT_DEFINE_CLEANUP(struct json_object *, json_object_put)
 
 static void assert_msg_contains(const struct rkt_error *err, const char *needle)
 {

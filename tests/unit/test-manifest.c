@@ -18,9 +18,6 @@
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
-RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
-RKT_DEFINE_CLEANUP(struct rkt_pod_manifest *, rkt_pod_manifest_free)
-
 static char *read_file(const char *path, size_t *len)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");

@@ -306,7 +306,7 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 			                     o->cmd, file);
 		path = find_stage1_file(file);
 		if (!path)
-			return rkt_error_set(
+			return rkt_error_input(
 			        err, ENOENT,
 			        "%s: stage1 image '%s' not found next to rkt, in the build "
 			        "tree or in '%s'",

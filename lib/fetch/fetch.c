@@ -344,7 +344,7 @@ static int fetch_dep(void *userdata, const struct rkt_dependency *dep,
 		return r;
 	rkt_error_clear(err);
 	if (!ctx->opts->remote)
-		return rkt_error_set(
+		return rkt_error_input(
 		        err, ENOENT,
 		        "not in the store, and this rkt cannot discover images by name");
 	r = ctx->opts->remote(ctx->opts->remote_userdata, ctx->store, dep->image_name,

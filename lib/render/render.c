@@ -41,12 +41,9 @@ static int visit(struct builder *b, const char *id, struct rkt_image_manifest *m
 
 	for (size_t i = 0; i < b->depth; i++)
 		if (strcmp(b->path[i], id) == 0)
-			return rkt_error_set(err, ELOOP,
-			                     "image '%s': dependency cycle through '%s'",
-			                     b->path[0], m->name);
+			return rkt_error_set(err, ELOOP, "dependency cycle through '%s'", m->name);
 	if (b->depth >= RKT_RENDER_MAX_LAYERS || b->out->n >= RKT_RENDER_MAX_LAYERS)
-		return rkt_error_set(err, E2BIG, "image '%s': more than %d layers", b->path[0],
-		                     RKT_RENDER_MAX_LAYERS);
+		return rkt_error_set(err, E2BIG, "more than %d layers", RKT_RENDER_MAX_LAYERS);
 	b->path[b->depth++] = id;
 	for (size_t i = 0; i < m->n_dependencies; i++) {
 		struct rkt_image_manifest *dm = NULL;
@@ -55,7 +52,7 @@ static int visit(struct builder *b, const char *id, struct rkt_image_manifest *m
 		r = b->resolve(b->userdata, &m->dependencies[i], dep_id, &dm, err);
 		if (r < 0) {
 			b->depth--;
-			return rkt_error_wrap(err, r, "image '%s': dependency '%s'", m->name,
+			return rkt_error_wrap(err, r, "dependency '%s'",
 			                      m->dependencies[i].image_name);
 		}
 		r = visit(b, dep_id, dm, wl, err);
@@ -248,7 +245,7 @@ static int render_into(struct rkt_store *s, const char *id, int dir_fd,
 	if (opts->with_dependencies) {
 		r = rkt_layers_build(id, top, rkt_store_resolve_dep, s, &layers, err);
 		if (r < 0)
-			return r;
+			return rkt_error_wrap(err, r, "image '%s'", id);
 	} else {
 		layers.items = xzalloc(sizeof(*layers.items));
 		layers.n = 1;

@@ -38,7 +38,8 @@ typedef int (*rkt_dep_resolve_fn)(void *userdata, const struct rkt_dependency *d
 
 /* Builds the layer list of the image TOP_ID with manifest TOP (ownership passes to *ret even on
  * failure). -ELOOP for a dependency cycle, -E2BIG for more than RKT_RENDER_MAX_LAYERS layers,
- * or whatever RESOLVE returns. */
+ * or whatever RESOLVE returns. ERR gives the path of dependencies ("dependency 'a': dependency
+ * 'b': ..."); the caller names the top image. */
 #define RKT_RENDER_MAX_LAYERS 1024
 int rkt_layers_build(const char *top_id, struct rkt_image_manifest *top, rkt_dep_resolve_fn resolve,
                      void *userdata, struct rkt_layers *ret, struct rkt_error *err);

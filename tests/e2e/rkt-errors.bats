@@ -40,3 +40,10 @@ load rkt-helpers
 	expect_error
 	[ "$stderr" = "rkt: status: no pod matches '0123'" ]
 }
+
+@test "a missing dependency names the image once and the dependency path" {
+	$MKACI app.aci --name example.com/app --dep example.com/base --file /x=1
+	rkt fetch --insecure-options=image app.aci
+	expect_error
+	[ "$stderr" = "rkt: fetch: image 'app.aci': dependency 'example.com/base': not in the store, and this rkt cannot discover images by name" ]
+}

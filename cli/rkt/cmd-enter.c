@@ -71,7 +71,7 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	if (optind >= argc)
 		return rkt_error_set(err, EINVAL, "enter: expected a pod UUID");
 	if (geteuid() != 0)
-		return rkt_error_set(err, EPERM, "enter: must be run as root");
+		return rkt_error_input(err, EPERM, "enter: must be run as root");
 	r = cli_pod_find(ctx, "enter", argv[optind++], NULL, &pod, err);
 	if (r < 0)
 		return r;

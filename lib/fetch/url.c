@@ -92,8 +92,8 @@ static int download_signature(const char *image, const char *url, const struct r
 		return rkt_fetch_no_signature(url, image, err);
 	}
 	if (r == -EFBIG)
-		return rkt_error_set(err, EFBIG, "signature '%s': larger than %u bytes", url,
-		                     SIGNATURE_MAX);
+		return rkt_error_input(err, EFBIG, "signature '%s': larger than %u bytes", url,
+		                       SIGNATURE_MAX);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "signature");
 	if (lseek(fd, 0, SEEK_SET) < 0)

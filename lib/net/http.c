@@ -405,9 +405,9 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 	if (!x.started)
 		(void)C->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x.status);
 	if (x.error < 0 && x.bad_range)
-		return rkt_error_set(err, EPROTO,
-		                     "GET '%s': HTTP status 206 does not continue at byte %" PRIu64,
-		                     req->url, range_from);
+		return rkt_error_input(
+		        err, EPROTO, "GET '%s': HTTP status 206 does not continue at byte %" PRIu64,
+		        req->url, range_from);
 	if (x.error < 0)
 		return rkt_error_set(err, x.error, "GET '%s': write", req->url);
 	if (c == CURLE_UNSUPPORTED_PROTOCOL && x.status >= 300 && x.status < 400) {
@@ -439,10 +439,11 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 		res.not_modified = true;
 	} else if (x.status == 206) {
 		if (!x.started && range_from > 0 && !content_range_starts_at(curl, range_from))
-			return rkt_error_set(err, EPROTO,
-			                     "GET '%s': HTTP status 206 does not continue at byte "
-			                     "%" PRIu64,
-			                     req->url, range_from);
+			return rkt_error_input(
+			        err, EPROTO,
+			        "GET '%s': HTTP status 206 does not continue at byte "
+			        "%" PRIu64,
+			        req->url, range_from);
 		res.resumed = true;
 	} else if (x.status < 200 || x.status >= 300) {
 		return rkt_error_input(err, status_to_errno(x.status), "GET '%s': HTTP status %ld",
@@ -507,6 +508,6 @@ int rkt_http_fetch(const struct rkt_http_request *req, struct rkt_http_result *r
 	got_416 = false;
 	r = fetch_once(req, 0, ret, &got_416, err);
 	if (r >= 0 && got_416)
-		return rkt_error_set(err, EPROTO, "GET '%s': HTTP status 416", req->url);
+		return rkt_error_input(err, EPROTO, "GET '%s': HTTP status 416", req->url);
 	return r;
 }

@@ -181,13 +181,13 @@ int rkt_pod_remove(struct rkt_pod *pod, bool debug, struct rkt_error *err)
 	case RKT_POD_STATE_EXITED_DELETING:
 	case _RKT_POD_STATE_MAX:
 	default:
-		return rkt_error_set(err, EBUSY, "pod '%s' is %s and cannot be removed", pod->uuid,
-		                     rkt_pod_state_name(pod->state));
+		return rkt_error_input(err, EBUSY, "pod '%s' is %s and cannot be removed",
+		                       pod->uuid, rkt_pod_state_name(pod->state));
 	}
 	r = rkt_pod_lock(pod, false, err);
 	if (r == -EWOULDBLOCK)
-		return rkt_error_set(err, EBUSY, "pod '%s' is in use by another process",
-		                     pod->uuid);
+		return rkt_error_input(err, EBUSY, "pod '%s' is in use by another process",
+		                       pod->uuid);
 	if (r < 0)
 		return r;
 	/* Mark first, as gc does, so that a crash in between leaves a pod gc finishes. */

@@ -257,8 +257,8 @@ int rkt_pod_lock(struct rkt_pod *pod, bool wait, struct rkt_error *err)
 		return rkt_error_set(err, EBADF, "pod '%s' is not open", pod->uuid);
 	r = lock_fd(pod->fd, wait);
 	if (r == -EWOULDBLOCK)
-		return rkt_error_set(err, EWOULDBLOCK, "pod '%s' is locked by another process",
-		                     pod->uuid);
+		return rkt_error_input(err, EWOULDBLOCK, "pod '%s' is locked by another process",
+		                       pod->uuid);
 	if (r < 0)
 		return rkt_error_set(err, r, "lock pod '%s'", pod->uuid);
 	pod->locked = true;

@@ -336,8 +336,8 @@ static int put_node(struct rkt_tree_writer *w, int pfd, const char *name, struct
 			               : rkt_error_set(err, errno, "entry '%s': mkfifo", path);
 	} else {
 		if (!w->opts.allow_devices)
-			return rkt_error_set(err, EPERM, "entry '%s': device nodes are not allowed",
-			                     path);
+			return rkt_error_input(err, EPERM,
+			                       "entry '%s': device nodes are not allowed", path);
 		if (mknodat(pfd, name, (type == AE_IFCHR ? S_IFCHR : S_IFBLK) | 0600,
 		            archive_entry_rdev(e)) < 0)
 			return errno == EEXIST
@@ -417,8 +417,8 @@ int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct arc
 	}
 	if (type == AE_IFCHR || type == AE_IFBLK) {
 		if (!w->opts.allow_devices)
-			return rkt_error_set(err, EPERM, "entry '%s': device nodes are not allowed",
-			                     path);
+			return rkt_error_input(err, EPERM,
+			                       "entry '%s': device nodes are not allowed", path);
 	}
 
 	parent = xstrdup(rel);

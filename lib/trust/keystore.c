@@ -69,7 +69,7 @@ static int read_small_fd(int fd, size_t max, const char *what, char **ret, size_
 	int r = rkt_read_fd(fd, max, ret, ret_len);
 
 	if (r == -EFBIG)
-		return rkt_error_set(err, r, "%s: larger than %zu bytes", what, max);
+		return rkt_error_input(err, r, "%s: larger than %zu bytes", what, max);
 	if (r < 0)
 		return rkt_error_set(err, r, "%s: read", what);
 	return 0;

@@ -120,7 +120,7 @@ int rkt_read_file_at(int dir_fd, const char *name, char **ret, size_t *ret_len,
 		return rkt_error_set(err, errno, "open '%s'", name);
 	r = rkt_read_fd(fd, RKT_SMALL_FILE_MAX, ret, ret_len);
 	if (r == -EFBIG)
-		return rkt_error_set(err, r, "'%s' is larger than 1 MiB", name);
+		return rkt_error_input(err, r, "'%s' is larger than 1 MiB", name);
 	if (r < 0)
 		return rkt_error_set(err, r, "read '%s'", name);
 	return 0;

@@ -37,10 +37,10 @@ int rkt_json_parse(const char *buf, size_t len, const char *what, struct json_ob
 	size_t end;
 
 	if (len > RKT_JSON_MAX_SIZE)
-		return rkt_error_set(err, EFBIG, "%s: larger than %d bytes", what,
-		                     RKT_JSON_MAX_SIZE);
+		return rkt_error_input(err, EFBIG, "%s: larger than %d bytes", what,
+		                       RKT_JSON_MAX_SIZE);
 	if (len > INT32_MAX)
-		return rkt_error_set(err, EFBIG, "%s: too large", what);
+		return rkt_error_input(err, EFBIG, "%s: too large", what);
 	end = utf8_invalid_at(buf, len);
 	if (end < len)
 		return rkt_error_set(err, EBADMSG, "%s: invalid UTF-8 at byte %zu", what, end);

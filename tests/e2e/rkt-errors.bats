@@ -47,3 +47,10 @@ load rkt-helpers
 	expect_error
 	[ "$stderr" = "rkt: fetch: image 'app.aci': dependency 'example.com/base': not in the store, and this rkt cannot discover images by name" ]
 }
+
+@test "a pod manifest over the size limit says so, without 'File too large'" {
+	head -c 2000000 /dev/zero | tr '\0' ' ' >big.json
+	rkt run --insecure-options=image --pod-manifest=big.json
+	expect_error
+	[ "$stderr" = "rkt: run: --pod-manifest: 'big.json' is larger than 1 MiB" ]
+}

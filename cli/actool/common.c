@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "actool.h"
+#include "util/fs.h"
 
 int actool_usage_error(struct rkt_error *err, const char *fmt, ...)
 {
@@ -93,27 +94,14 @@ int actool_open_input(const char *path, struct rkt_error *err)
 int actool_read_manifest(int fd, const char *path, char **ret, size_t *ret_len,
                          struct rkt_error *err)
 {
-	_cleanup_free_ char *buf = xmalloc(RKT_JSON_MAX_SIZE + 1);
-	size_t len = 0;
+	int r = rkt_read_fd(fd, RKT_JSON_MAX_SIZE, ret, ret_len);
 
-	for (;;) {
-		ssize_t n = read(fd, buf + len, RKT_JSON_MAX_SIZE + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rkt_error_set(err, errno, "read '%s'", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > RKT_JSON_MAX_SIZE)
-			return rkt_error_set(err, EFBIG,
-			                     "manifest '%s': larger than the %d bytes allowed",
-			                     path, RKT_JSON_MAX_SIZE);
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
+	if (r == -EFBIG)
+		return rkt_error_input(err, EFBIG,
+		                       "manifest '%s': larger than the %d bytes allowed", path,
+		                       RKT_JSON_MAX_SIZE);
+	if (r < 0)
+		return rkt_error_set(err, r, "read '%s'", path);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "aci/aci-internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/strset.h"
 #include "util/xalloc.h"
 
@@ -312,6 +313,7 @@ static int read_layout_manifest(int dfd, const char *dir, char **ret, struct sta
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t got = 0;
+	int r;
 
 	fd = openat(dfd, "manifest", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -323,19 +325,11 @@ static int read_layout_manifest(int dfd, const char *dir, char **ret, struct sta
 		return rkt_error_set(err, EINVAL, "'%s/manifest': not a regular file", dir);
 	if (ret_st->st_size > ACI_MAX_MANIFEST)
 		return rkt_error_set(err, EINVAL, "'%s/manifest': larger than 1 MiB", dir);
-	buf = xmalloc((size_t)ret_st->st_size + 1);
-	while (got < (size_t)ret_st->st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)ret_st->st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rkt_error_set(err, errno, "read '%s/manifest'", dir);
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
+	r = rkt_read_fd(fd, ACI_MAX_MANIFEST, &buf, &got);
+	if (r == -EFBIG)
+		return rkt_error_set(err, EINVAL, "'%s/manifest': larger than 1 MiB", dir);
+	if (r < 0)
+		return rkt_error_set(err, r, "read '%s/manifest'", dir);
 	*ret = TAKE_PTR(buf);
 	return (int)got;
 }

@@ -74,3 +74,10 @@ load helpers
 	[ "$status" -eq 254 ]
 	[ "$stderr" = "actool: write to standard output: No space left on device" ]
 }
+
+@test "an oversized manifest is one line without a redundant strerror" {
+	head -c 1100000 /dev/zero | tr '\0' ' ' >big.json
+	ours validate --type=manifest big.json
+	[ "$status" -eq 254 ]
+	[ "$stderr" = "actool: manifest 'big.json': larger than the 1048576 bytes allowed" ]
+}

@@ -123,10 +123,15 @@ static int read_key(struct cli_ctx *ctx, const struct trust_opts *o, const char 
 			req.flags |= RKT_HTTP_INSECURE_TLS;
 		r = rkt_http_fetch(&req, &res, err);
 		rkt_http_result_release(&res);
-		if (r == -EPROTONOSUPPORT)
-			return rkt_error_wrap(err, r, "trust: key '%s' (use --insecure-allow-http)",
-			                      location);
-		return r < 0 ? rkt_error_wrap(err, r, "trust: key '%s'", location) : 0;
+		/* The download's errors name the URL ("GET 'URL': ..."). */
+		if (r == -EPROTONOSUPPORT) {
+			char inner[sizeof(err->msg)];
+
+			(void)snprintf(inner, sizeof(inner), "%s", err->msg);
+			return rkt_error_input(err, r, "trust: %s (use --insecure-allow-http)",
+			                       inner);
+		}
+		return r < 0 ? rkt_error_wrap(err, r, "trust") : 0;
 	}
 	fd = open(location, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)

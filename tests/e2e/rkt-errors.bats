@@ -54,3 +54,9 @@ load rkt-helpers
 	expect_error
 	[ "$stderr" = "rkt: run: --pod-manifest: 'big.json' is larger than 1 MiB" ]
 }
+
+@test "trust of a plain http key URL names it once, with the hint" {
+	rkt trust --root --skip-fingerprint-review http://127.0.0.1:1/key.asc
+	expect_error
+	[ "$stderr" = "rkt: trust: GET 'http://127.0.0.1:1/key.asc': plain http is not allowed (use --insecure-allow-http)" ]
+}

@@ -9,7 +9,8 @@
 /* A failure must never be reported as success, even if a caller passes 0. */
 #define EINVAL_FALLBACK EINVAL
 
-static int error_setv(struct rkt_error *err, int code, bool input, const char *fmt, va_list ap)
+static __attribute__((format(printf, 4, 0))) int error_setv(struct rkt_error *err, int code,
+                                                            bool input, const char *fmt, va_list ap)
 {
 	if (code < 0)
 		code = -code;

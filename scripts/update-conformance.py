@@ -66,7 +66,8 @@ for pre, title, src in sections:
     body.append('|---|---|---|---|---|')
     for i in ids:
         s, req = R[i]
-        body.append(f'| {i} | {s} | {req} | {cell(impl.get(i))} | {cell(tests.get(i))} |')
+        where = cell(impl.get(i)) if impl.get(i) or not tests.get(i) else 'no file cites it'
+        body.append(f'| {i} | {s} | {req} | {where} | {cell(tests.get(i))} |')
     body.append('')
 tot = len(R); ti = sum(1 for i in R if i in impl); tt = sum(1 for i in R if i in tests)
 head = f'''# appc conformance
@@ -88,8 +89,9 @@ Columns:
   "not yet".
 
 The last two columns come from the citations (`scripts/update-conformance.py` rewrites them): a
-file name is where to look, not a proof, and "not yet" means that no file cites the ID, which
-for almost every such row means that it is not implemented yet (the metadata service, for one).
+file name is where to look, not a proof. "not yet" in both columns means that nothing cites the
+ID: not implemented yet (the metadata service, for one), or not decided. "no file cites it" means
+that a test checks the requirement but the code that meets it does not name it.
 
 ## At a glance
 

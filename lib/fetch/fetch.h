@@ -50,7 +50,8 @@ enum rkt_image_kind {
 int rkt_image_classify(const char *s, enum rkt_image_kind *ret, char **ret_path,
                        struct rkt_error *err);
 
-/* "name[:version][,label=value...]" into a name and labels (version label from ':'). */
+/* "name[:version][,label=value...]" into a name and labels (version label from ':';
+ * DISC-17). */
 int rkt_image_name_parse(const char *s, char **ret_name, struct rkt_kv_list *ret_labels,
                          struct rkt_error *err);
 

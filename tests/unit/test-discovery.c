@@ -1,6 +1,6 @@
 /* Unit tests for lib/appc/discovery: every scenario of tests/data/appc/discovery/cases.json
  * (DISC-2..10, served from meta01..06.html, with and without the insecure HTTP fallback), plus
- * targeted cases for the tag scanner, the http fallback (DISC-12) and error paths. */
+ * targeted cases for the tag scanner, the http fallback (DISC-12) and error paths (DISC-18). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

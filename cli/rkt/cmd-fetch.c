@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "rkt.h"
-#include "trust/trust.h"
 #include "util/time.h"
 
 struct fetch_opts {
@@ -59,24 +58,6 @@ static int parse_args(int argc, char **argv, struct fetch_opts *o, struct rkt_er
 		return rkt_error_set(err, EINVAL, "fetch: expected at least one image");
 	if (o->signature && argc - optind > 1)
 		return rkt_error_set(err, EINVAL, "fetch: --signature needs exactly one image");
-	return 0;
-}
-
-/* rkt-inventory 4.4: the signature over the ACI as fetched, with the keys trusted for the name
- * in its manifest. */
-static int verify_signature(void *userdata, int fd, int sig_fd, const char *sig_what,
-                            const struct rkt_aci_info *info, struct rkt_error *err)
-{
-	struct rkt_keystore *ks = userdata;
-	struct rkt_trust_signer signer;
-	int r;
-
-	r = rkt_keystore_verify_fd(ks, info->manifest->name, fd, sig_what, sig_fd, &signer, err);
-	if (r < 0)
-		return r;
-	/* Upstream tells who signed on stderr; stdout carries only the image IDs. */
-	fprintf(stderr, "signature verified:\n  %s\n",
-	        signer.uid[0] ? signer.uid : signer.fingerprint);
 	return 0;
 }
 
@@ -157,16 +138,9 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	if (r < 0)
 		return r;
 
-	/* Without --insecure-options=image an image needs a good signature by a trusted key. */
-	_cleanup_(rkt_keystore_freep) struct rkt_keystore *ks =
-	        rkt_keystore_new(ctx->system_config, ctx->local_config);
-	struct rkt_fetch_opts fo = {
-		.pull_policy = o.pull_policy,
-		.insecure = ctx->insecure,
-		.signature = o.signature,
-		.verify = verify_signature,
-		.verify_userdata = ks,
-	};
+	struct rkt_fetch_opts fo;
+	cli_fetch_opts(ctx, o.pull_policy, &fo);
+	fo.signature = o.signature;
 	struct progress_bar bar = { 0 };
 	if (isatty(STDERR_FILENO)) {
 		fo.progress = draw_progress;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rkt.h"
+#include "trust/trust.h"
 
 int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err)
 {
@@ -16,6 +17,28 @@ int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err
 	}
 	*ret = ctx->store;
 	return 0;
+}
+
+/* Upstream tells who signed on stderr; stdout carries only what the command prints. */
+static void print_signer(void *userdata, const char *name, const struct rkt_trust_signer *signer)
+{
+	(void)userdata;
+	(void)name;
+	fprintf(stderr, "signature verified:\n  %s\n",
+	        signer->uid[0] ? signer->uid : signer->fingerprint);
+}
+
+void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt_fetch_opts *ret)
+{
+	/* upstream does not even open the keystore with --insecure-options=image */
+	if (!ctx->keystore && !(ctx->insecure & RKT_INSECURE_IMAGE))
+		ctx->keystore = rkt_keystore_new(ctx->system_config, ctx->local_config);
+	*ret = (struct rkt_fetch_opts){
+		.pull_policy = policy,
+		.insecure = ctx->insecure,
+		.keystore = ctx->keystore,
+		.verified = print_signer,
+	};
 }
 
 int cli_getopt_error(const char *cmd, int result, int argc, char **argv, struct rkt_error *err)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rkt.h"
+#include "trust/trust.h"
 
 #define EXIT_RKT_FAILURE 254
 
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
 
 	r = cmd->run(&ctx, argc - 1, argv + 1, &err);
 	ctx.store = rkt_store_free(ctx.store);
+	ctx.keystore = rkt_keystore_free(ctx.keystore);
 	if (r >= 0 && (fflush(stdout) != 0 || ferror(stdout)))
 		r = rkt_error_set(&err, errno ? errno : EIO, "write to standard output");
 	if (r >= 0)

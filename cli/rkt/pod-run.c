@@ -30,8 +30,10 @@ extern char **environ;
 	        { "no-overlay", CLI_FLAG_BOOL, RUN_NO_OVERLAY },            \
 	        { "pod-manifest", CLI_FLAG_VALUE, RUN_POD_MANIFEST },       \
 	        { "uuid-file-save", CLI_FLAG_VALUE, RUN_UUID_FILE_SAVE },   \
+	        { "pull-policy", CLI_FLAG_VALUE, RUN_PULL_POLICY },         \
+	        { "store-only", CLI_FLAG_BOOL, RUN_STORE_ONLY },            \
 	{                                                                   \
-		"pull-policy", CLI_FLAG_VALUE, RUN_PULL_POLICY              \
+		"no-store", CLI_FLAG_BOOL, RUN_NO_STORE                     \
 	}
 
 #define RUNTIME_FLAGS                                                                        \
@@ -191,9 +193,13 @@ static int make_flag(void *userdata, int id, const char *v, struct rkt_error *er
 		replace(&o->uuid_file_save, v);
 		return 0;
 	case RUN_PULL_POLICY:
-		if (strcmp(v, "new") != 0)
-			return rkt_error_set(err, EINVAL,
-			                     "%s: --pull-policy: only 'new' is supported", o->cmd);
+		r = rkt_pull_policy_from_name(v, &o->pull_policy, err);
+		return r < 0 ? rkt_error_wrap(err, r, "%s", o->cmd) : 0;
+	case RUN_STORE_ONLY: /* deprecated: --pull-policy=never */
+		o->store_only = strcmp(v, "true") == 0;
+		return 0;
+	case RUN_NO_STORE: /* deprecated: --pull-policy=update */
+		o->no_store = strcmp(v, "true") == 0;
 		return 0;
 	case RUN_QUIET:
 		o->quiet = strcmp(v, "true") == 0;
@@ -227,6 +233,14 @@ int make_opts_parse(struct make_opts *o, int argc, char **argv, const struct cli
 		                     o->cmd);
 	if (!o->pod_manifest && !o->apps.n)
 		return rkt_error_set(err, EINVAL, "%s: expected at least one image", o->cmd);
+	/* upstream: the deprecated flags override --pull-policy */
+	if (o->store_only && o->no_store)
+		return rkt_error_set(err, EINVAL, "%s: both --store-only and --no-store specified",
+		                     o->cmd);
+	if (o->store_only)
+		o->pull_policy = RKT_PULL_POLICY_NEVER;
+	if (o->no_store)
+		o->pull_policy = RKT_PULL_POLICY_UPDATE;
 	if (o->rt.interactive && o->apps.n > 1)
 		return rkt_error_set(err, EINVAL, "%s: --interactive needs exactly one image",
 		                     o->cmd);
@@ -277,14 +291,29 @@ static char *find_stage1_file(const char *file)
 	return found;
 }
 
+/* Upstream trusts the stage1 images of its own default locations without a signature, also
+ * when a --stage1-* flag names them: PATH is trusted if the default lookup finds the very same
+ * file under its name. */
+static bool stage1_trusted_path(const char *path)
+{
+	_cleanup_free_ char *base = xstrdup(path), *found = NULL, *a = NULL, *b = NULL;
+
+	found = find_stage1_file(basename(base));
+	if (!found)
+		return false;
+	a = realpath(path, NULL);
+	b = realpath(found, NULL);
+	return a && b && strcmp(a, b) == 0;
+}
+
 static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
                           char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
 	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *file_path = NULL;
 	const char *image = o->stage1_path ?: o->stage1_name ?: o->stage1_hash ?: o->stage1_url;
-	unsigned insecure = ctx->insecure;
-	enum rkt_pull_policy policy = RKT_PULL_POLICY_NEW;
+	struct rkt_fetch_opts fo;
+	enum rkt_image_kind kind;
 	struct rkt_store *s;
 	int given = !!o->stage1_path + !!o->stage1_name + !!o->stage1_hash + !!o->stage1_url +
 	            !!o->stage1_from_dir;
@@ -296,6 +325,9 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 	r = cli_store(ctx, &s, err);
 	if (r < 0)
 		return r;
+	/* upstream: the stage1 is looked up with the pull policy new, whatever --pull-policy
+	 * says; --stage1-hash only in the store */
+	cli_fetch_opts(ctx, o->stage1_hash ? RKT_PULL_POLICY_NEVER : RKT_PULL_POLICY_NEW, &fo);
 	if (!image) {
 		const char *file = o->stage1_from_dir ?: "stage1-default.aci";
 
@@ -312,12 +344,14 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 			        "tree or in '%s'",
 			        o->cmd, file, RKT_DEFAULT_STAGE1_IMAGES);
 		image = path;
-		/* upstream: the default stage1 need not be signed */
-		insecure |= RKT_INSECURE_IMAGE;
-		/* rkt's own file may be rebuilt or upgraded in place: re-import it when it changed */
-		policy = RKT_PULL_POLICY_UPDATE;
+		/* upstream: the stage1 of rkt's own directories need not be signed */
+		fo.insecure |= RKT_INSECURE_IMAGE;
+	} else if ((o->stage1_path || o->stage1_url) &&
+	           rkt_image_classify(image, &kind, &file_path, NULL) == 0 &&
+	           kind == RKT_IMAGE_KIND_FILE && stage1_trusted_path(file_path)) {
+		fo.insecure |= RKT_INSECURE_IMAGE;
 	}
-	r = rkt_image_resolve(s, image, insecure, policy, ret_id, &m, err);
+	r = rkt_image_resolve(s, image, &fo, ret_id, &m, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s: stage1", o->cmd);
 	return 0;
@@ -349,9 +383,11 @@ static int manifest_from_args(struct cli_ctx *ctx, struct make_opts *o, struct r
 	}
 	for (size_t i = 0; i < o->apps.n && r >= 0; i++) {
 		const struct app_arg *a = &o->apps.apps[i];
+		struct rkt_fetch_opts fo;
 
-		r = rkt_image_resolve(s, a->image, ctx->insecure, RKT_PULL_POLICY_NEW, imgs[i].id,
-		                      &imgs[i].manifest, err);
+		cli_fetch_opts(ctx, o->pull_policy, &fo);
+		fo.signature = a->signature;
+		r = rkt_image_resolve(s, a->image, &fo, imgs[i].id, &imgs[i].manifest, err);
 		if (r < 0) {
 			r = rkt_error_wrap(err, r, "%s", o->cmd);
 			break;

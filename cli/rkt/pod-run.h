@@ -22,6 +22,8 @@ enum run_flag {
 	RUN_POD_MANIFEST,
 	RUN_UUID_FILE_SAVE,
 	RUN_PULL_POLICY,
+	RUN_STORE_ONLY,
+	RUN_NO_STORE,
 	RUN_QUIET,
 	/* runtime flags: run and run-prepared only */
 	RUN_NET,
@@ -55,6 +57,8 @@ struct make_opts {
 	bool no_overlay;
 	char *pod_manifest;
 	char *uuid_file_save;
+	enum rkt_pull_policy pull_policy; /* --pull-policy, default new */
+	bool store_only, no_store;        /* the deprecated spellings of never and update */
 	bool quiet;
 	struct app_list apps;
 	struct runtime_opts rt;

@@ -32,7 +32,8 @@ struct cli_ctx {
 	const char *local_config;
 	const char *user_config;
 	bool trust_keys_from_https;
-	struct rkt_store *store; /* opened by cli_store() */
+	struct rkt_store *store;       /* opened by cli_store() */
+	struct rkt_keystore *keystore; /* made by cli_fetch_opts() */
 };
 
 struct cli_command {
@@ -72,6 +73,10 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 /* common.c */
 /* Opens the store under ctx->dir once (the command table marks who needs it). */
 int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err);
+/* The options every image this command fetches shares (rkt fetch, the images and stage1 of
+ * rkt run and prepare): POLICY, --insecure-options, and the keystore of --system-config and
+ * --local-config, with "signature verified:" and the signer on stderr after a good signature. */
+void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt_fetch_opts *ret);
 /* Records the getopt_long() failure that just happened (OPTSTRING must start with ':'). */
 int cli_getopt_error(const char *cmd, int result, int argc, char **argv, struct rkt_error *err);
 /* An image given by ID (prefix) or by name[:version] in the store: its full ID. */

@@ -7,12 +7,14 @@
  * the import asks for it (a missing file is -ENOKEY, naming WHAT and the image). */
 struct rkt_fetch_sig {
 	const struct rkt_fetch_opts *opts;
+	const char *image; /* as the user gave it */
 	const char *what;
 	const char *path;
 	int fd;
 };
 
-/* rkt_store_verify_fn over a struct rkt_fetch_sig: calls OPTS->verify. */
+/* rkt_store_verify_fn over a struct rkt_fetch_sig: checks the signature with OPTS->keystore
+ * for the name in INFO's manifest, and tells OPTS->verified who signed. */
 int rkt_fetch_sig_verify(void *userdata, int fd, const struct rkt_aci_info *info,
                          struct rkt_error *err);
 

@@ -14,6 +14,7 @@
 #include "fetch/fetch-internal.h"
 #include "render/render.h"
 #include "store/store-internal.h"
+#include "trust/trust.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -147,33 +148,88 @@ int rkt_image_name_parse(const char *s, char **ret_name, struct rkt_kv_list *ret
 	return 0;
 }
 
+/* Upstream's advice, after the cause: trust the signer's key for the name, or do without. */
+static void trust_hint(const char *name, struct rkt_error *err)
+{
+	rkt_error_append(err,
+	                 "; trust the signer's key with 'rkt trust --prefix=%s KEY', or skip the "
+	                 "check with --insecure-options=image",
+	                 name);
+}
+
 int rkt_fetch_no_signature(const char *sig_what, const char *image, struct rkt_error *err)
 {
-	return rkt_error_set(err, ENOKEY,
-	                     "no signature '%s' for image '%s'; use --insecure-options=image to "
-	                     "fetch it without one",
-	                     sig_what, image);
+	int r = rkt_error_set(err, ENOKEY, "no signature '%s' for image '%s'", sig_what, image);
+
+	trust_hint(image, err);
+	return r;
+}
+
+/* Checks the signature of SIG over FD (from offset 0) for image NAME with the keystore. */
+static int verify_sig(struct rkt_fetch_sig *sig, int fd, const char *name, struct rkt_error *err)
+{
+	const struct rkt_fetch_opts *opts = sig->opts;
+	_cleanup_close_ int sig_fd = -EBADF;
+	struct rkt_trust_signer signer;
+	int r;
+
+	if (sig->fd < 0) {
+		sig_fd = open(sig->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (sig_fd < 0 && errno == ENOENT)
+			return rkt_fetch_no_signature(sig->what, name, err);
+		if (sig_fd < 0)
+			return rkt_error_set(err, errno, "signature '%s'", sig->what);
+	} else if (lseek(sig->fd, 0, SEEK_SET) < 0) {
+		return rkt_error_set(err, errno, "signature '%s': seek", sig->what);
+	}
+	if (!opts->keystore) {
+		r = rkt_error_set(err, ENOKEY, "image '%s': no keystore to check signature '%s'",
+		                  name, sig->what);
+		trust_hint(name, err);
+		return r;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return rkt_error_set(err, errno, "image '%s': seek", name);
+	r = rkt_keystore_verify_fd(opts->keystore, name, fd, sig->what,
+	                           sig->fd >= 0 ? sig->fd : sig_fd, &signer, err);
+	if (r == -ENOKEY || r == -EKEYREJECTED)
+		trust_hint(name, err);
+	if (r < 0)
+		return r;
+	if (opts->verified)
+		opts->verified(opts->verified_userdata, name, &signer);
+	return 0;
 }
 
 int rkt_fetch_sig_verify(void *userdata, int fd, const struct rkt_aci_info *info,
                          struct rkt_error *err)
 {
-	struct rkt_fetch_sig *sig = userdata;
-	_cleanup_close_ int sig_fd = -EBADF;
-
-	if (sig->fd < 0) {
-		sig_fd = open(sig->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (sig_fd < 0 && errno == ENOENT)
-			return rkt_fetch_no_signature(sig->what, info->manifest->name, err);
-		if (sig_fd < 0)
-			return rkt_error_set(err, errno, "signature '%s'", sig->what);
-	}
-	return sig->opts->verify(sig->opts->verify_userdata, fd, sig->fd >= 0 ? sig->fd : sig_fd,
-	                         sig->what, info, err);
+	return verify_sig(userdata, fd, info->manifest->name, err);
 }
 
-/* A local ACI. Its remote record (URL file://<realpath>, ETag from inode, size and mtime) lets
- * --pull-policy=new and never reuse the stored image, and update skip an unchanged file. */
+/* The image stored for an unchanged local file: marks it used, and unless the image check is
+ * off checks the file's signature again, as an import would (the signature or the trusted
+ * keys may have changed since). */
+static int use_stored_file(struct rkt_store *s, const char *id, int fd, struct rkt_fetch_sig *sig,
+                           struct rkt_error *err)
+{
+	_cleanup_(rkt_image_info_release) struct rkt_image_info info = { 0 };
+	_cleanup_close_ int bfd = -EBADF;
+	int r;
+
+	r = rkt_store_open_blob(s, id, &bfd, err); /* marks it used */
+	if (r < 0 || (sig->opts->insecure & RKT_INSECURE_IMAGE))
+		return r;
+	r = rkt_store_get_info(s, id, &info, err);
+	if (r < 0)
+		return r;
+	r = verify_sig(sig, fd, info.name, err);
+	return r < 0 ? rkt_error_wrap(err, r, "image '%s'", sig->image) : 0;
+}
+
+/* A local ACI. Its remote record (URL file://<realpath>, ETag from device, inode, size and
+ * mtime) lets an unchanged file reuse the stored image under every pull policy; a changed one
+ * is imported again (upstream imports a file every time). */
 static int fetch_file(struct rkt_store *s, const char *image, const char *path,
                       const struct rkt_fetch_opts *opts, char ret_id[RKT_IMAGE_ID_SIZE],
                       struct rkt_error *err)
@@ -181,7 +237,6 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 	_cleanup_free_ char *real = NULL, *url = NULL, *etag = NULL, *what = NULL, *sig = NULL;
 	_cleanup_(rkt_remote_release) struct rkt_remote cached = { 0 };
 	_cleanup_close_ int fd = -EBADF;
-	bool have_cached;
 	struct stat st;
 	int r;
 
@@ -191,16 +246,19 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 		return rkt_error_set(err, errno, "%s", what);
 	if (S_ISDIR(st.st_mode))
 		return rkt_error_set(err, EISDIR, "%s", what);
+	sig = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", path);
+	struct rkt_fetch_sig va = {
+		.opts = opts, .image = image, .what = sig, .path = sig, .fd = -EBADF
+	};
 	if (!S_ISREG(st.st_mode)) {
 		/* A pipe or device (rkt fetch /dev/stdin): a stream, nothing to cache. */
 		struct rkt_store_import_opts io = {
 			.what = what,
 			.insecure = opts->insecure & RKT_INSECURE_IMAGE,
+			.verify = rkt_fetch_sig_verify,
+			.verify_userdata = &va,
 			.insecure_options = opts->insecure,
 		};
-		if (opts->pull_policy == RKT_PULL_POLICY_NEVER)
-			return rkt_error_input(err, ENOENT,
-			                       "%s: not in the store (--pull-policy=never)", what);
 		r = rkt_store_import(s, fd, &io, ret_id, err);
 		return r < 0 ? r : 0;
 	}
@@ -216,19 +274,17 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 	if (r < 0 && r != -ENOENT)
 		return r;
 	rkt_error_clear(err);
-	have_cached = r >= 0;
-	if (have_cached && (opts->pull_policy != RKT_PULL_POLICY_UPDATE ||
-	                    (cached.etag && strcmp(cached.etag, etag) == 0))) {
-		memcpy(ret_id, cached.blob_key, RKT_IMAGE_ID_SIZE);
-		_cleanup_close_ int bfd = -EBADF;
-		return rkt_store_open_blob(s, ret_id, &bfd, err); /* marks it used */
+	if (r >= 0 && cached.etag && strcmp(cached.etag, etag) == 0) {
+		r = use_stored_file(s, cached.blob_key, fd, &va, err);
+		if (r != -ENOENT) {
+			if (r >= 0)
+				memcpy(ret_id, cached.blob_key, RKT_IMAGE_ID_SIZE);
+			return r;
+		}
+		/* the image was removed since: import it again */
+		rkt_error_clear(err);
 	}
-	if (opts->pull_policy == RKT_PULL_POLICY_NEVER)
-		return rkt_error_input(err, ENOENT, "%s: not in the store (--pull-policy=never)",
-		                       what);
 
-	sig = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", path);
-	struct rkt_fetch_sig va = { .opts = opts, .what = sig, .path = sig, .fd = -EBADF };
 	struct rkt_remote rem = {
 		.aci_url = url,
 		.sig_url = sig,
@@ -238,7 +294,7 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 	struct rkt_store_import_opts io = {
 		.what = what,
 		.insecure = opts->insecure & RKT_INSECURE_IMAGE,
-		.verify = opts->verify ? rkt_fetch_sig_verify : NULL,
+		.verify = rkt_fetch_sig_verify,
 		.verify_userdata = &va,
 		.insecure_options = opts->insecure,
 		.remote = &rem,

@@ -56,29 +56,35 @@ int rkt_image_name_parse(const char *s, char **ret_name, struct rkt_kv_list *ret
                          struct rkt_error *err);
 
 struct rkt_fetch_opts;
+struct rkt_keystore;
+struct rkt_trust_signer;
 
-/* Signature check for an image being imported: FD is the ACI as fetched, SIG_FD its detached
- * signature (read from its offset; not closed) and SIG_WHAT names it (a path or URL) for
- * messages. Same contract as rkt_store_verify_fn. */
-typedef int (*rkt_fetch_verify_fn)(void *userdata, int fd, int sig_fd, const char *sig_what,
-                                   const struct rkt_aci_info *info, struct rkt_error *err);
+/* Told after a good signature: the image NAME (from its manifest) and the key that signed it,
+ * for the "signature verified:" line. */
+typedef void (*rkt_fetch_verified_fn)(void *userdata, const char *name,
+                                      const struct rkt_trust_signer *signer);
 /* Download progress of WHAT ("image" or "signature") for a progress bar; P is NULL once that
  * download is over (finished or failed). */
 typedef void (*rkt_fetch_progress_fn)(void *userdata, const char *what,
                                       const struct rkt_http_progress *p);
 /* Fetches IMAGE (URL or name, as KIND says) from the network into STORE, honouring OPTS
- * (pull policy, insecure options, verify hook). Returns 0 and the image ID, or -errno. */
+ * (pull policy, insecure options, keystore). Returns 0 and the image ID, or -errno. */
 typedef int (*rkt_fetch_remote_fn)(void *userdata, struct rkt_store *store, const char *image,
                                    enum rkt_image_kind kind, const struct rkt_fetch_opts *opts,
                                    char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
 
+/* The same options serve rkt fetch, the images of rkt run and prepare, and their stage1, so
+ * that every image is checked the same way (docs/trust.md). */
 struct rkt_fetch_opts {
 	enum rkt_pull_policy pull_policy;
-	unsigned insecure;          /* enum rkt_insecure bits */
-	const char *signature;      /* --signature for this image (a path or URL);
-	                               NULL = "<image>.asc" */
-	rkt_fetch_verify_fn verify; /* NULL: no signature can be trusted */
-	void *verify_userdata;
+	unsigned insecure;     /* enum rkt_insecure bits */
+	const char *signature; /* --signature for this image (a path or URL);
+	                          NULL = "<image>.asc" */
+	/* The trusted keys: without RKT_INSECURE_IMAGE an image needs a detached signature by one
+	 * of the keys trusted for its name. NULL: no signature can be trusted. */
+	struct rkt_keystore *keystore;
+	rkt_fetch_verified_fn verified; /* NULL: quiet */
+	void *verified_userdata;
 	rkt_fetch_progress_fn progress; /* NULL: quiet */
 	void *progress_userdata;
 	rkt_fetch_remote_fn remote; /* NULL: no network */
@@ -96,8 +102,20 @@ int rkt_fetch_url(struct rkt_store *store, const char *url, const struct rkt_fet
                   char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
 
 /* Fetches IMAGE and then its dependencies (rkt-inventory 4.6) into STORE. Returns 0 with the
- * image ID. -ENOENT (not in the store under --pull-policy=never, or a missing dependency),
- * -ENOTUNIQ (ambiguous ID prefix), -ENOKEY (unsigned without --insecure-options=image),
- * -EPROTONOSUPPORT (a source this build cannot fetch from), or what the import returns. */
+ * image ID.
+ *
+ * A hash is looked up in the store only, a name in the store first (unless the policy is
+ * update and a remote hook is set). A local file is read whatever the policy, as upstream
+ * re-imports it every time, but cheaply: when its stat ETag (device, inode, size, mtime) is
+ * the one recorded at its last import, the stored image is used, and only its signature is
+ * checked again (unless --insecure-options=image); a changed file is imported again. A URL
+ * follows the pull policy (see rkt_fetch_url).
+ *
+ * Errors: -ENOENT (not in the store under --pull-policy=never, or a missing dependency),
+ * -ENOTUNIQ (ambiguous ID prefix), -ENOKEY (no signature, or no key trusted for the name),
+ * -EKEYREJECTED (signed by a key not trusted for the name), -EBADMSG (bad signature, or a
+ * dependency whose size is not the one its dependent gives), -EPROTONOSUPPORT (a source this
+ * build cannot fetch from), or what the import returns. The trust errors end in a hint naming
+ * `rkt trust` and --insecure-options=image. */
 int rkt_fetch(struct rkt_store *store, const char *image, const struct rkt_fetch_opts *opts,
               char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);

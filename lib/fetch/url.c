@@ -223,12 +223,14 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		return use_cached(s, &cached, ret_id, err);
 	}
 
-	what = xasprintf("'%s'", url);
-	struct rkt_fetch_sig sig = { .opts = opts, .what = sig_url, .path = sig_url, .fd = sig_fd };
+	what = xasprintf("image '%s'", url);
+	struct rkt_fetch_sig sig = {
+		.opts = opts, .image = url, .what = sig_url, .path = sig_url, .fd = sig_fd
+	};
 	struct rkt_store_import_opts io = {
 		.what = what,
 		.insecure = insecure_image,
-		.verify = opts->verify ? rkt_fetch_sig_verify : NULL,
+		.verify = rkt_fetch_sig_verify,
 		.verify_userdata = &sig,
 		.insecure_options = opts->insecure,
 		.remote = &rem,

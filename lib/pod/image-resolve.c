@@ -24,16 +24,15 @@ static int read_manifest(struct rkt_store *store, const char *id, struct rkt_ima
 	return rkt_image_manifest_parse(buf, strlen(buf), what, ret, err);
 }
 
-int rkt_image_resolve(struct rkt_store *store, const char *image, unsigned insecure,
-                      enum rkt_pull_policy policy, char ret_id[RKT_IMAGE_ID_SIZE],
-                      struct rkt_image_manifest **ret_manifest, struct rkt_error *err)
+int rkt_image_resolve(struct rkt_store *store, const char *image, const struct rkt_fetch_opts *opts,
+                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
+                      struct rkt_error *err)
 {
-	const struct rkt_fetch_opts fo = { .pull_policy = policy, .insecure = insecure };
 	char id[RKT_IMAGE_ID_SIZE];
 	int r;
 
 	/* rkt_fetch() names IMAGE in its errors. */
-	r = rkt_fetch(store, image, &fo, id, err);
+	r = rkt_fetch(store, image, opts, id, err);
 	if (r < 0)
 		return r;
 	r = read_manifest(store, id, ret_manifest, err);

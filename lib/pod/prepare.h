@@ -48,11 +48,9 @@ int rkt_pod_write_dns(struct rkt_pod *pod, const char *resolv_conf, const char *
 int rkt_image_lowerdir(struct rkt_store *store, const char *id, const char *render_dir, char **ret,
                        struct rkt_error *err);
 
-/* Finds or imports the image a command line names (a path, file:// URL, hash, or name with the
- * store's lookup), honouring INSECURE (enum rkt_insecure bits) and POLICY (enum
- * rkt_pull_policy: "new" for what users name, as upstream; "update" for rkt's own stage1 file,
- * so that a stage1 rebuilt or upgraded in place is imported, and an unchanged one costs one
- * stat). Returns the full ID and the parsed manifest. */
-int rkt_image_resolve(struct rkt_store *store, const char *image, unsigned insecure,
-                      enum rkt_pull_policy policy, char ret_id[RKT_IMAGE_ID_SIZE],
-                      struct rkt_image_manifest **ret_manifest, struct rkt_error *err);
+/* Finds or imports the image a command line names (a path, file:// URL, http(s) URL, hash, or
+ * name with the store's lookup) with rkt_fetch() under OPTS (pull policy, insecure options,
+ * keystore: the same checks as rkt fetch). Returns the full ID and the parsed manifest. */
+int rkt_image_resolve(struct rkt_store *store, const char *image, const struct rkt_fetch_opts *opts,
+                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
+                      struct rkt_error *err);

@@ -76,6 +76,19 @@ int rkt_error_wrap(struct rkt_error *err, int r, const char *fmt, ...)
 	return r;
 }
 
+void rkt_error_append(struct rkt_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (!err || err->code == 0)
+		return;
+	n = strnlen(err->msg, sizeof(err->msg) - 1);
+	va_start(ap, fmt);
+	(void)vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
 void rkt_error_clear(struct rkt_error *err)
 {
 	if (!err)

@@ -29,6 +29,11 @@ int rkt_error_input(struct rkt_error *err, int code, const char *fmt, ...)
 int rkt_error_wrap(struct rkt_error *err, int r, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* Appends FMT to the recorded message (a hint after the cause); does nothing if nothing is
+ * recorded or ERR is NULL. */
+void rkt_error_append(struct rkt_error *err, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
 /* Forgets a recorded error (used when a caller tries alternatives). */
 void rkt_error_clear(struct rkt_error *err);
 

@@ -82,12 +82,16 @@ pod_setup_file() {
 }
 
 # rkt-helpers' setup (a work directory and $STORE) plus our names for the data dir.
-setup() {
+pod_setup() {
 	T=$BATS_TEST_TMPDIR
 	STORE=$T/data
 	D=$STORE
 	mkdir -p "$T/work"
 	cd "$T/work"
+}
+
+setup() {
+	pod_setup
 }
 
 # rkrun ARGS: rkt run with the busybox-friendly defaults; the image(s) are in ARGS.

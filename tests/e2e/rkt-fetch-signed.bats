@@ -8,9 +8,8 @@ load helpers/http
 load helpers/pgp
 
 setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs" K="$BATS_FILE_TMPDIR/root"
-	mkdir -p "$CERTS" "$K"
-	http_make_certs "$CERTS"
+	export K="$BATS_FILE_TMPDIR/root"
+	mkdir -p "$K"
 	pgp_setup "$K"
 	pgp_genkey alice
 	pgp_genkey bob
@@ -29,9 +28,7 @@ setup_file() {
 	pgp_sign alice "$K/other.aci"
 	# unsigned.aci: no signature at all.
 	cp "$K/app.aci" "$K/unsigned.aci"
-	export LOG="$BATS_FILE_TMPDIR/requests.log"
-	http_start TLS "$K" --cert "$CERTS/server.crt" --key "$CERTS/server.key" --log "$LOG"
-	export TLS_PORT TLS_PID
+	https_start_logged "$K"
 }
 
 teardown_file() {

@@ -33,22 +33,26 @@ load rkt-helpers
 	[ "${#lines[@]}" -eq 1 ]
 }
 
-@test "fetch with --pull-policy=new reuses the stored image; never needs it stored" {
+@test "fetch of a file reads it under every pull policy; an unchanged file is not imported again" {
 	$MKACI a.aci --name example.com/a --file /a=1
-	rkt fetch --pull-policy=never a.aci
-	expect_error "a.aci" "not in the store"
-	fetch_ok a.aci
+	# upstream imports a local file whatever the pull policy, never included
+	fetch_ok --pull-policy=never a.aci
 	local id=$output
 	rkt_ok image list --format=json
 	local before=$output
-	fetch_ok --pull-policy=new a.aci
-	[ "$output" = "$id" ]
+	local policy
+	for policy in new update never; do
+		fetch_ok --pull-policy="$policy" a.aci
+		[ "$output" = "$id" ]
+	done
 	rkt_ok image list --format=json
 	local after=$output
 	# The same import time: nothing was imported again.
 	[ "$(jq '.[0].import_time' <<<"$before")" = "$(jq '.[0].import_time' <<<"$after")" ]
+	# A rebuilt file is imported again, also under never.
+	$MKACI a.aci --name example.com/a --file /a=2
 	fetch_ok --pull-policy=never a.aci
-	[ "$output" = "$id" ]
+	[ "$output" != "$id" ]
 }
 
 @test "fetch by ID, by unique prefix, and an ambiguous or unknown prefix" {

@@ -4,6 +4,8 @@
 #   http_make_certs DIR        DIR/ca.crt, DIR/server.{crt,key} for 127.0.0.1, localhost, rkt.test
 #   http_start VAR ROOT [ARGS] starts a server on ROOT; sets VAR_PORT and VAR_PID
 #   http_stop VAR              kills that server by its PID and reaps it
+#   https_start_logged ROOT    certificates and an https server on ROOT logging to $LOG; sets
+#                              CERTS, LOG, TLS_PORT and TLS_PID (stop it with http_stop TLS)
 
 HTTP_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -45,4 +47,12 @@ http_stop() {
 	[ -n "$pid" ] || return 0
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+}
+
+https_start_logged() {
+	export CERTS=$BATS_FILE_TMPDIR/certs LOG=$BATS_FILE_TMPDIR/requests.log
+	mkdir -p "$CERTS"
+	http_make_certs "$CERTS"
+	http_start TLS "$1" --cert "$CERTS/server.crt" --key "$CERTS/server.key" --log "$LOG"
+	export TLS_PORT TLS_PID
 }

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,19 @@ int rkt_store_resolve_dep(void *userdata, const struct rkt_dependency *dep,
 	}
 	if (r < 0)
 		return r;
+	if (dep->size) {
+		/* MAN-9: the size the dependent image gives stops an endless or swapped image */
+		_cleanup_(rkt_image_info_release) struct rkt_image_info info = { 0 };
+
+		r = rkt_store_get_info(s, id, &info, err);
+		if (r < 0)
+			return r;
+		if (info.size != dep->size)
+			return rkt_error_set(err, EBADMSG,
+			                     "image '%s' is %" PRIu64 " bytes, not the %" PRIu64
+			                     " bytes given as the dependency's size",
+			                     id, info.size, dep->size);
+	}
 	r = rkt_store_get_manifest(s, id, &raw, err);
 	if (r < 0)
 		return r;

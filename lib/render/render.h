@@ -49,7 +49,9 @@ int rkt_layers_build(const char *top_id, struct rkt_image_manifest *top, rkt_dep
 /* Whether an entry at PATH ("/etc/hosts", "/" for the root) of LAYER survives (REN-7). */
 bool rkt_layer_keeps(const struct rkt_layer *layer, const char *path, bool is_dir);
 
-/* The store's resolver for rkt_layers_build (USERDATA is the struct rkt_store). */
+/* The store's resolver for rkt_layers_build (USERDATA is the struct rkt_store). A dependency
+ * that gives a size (MAN-9) must resolve to an image whose stored ACI has that many bytes
+ * (-EBADMSG otherwise). */
 int rkt_store_resolve_dep(void *userdata, const struct rkt_dependency *dep,
                           char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
                           struct rkt_error *err);

@@ -2,7 +2,8 @@
 """Builds a small ACI for the rkt end-to-end tests, entry by entry (so that tests control the
 exact tar stream, hostile entries included).
 
-  rkt-mkaci.py OUT --name NAME [--label K=V]... [--dep NAME[,K=V...]]... [--whitelist PATH]...
+  rkt-mkaci.py OUT --name NAME [--label K=V]... [--dep NAME[,K=V...][,size=BYTES]]...
+               [--whitelist PATH]...
                [--file PATH=CONTENT]... [--symlink PATH=TARGET]... [--dir PATH]...
                [--big PATH=BYTES] [--gzip]
 
@@ -31,8 +32,12 @@ if a.dep:
     for d in a.dep:
         parts = d.split(",")
         dep = {"imageName": parts[0]}
-        if len(parts) > 1:
-            dep["labels"] = [{"name": k, "value": v} for k, v in (x.split("=", 1) for x in parts[1:])]
+        kvs = [x.split("=", 1) for x in parts[1:]]
+        if any(k == "size" for k, _ in kvs):
+            dep["size"] = int(dict(kvs)["size"])
+        labels = [{"name": k, "value": v} for k, v in kvs if k != "size"]
+        if labels:
+            dep["labels"] = labels
         deps.append(dep)
     manifest["dependencies"] = deps
 if a.whitelist:

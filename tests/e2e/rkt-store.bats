@@ -219,6 +219,20 @@ load rkt-helpers
 	expect_error "cycle"
 }
 
+@test "a dependency whose size is not the one its dependent gives is refused (MAN-9)" {
+	$MKACI base.aci --name example.com/base --file /b=B
+	fetch_ok base.aci
+	local base=$output size
+	size=$(stat -c %s base.aci)
+	$MKACI good.aci --name example.com/good --dep "example.com/base,size=$size" --file /g=G
+	fetch_ok good.aci
+	rkt_ok image render --rootfs-only "$output" out
+	[ "$(cat out/b out/g)" = BG ]
+	$MKACI bad.aci --name example.com/bad --dep "example.com/base,size=$((size + 1))"
+	rkt --insecure-options=image fetch bad.aci
+	expect_error "dependency 'example.com/base'" "$base" "$size bytes, not the $((size + 1))"
+}
+
 @test "image verify re-hashes blobs and repairs damaged trees" {
 	fetch_ok "$APPC/aci/minimal.aci"
 	local id=$output

@@ -250,7 +250,14 @@ int make_opts_parse(struct make_opts *o, int argc, char **argv, const struct cli
 int runtime_opts_check(const struct runtime_opts *o, const char *cmd, struct rkt_error *err)
 {
 	struct dns_plan p = { 0 };
-	int r = plan_dns(o, &p, cmd, err);
+	int r;
+
+	if (o->net) {
+		r = rkt_net_arg_check(o->net, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", cmd);
+	}
+	r = plan_dns(o, &p, cmd, err);
 
 	free(p.resolv_conf);
 	free(p.hosts);
@@ -519,6 +526,9 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	                    : manifest_from_args(ctx, o, s, &m, err);
 	if (r < 0)
 		return r;
+	r = rkt_pod_apps_check(s, m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", o->cmd);
 	r = stage1_resolve(ctx, o, stage1_id, err);
 	if (r < 0)
 		return r;

@@ -223,3 +223,15 @@ struct rkt_image_manifest *rkt_image_manifest_free(struct rkt_image_manifest *m)
 	free(m);
 	return NULL;
 }
+
+int rkt_image_manifest_host_check(const struct rkt_image_manifest *m, struct rkt_error *err)
+{
+	const char *os = rkt_kv_list_get(&m->labels, "os");
+	const char *arch = rkt_kv_list_get(&m->labels, "arch");
+
+	if ((os && strcmp(os, RKT_HOST_OS) != 0) || (arch && strcmp(arch, rkt_host_arch()) != 0))
+		return rkt_error_set(
+		        err, ENOEXEC, "image '%s' is for os=%s arch=%s, this host is os=%s arch=%s",
+		        m->name, os ?: "(any)", arch ?: "(any)", RKT_HOST_OS, rkt_host_arch());
+	return 0;
+}

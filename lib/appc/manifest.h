@@ -180,6 +180,10 @@ struct json_object *rkt_image_manifest_to_json(const struct rkt_image_manifest *
 char *rkt_image_manifest_format(const struct rkt_image_manifest *m, bool pretty);
 struct rkt_image_manifest *rkt_image_manifest_free(struct rkt_image_manifest *m);
 RKT_DEFINE_CLEANUP(struct rkt_image_manifest *, rkt_image_manifest_free)
+/* MAN-6: whether the image can run on this host: its os and arch labels, where present, are
+ * RKT_HOST_OS and rkt_host_arch() (a missing label means the image does not depend on it).
+ * -ENOEXEC names the image and both platforms. */
+int rkt_image_manifest_host_check(const struct rkt_image_manifest *m, struct rkt_error *err);
 
 /* Pod manifest (POD-*). */
 struct rkt_volume {

@@ -691,6 +691,33 @@ int rkt_os_arch_check(const char *os, const char *arch, const char *field, struc
 	                             "is not a known os (must be one of: darwin, freebsd, linux)");
 }
 
+const char *rkt_host_arch(void)
+{
+#if defined(__x86_64__)
+	return "amd64";
+#elif defined(__i386__)
+	return "i386";
+#elif defined(__aarch64__) && defined(__AARCH64EB__)
+	return "aarch64_be";
+#elif defined(__aarch64__)
+	return "aarch64";
+#elif defined(__arm__) && defined(__ARMEB__)
+	return "armv7b";
+#elif defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH < 7
+	return "armv6l";
+#elif defined(__arm__)
+	return "armv7l";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return "ppc64le";
+#elif defined(__powerpc64__)
+	return "ppc64";
+#elif defined(__s390x__)
+	return "s390x";
+#else
+#error "no appc arch label for this architecture"
+#endif
+}
+
 int rkt_abs_path_check(const char *s, const char *field, struct rkt_error *err)
 {
 	if (!s || s[0] != '/')

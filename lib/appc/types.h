@@ -81,5 +81,10 @@ int rkt_env_name_check(const char *s, const char *field, struct rkt_error *err);
  * not checked. Either may be NULL. FIELD names the labels list ("labels"). */
 int rkt_os_arch_check(const char *os, const char *arch, const char *field, struct rkt_error *err);
 
+/* The os and arch labels (MAN-6) of the machine this program was built for: "linux" and
+ * "amd64", "i386", "aarch64", ... as in the table of rkt_os_arch_check. */
+#define RKT_HOST_OS "linux"
+const char *rkt_host_arch(void);
+
 /* Absolute path (starts with '/'), no NUL; does not judge "..". */
 int rkt_abs_path_check(const char *s, const char *field, struct rkt_error *err);

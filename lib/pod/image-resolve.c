@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fetch/fetch.h"
+#include "isolate/isolate.h"
 #include "pod/prepare.h"
 #include "render/render.h"
 #include "util/cleanup.h"
@@ -40,6 +41,31 @@ int rkt_image_resolve(struct rkt_store *store, const char *image, const struct r
 		return r;
 	memcpy(ret_id, id, RKT_IMAGE_ID_SIZE);
 	return 0;
+}
+
+int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m,
+                       struct rkt_error *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < m->n_apps && r >= 0; i++) {
+		const struct rkt_runtime_app *ra = &m->apps[i];
+		struct rkt_image_manifest *im = NULL;
+		const struct rkt_app *app;
+		uint64_t caps;
+
+		r = read_manifest(store, ra->image.id, &im, err);
+		if (r >= 0)
+			r = rkt_image_manifest_host_check(im, err);
+		/* stage1 starts the pod manifest's app, else the image's */
+		app = ra->app ?: im ? im->app : NULL;
+		if (r >= 0 && app)
+			r = rkt_caps_compute(&app->isolators, &caps, err);
+		if (r < 0)
+			r = rkt_error_wrap(err, r, "app '%s'", ra->name);
+		rkt_image_manifest_free(im);
+	}
+	return r;
 }
 
 /* overlayfs splits lowerdir= at ':' and mount options at ','. */

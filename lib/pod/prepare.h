@@ -54,3 +54,9 @@ int rkt_image_lowerdir(struct rkt_store *store, const char *id, const char *rend
 int rkt_image_resolve(struct rkt_store *store, const char *image, const struct rkt_fetch_opts *opts,
                       char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
                       struct rkt_error *err);
+
+/* What stage1 would refuse, checked before a pod directory exists: each app's image is for
+ * this host (MAN-6, rkt_image_manifest_host_check), and the capability isolators of the app
+ * stage1 will start name known capabilities (ISO-9..11). The error names the app. */
+int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m,
+                       struct rkt_error *err);

@@ -536,3 +536,42 @@ int rkt_pod_spec_build(const struct rkt_pod_spec *spec, struct rkt_pod_manifest 
 	*ret = TAKE_PTR(m);
 	return 0;
 }
+
+int rkt_net_arg_check(const char *net, struct rkt_error *err)
+{
+	static const char *const known[] = { "host", "none", "default" };
+	/* upstream's own names, which need CNI */
+	static const char *const cni[] = { "default-restricted", "all" };
+	_cleanup_free_ char *copy = xstrdup(net);
+	char *save = NULL;
+	size_t n = 0;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save), n++) {
+		char *colon = strchr(t, ':');
+		bool found = false;
+
+		if (colon)
+			*colon = '\0';
+		for (size_t i = 0; i < ELEMENTSOF(known) && !found; i++)
+			found = strcmp(t, known[i]) == 0;
+		for (size_t i = 0; i < ELEMENTSOF(cni) && !found; i++)
+			if (strcmp(t, cni[i]) == 0)
+				return rkt_error_set(
+				        err, EINVAL,
+				        "--net=%s: network '%s' needs CNI, which this "
+				        "rkt does not have (use host, none or default)",
+				        net, t);
+		if (!found)
+			return rkt_error_set(err, EINVAL,
+			                     "--net=%s: unknown network '%s' (this rkt knows host, "
+			                     "none and default)",
+			                     net, t);
+		if (colon)
+			return rkt_error_set(err, EINVAL,
+			                     "--net=%s: network '%s' takes no arguments", net, t);
+	}
+	if (n != 1)
+		return rkt_error_set(err, EINVAL,
+		                     "--net=%s: give exactly one of host, none or default", net);
+	return 0;
+}

@@ -167,6 +167,79 @@ JSON
 	expect_no_pods
 }
 
+# build_labelled_aci OUT OS ARCH [ISOLATORS]: busybox with those labels ("" leaves a label
+# out) and the app's isolators (a JSON list).
+build_labelled_aci() {
+	local l labels=()
+	l=$(mktemp -d "$BATS_TEST_TMPDIR/layout.XXXXXX")
+	mkdir -p "$l/rootfs/bin"
+	cp "$BUSYBOX" "$l/rootfs/bin/busybox"
+	[ -n "$2" ] && labels+=("{\"name\":\"os\",\"value\":\"$2\"}")
+	[ -n "$3" ] && labels+=("{\"name\":\"arch\",\"value\":\"$3\"}")
+	cat >"$l/manifest" <<JSON
+{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/labelled",
+ "labels":[$(IFS=,; echo "${labels[*]}")],
+ "app":{"exec":["/bin/busybox","echo","ran"],"user":"0","group":"0","isolators":${4:-[]}}}
+JSON
+	"$ACTOOL" build --owner-root "$l" "$1" >/dev/null
+}
+
+@test "images for another os or arch are refused before a pod exists (MAN-6)" {
+	local other=s390x
+	[ "$(arch)" = s390x ] && other=amd64
+	build_labelled_aci arch.aci linux "$other"
+	rkrun arch.aci
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"image 'example.com/labelled' is for os=linux arch=$other, this host is os=linux arch=$(arch)"* ]] ||
+		fail "$stderr"
+	build_labelled_aci os.aci freebsd amd64
+	rkprepare os.aci
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"os=freebsd"* ]] || fail "$stderr"
+	rkt_ok list --no-legend
+	[ -z "$output" ]
+	expect_no_pods
+	# no labels: the image does not depend on them
+	build_labelled_aci any.aci "" ""
+	rkrun any.aci
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = ran ]
+}
+
+@test "unknown capabilities and networks fail in stage0, before a pod directory exists" {
+	rkrun "$BB_ACI" --caps-retain=CAP_CHOWN,CAP_NO_SUCH
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"unknown capability \"CAP_NO_SUCH\""* ]] || fail "$stderr"
+	rkprepare "$BB_ACI" --caps-remove=bogus
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"unknown capability \"bogus\""* ]] || fail "$stderr"
+	build_labelled_aci caps.aci linux "$(arch)" \
+		'[{"name":"os/linux/capabilities-retain-set","value":{"set":["CAP_NOT_A_CAP"]}}]'
+	rkrun caps.aci
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"app 'labelled'"*"CAP_NOT_A_CAP"* ]] || fail "$stderr"
+	rkrun --net=nosuchnet "$BB_ACI"
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"unknown network 'nosuchnet'"* ]] || fail "$stderr"
+	rkrun --net=default-restricted "$BB_ACI"
+	[ "$status" -eq 254 ]
+	rkt_ok list --no-legend
+	[ -z "$output" ]
+	expect_no_pods
+	[ -z "$(ls "$D"/pods/*)" ]
+	# run-prepared: the pod stays prepared
+	rkprepare "$BB_ACI" --exec /bin/true
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local uuid=$output
+	rkt run-prepared --net=nosuchnet "$uuid"
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"unknown network 'nosuchnet'"* ]] || fail "$stderr"
+	[ -d "$D/pods/prepared/$uuid" ]
+	# the known ones still work
+	rkrun --net=none "$BB_ACI" --caps-retain=chown --exec /bin/true
+	[ "$status" -eq 0 ] || fail "$stderr"
+}
+
 @test "an image without an app section needs --exec" {
 	local l=$BATS_TEST_TMPDIR/noapp
 	mkdir -p "$l/rootfs/bin"

@@ -240,6 +240,37 @@ static void supplementary_gids_alias(void **state)
 	assert_non_null(strstr(out, "\"supplementaryGIDs\":[5,6]"));
 }
 
+/* MAN-6: an image runs on this host if its os and arch labels, where present, are the host's. */
+static void host_check_compares_present_labels(void **state)
+{
+	struct rkt_error err = { 0 };
+	const char *other = strcmp(rkt_host_arch(), "s390x") == 0 ? "amd64" : "s390x";
+	const struct {
+		const char *os, *arch;
+		int r;
+	} cases[] = {
+		{ NULL, NULL, 0 },   { "linux", NULL, 0 },          { "linux", "HOST", 0 },
+		{ NULL, "HOST", 0 }, { "freebsd", NULL, -ENOEXEC }, { "linux", "OTHER", -ENOEXEC },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m =
+		        xzalloc(sizeof(*m));
+		const char *arch = cases[i].arch;
+
+		m->name = xstrdup("example.com/x");
+		if (cases[i].os)
+			rkt_kv_list_set(&m->labels, "os", cases[i].os);
+		if (arch)
+			rkt_kv_list_set(&m->labels, "arch",
+			                strcmp(arch, "HOST") == 0 ? rkt_host_arch() : other);
+		assert_int_equal(rkt_image_manifest_host_check(m, &err), cases[i].r);
+		if (cases[i].r)
+			assert_non_null(strstr(err.msg, "this host is os=linux arch="));
+	}
+}
+
 /* GEN-3: both spellings at once are ambiguous. */
 static void supplementary_gids_both_spellings_refused(void **state)
 {
@@ -396,6 +427,7 @@ int main(void)
 		cmocka_unit_test(expectations_all_manifest_vectors),
 		cmocka_unit_test(error_names_isolator_quantity_path),
 		cmocka_unit_test(supplementary_gids_alias),
+		cmocka_unit_test(host_check_compares_present_labels),
 		cmocka_unit_test(supplementary_gids_both_spellings_refused),
 		cmocka_unit_test(unknown_members_ignored),
 		cmocka_unit_test(wrong_case_key_is_missing_field),

@@ -386,6 +386,25 @@ static void env_file_lines(void **state)
 	assert_non_null(strstr(err.msg, "f:2"));
 }
 
+static void net_names_our_stage1s_know(void **state)
+{
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_net_arg_check("host", &err), 0);
+	assert_int_equal(rkt_net_arg_check("none", &err), 0);
+	assert_int_equal(rkt_net_arg_check("default", &err), 0);
+	assert_int_equal(rkt_net_arg_check("mynet", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "unknown network 'mynet'"));
+	assert_int_equal(rkt_net_arg_check("default,mynet:IP=10.1.1.1", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "'mynet'"));
+	assert_int_equal(rkt_net_arg_check("default-restricted", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "needs CNI"));
+	assert_int_equal(rkt_net_arg_check("default:IP=10.1.1.1", &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("host,none", &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("", &err), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +422,7 @@ int main(void)
 		cmocka_unit_test(spec_refuses_duplicate_names_and_unknown_volumes),
 		cmocka_unit_test(spec_isolator_flags_replace_the_images),
 		cmocka_unit_test(env_file_lines),
+		cmocka_unit_test(net_names_our_stage1s_know),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

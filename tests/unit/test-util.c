@@ -37,6 +37,20 @@ static void error_wrap_prepends_context(void **state)
 	assert_int_equal(err.code, EINVAL);
 }
 
+static void error_append_adds_a_hint_only_to_a_recorded_error(void **state)
+{
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	rkt_error_append(&err, "; hint");
+	assert_int_equal(err.code, 0);
+	assert_string_equal(err.msg, "");
+	rkt_error_set(&err, ENOKEY, "no signature");
+	rkt_error_append(&err, "; try %s", "this");
+	assert_string_equal(err.msg, "no signature; try this");
+	rkt_error_append(NULL, "x");
+}
+
 static void error_set_with_null_err_still_fails(void **state)
 {
 	(void)state;
@@ -342,6 +356,7 @@ int main(void)
 		cmocka_unit_test(error_wrap_prepends_context),
 		cmocka_unit_test(error_set_with_null_err_still_fails),
 		cmocka_unit_test(error_format_adds_strerror_for_system_errors_only),
+		cmocka_unit_test(error_append_adds_a_hint_only_to_a_recorded_error),
 		cmocka_unit_test(json_parse_rejects_trailing_garbage),
 		cmocka_unit_test(json_parse_rejects_truncated_input),
 		cmocka_unit_test(json_parse_accepts_bare_scalars),

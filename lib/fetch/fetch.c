@@ -165,7 +165,8 @@ int rkt_fetch_no_signature(const char *sig_what, const char *image, struct rkt_e
 	return r;
 }
 
-/* Checks the signature of SIG over FD (from offset 0) for image NAME with the keystore. */
+/* Checks the detached signature (ACI-12) of SIG over FD (from offset 0) for image NAME with the
+ * keystore. */
 static int verify_sig(struct rkt_fetch_sig *sig, int fd, const char *name, struct rkt_error *err)
 {
 	const struct rkt_fetch_opts *opts = sig->opts;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# rkt run and prepare check image signatures as rkt fetch does (FILE.asc, URL.asc, the per-app
-# --signature, --insecure-options=image), trust the stage1 of rkt's own directories, follow
+# rkt run and prepare check image signatures (ACI-12) as rkt fetch does (FILE.asc, URL.asc, the
+# per-app --signature, --insecure-options=image), trust the stage1 of rkt's own directories, follow
 # --pull-policy (and --store-only/--no-store), and notice a rebuilt image file. Keys and
 # signatures are made by gpg at test time; the keystore is the test's own (--system-config,
 # --local-config).

@@ -28,11 +28,20 @@ static void print_signer(void *userdata, const char *name, const struct rkt_trus
 	        signer->uid[0] ? signer->uid : signer->fingerprint);
 }
 
+/* A trusted key that can no longer be used is skipped; the user learns which. */
+static void keystore_warn(void *userdata, const char *msg)
+{
+	(void)userdata;
+	fprintf(stderr, "rkt: warning: %s\n", msg);
+}
+
 void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt_fetch_opts *ret)
 {
 	/* upstream does not even open the keystore with --insecure-options=image */
-	if (!ctx->keystore && !(ctx->insecure & RKT_INSECURE_IMAGE))
+	if (!ctx->keystore && !(ctx->insecure & RKT_INSECURE_IMAGE)) {
 		ctx->keystore = rkt_keystore_new(ctx->system_config, ctx->local_config);
+		rkt_keystore_set_warn(ctx->keystore, keystore_warn, NULL);
+	}
 	*ret = (struct rkt_fetch_opts){
 		.pull_policy = policy,
 		.insecure = ctx->insecure,

@@ -16,9 +16,6 @@
 #include "util/fs.h"
 #include "util/error.h"
 
-/* Warnings for things that are accepted but worth telling the user (ACE-32, ACE-10). */
-typedef void (*rkt_warn_fn)(void *userdata, const char *msg);
-
 /* ---- Capabilities (ISO-9..11) ---- */
 
 /* The default bounding set of ISO-11, as a mask of 1 << CAP_*. */

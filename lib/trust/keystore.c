@@ -15,6 +15,8 @@
 
 struct rkt_keystore {
 	char *dirs[_RKT_TRUST_SCOPE_MAX]; /* configuration directories, system then local */
+	rkt_warn_fn warn;                 /* told about skipped (expired, revoked) keys */
+	void *warn_userdata;
 };
 
 struct rkt_keystore *rkt_keystore_new(const char *system_dir, const char *local_dir)
@@ -24,6 +26,12 @@ struct rkt_keystore *rkt_keystore_new(const char *system_dir, const char *local_
 	ks->dirs[RKT_TRUST_SCOPE_SYSTEM] = xstrdup(system_dir ?: RKT_TRUST_SYSTEM_CONFIG_DIR);
 	ks->dirs[RKT_TRUST_SCOPE_LOCAL] = xstrdup(local_dir ?: RKT_TRUST_LOCAL_CONFIG_DIR);
 	return ks;
+}
+
+void rkt_keystore_set_warn(struct rkt_keystore *ks, rkt_warn_fn warn, void *userdata)
+{
+	ks->warn = warn;
+	ks->warn_userdata = userdata;
 }
 
 struct rkt_keystore *rkt_keystore_free(struct rkt_keystore *ks)
@@ -212,14 +220,20 @@ static void keyset_remove(struct keyset *set, const char *fpr)
 	}
 }
 
-/* Called for each file of a keystore directory with its name and path; *KEY is NULL for a mask.
- * The callee may take *PATH and *KEY (TAKE_PTR). */
+/* Called for each file of a keystore directory with its name and path; *KEY is NULL for a mask
+ * and for a skipped key (one that is no longer usable). The callee may take *PATH and *KEY
+ * (TAKE_PTR). */
 typedef void (*key_file_fn)(void *userdata, const char *name, char **path,
                             struct rkt_trust_key **key);
 
-/* Reads every file of DIR/trustedkeys/SUB[/REL] in name order. A missing directory has none. */
-static int visit_key_files(const char *dir, const char *sub, const char *rel, key_file_fn fn,
-                           void *userdata, struct rkt_error *err)
+/* Reads every file of DIR/trustedkeys/SUB[/REL] in name order. A missing directory has none.
+ * A key that can no longer be used (expired or revoked since it was trusted) is skipped with a
+ * warning, so that it does not hide the other keys of its directory; with SKIPPED_AS_MASK, FN
+ * sees it as a mask (it removes what an earlier directory trusted with that fingerprint),
+ * otherwise not at all. */
+static int visit_key_files(const struct rkt_keystore *ks, const char *dir, const char *sub,
+                           const char *rel, bool skipped_as_mask, key_file_fn fn, void *userdata,
+                           struct rkt_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	char **names;
@@ -237,8 +251,21 @@ static int visit_key_files(const char *dir, const char *sub, const char *rel, ke
 		                                      rel ? "/" : "", rel ?: "", names[i]);
 		_cleanup_(rkt_trust_key_freep) struct rkt_trust_key *key = NULL;
 
-		r = read_key_file(fd, names[i], path, &key, err);
-		if (r >= 0)
+		struct rkt_error kerr = { 0 };
+
+		r = read_key_file(fd, names[i], path, &key, &kerr);
+		if (r == -EKEYEXPIRED || r == -EKEYREVOKED) {
+			if (ks->warn) {
+				char msg[sizeof(kerr.msg) + 32];
+
+				snprintf(msg, sizeof(msg), "%s; skipped", kerr.msg);
+				ks->warn(ks->warn_userdata, msg);
+			}
+			r = 0;
+		} else if (r < 0 && err) {
+			*err = kerr;
+		}
+		if (r >= 0 && (!kerr.code || skipped_as_mask))
 			fn(userdata, names[i], &path, &key);
 	}
 	strv_free_n(names, n);
@@ -266,7 +293,7 @@ static int keyset_load(struct keyset *set, const struct rkt_keystore *ks, const 
 	int r;
 
 	for (int s = 0; s < _RKT_TRUST_SCOPE_MAX; s++) {
-		r = visit_key_files(ks->dirs[s], "root.d", NULL, keyset_take, set, err);
+		r = visit_key_files(ks, ks->dirs[s], "root.d", NULL, true, keyset_take, set, err);
 		if (r < 0)
 			return r;
 	}
@@ -278,7 +305,8 @@ static int keyset_load(struct keyset *set, const struct rkt_keystore *ks, const 
 			char saved = *p;
 
 			*p = '\0';
-			r = visit_key_files(ks->dirs[s], "prefix.d", prefix, keyset_take, set, err);
+			r = visit_key_files(ks, ks->dirs[s], "prefix.d", prefix, true, keyset_take,
+			                    set, err);
 			*p = saved;
 			if (r < 0)
 				return r;
@@ -370,8 +398,8 @@ static void list_take(void *userdata, const char *name, char **path, struct rkt_
 	}
 }
 
-static int list_dir(struct entry_list *l, enum rkt_trust_scope scope, const char *dir,
-                    const char *sub, const char *rel, struct rkt_error *err)
+static int list_dir(const struct rkt_keystore *ks, struct entry_list *l, enum rkt_trust_scope scope,
+                    const char *dir, const char *sub, const char *rel, struct rkt_error *err)
 {
 	struct list_ctx c = { .l = l, .scope = scope, .rel = rel };
 	_cleanup_close_ int fd = -EBADF;
@@ -379,7 +407,7 @@ static int list_dir(struct entry_list *l, enum rkt_trust_scope scope, const char
 	size_t n;
 	int r;
 
-	r = visit_key_files(dir, sub, rel, list_take, &c, err);
+	r = visit_key_files(ks, dir, sub, rel, false, list_take, &c, err);
 	if (r < 0 || !rel)
 		return r;
 	/* Deeper prefixes: prefix.d/<rel>/<child>. */
@@ -390,7 +418,7 @@ static int list_dir(struct entry_list *l, enum rkt_trust_scope scope, const char
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		_cleanup_free_ char *child = xasprintf("%s/%s", rel, names[i]);
 
-		r = list_dir(l, scope, dir, sub, child, err);
+		r = list_dir(ks, l, scope, dir, sub, child, err);
 	}
 	strv_free_n(names, n);
 	return r;
@@ -407,7 +435,7 @@ int rkt_keystore_list(struct rkt_keystore *ks, struct rkt_trust_entry **ret, siz
 		char **tops;
 		size_t n;
 
-		r = list_dir(&l, s, ks->dirs[s], "root.d", NULL, err);
+		r = list_dir(ks, &l, s, ks->dirs[s], "root.d", NULL, err);
 		if (r < 0)
 			break;
 		fd = open_keydir(ks->dirs[s], "prefix.d", NULL, err);
@@ -421,7 +449,7 @@ int rkt_keystore_list(struct rkt_keystore *ks, struct rkt_trust_entry **ret, siz
 		}
 		tops = list_names(fd, true, &n);
 		for (size_t i = 0; i < n && r >= 0; i++)
-			r = list_dir(&l, s, ks->dirs[s], "prefix.d", tops[i], err);
+			r = list_dir(ks, &l, s, ks->dirs[s], "prefix.d", tops[i], err);
 		strv_free_n(tops, n);
 	}
 	if (r < 0) {

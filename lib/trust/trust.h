@@ -62,6 +62,10 @@ struct rkt_keystore;
  * NULL means RKT_TRUST_SYSTEM_CONFIG_DIR / RKT_TRUST_LOCAL_CONFIG_DIR. Both are copied. */
 struct rkt_keystore *rkt_keystore_new(const char *system_dir, const char *local_dir);
 struct rkt_keystore *rkt_keystore_free(struct rkt_keystore *ks);
+/* WARN(USERDATA, msg) is told about each trusted key file that is skipped because its key can
+ * no longer be used (expired or revoked after it was trusted): such a key is left out of
+ * verification and listing, and the other keys of its directory still apply. NULL: silent. */
+void rkt_keystore_set_warn(struct rkt_keystore *ks, rkt_warn_fn warn, void *userdata);
 RKT_DEFINE_CLEANUP(struct rkt_keystore *, rkt_keystore_free)
 
 /* True if PREFIX is acceptable as a trust prefix (an AC identifier, no URL scheme). */

@@ -34,6 +34,10 @@ int rkt_error_wrap(struct rkt_error *err, int r, const char *fmt, ...)
 void rkt_error_append(struct rkt_error *err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/* Warnings: things that are accepted but worth telling the user. The library never prints;
+ * it hands each warning, one line without a newline, to a caller's callback. */
+typedef void (*rkt_warn_fn)(void *userdata, const char *msg);
+
 /* Forgets a recorded error (used when a caller tries alternatives). */
 void rkt_error_clear(struct rkt_error *err);
 

@@ -139,3 +139,33 @@ trust_system() {
 	[ "$status" -eq 254 ]
 	[[ "$output" == *"trusted key '$LOCAL/trustedkeys/root.d/$BOB': file name does not match fingerprint $ALICE"* ]]
 }
+
+@test "an expired or a revoked key of a prefix is skipped, named, and hides no other key" {
+	pgp_genkey_expired carol
+	pgp_genkey dave
+	pgp_revoke dave
+	local carol dave dir=$LOCAL/trustedkeys/prefix.d/example.com
+	carol=$(cat "$K/carol.fpr")
+	dave=$(cat "$K/dave.fpr")
+	# Both were fine when they were trusted; add refuses them now, so place the files.
+	mkdir -p "$dir"
+	cp "$K/carol.asc" "$dir/$carol"
+	cp "$K/dave.asc" "$dir/$dave"
+	tool add --prefix=example.com "$K/alice.asc"
+	run tool verify example.com/app "$K/image.aci" "$K/image.aci.asc"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: trusted key '$dir/$carol': key $carol has expired; skipped"* ]]
+	[[ "$output" == *"warning: trusted key '$dir/$dave': key $dave is revoked; skipped"* ]]
+	[ "${lines[-1]}" = "signer $ALICE alice <alice@example.com>" ]
+	# A signature by a key that is not trusted is still refused, with the same warnings.
+	run tool verify example.com/app "$K/bob.aci" "$K/bob.aci.asc"
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"key $carol has expired; skipped"* ]]
+	[[ "$output" == *"which is not trusted for 'example.com/app'"* ]]
+	# Listing shows the usable key and names the skipped ones.
+	run tool list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"local example.com $ALICE alice <alice@example.com>"* ]]
+	[[ "$output" == *"key $dave is revoked; skipped"* ]]
+	[[ "$output" != *"local example.com $carol"* ]]
+}

@@ -24,6 +24,13 @@ static int fail(const struct rkt_error *err)
 	return 254;
 }
 
+/* Skipped keys, as rkt fetch reports them. */
+static void warn(void *userdata, const char *msg)
+{
+	(void)userdata;
+	fprintf(stderr, "warning: %s\n", msg);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: trust-tool [--system-config=DIR] [--local-config=DIR] "
@@ -136,6 +143,7 @@ int main(int argc, char **argv)
 	if (i >= argc)
 		return usage();
 	ks = rkt_keystore_new(sys, local);
+	rkt_keystore_set_warn(ks, warn, NULL);
 	argc -= i;
 	argv += i;
 	if (strcmp(argv[0], "add") == 0)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,8 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		r = rkt_seccomp_resolve(&app->isolators, &spec, err);
 		if (r < 0)
 			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+		/* As Docker: an app given CAP_SYS_ADMIN may make namespaces with clone. */
+		spec.clone_ns = c->opts.disable_caps || (s->caps & (UINT64_C(1) << CAP_SYS_ADMIN));
 		r = rkt_seccomp_compile(&spec, stage1_warn_cb, NULL, &s->bpf, err);
 		/* Loading a filter without CAP_SYS_ADMIN needs no_new_privs; the apps' bounding
 		 * set never has it, as with rkt's systemd units. */

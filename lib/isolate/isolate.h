@@ -38,20 +38,44 @@ int rkt_caps_apply(uint64_t mask);
 /* ---- seccomp (ISO-13..15) ---- */
 
 struct rkt_seccomp_spec {
-	bool enabled;          /* false: no filter at all (@appc.io/all, --disable-seccomp) */
-	bool retain;           /* true: allow only SYSCALLS; false: block SYSCALLS */
-	int errno_value;       /* blocked calls fail with it; 0: the process gets SIGSYS */
-	bool no_new_privs;     /* retain filters force it (rkt's rule) */
-	struct rkt_strv names; /* syscall names, groups expanded, duplicates allowed */
+	bool enabled;           /* false: no filter at all (@appc.io/all, --disable-seccomp) */
+	bool retain;            /* true: allow only SYSCALLS; false: block SYSCALLS */
+	int errno_value;        /* blocked calls fail with it; 0: the process gets SIGSYS */
+	bool no_new_privs;      /* retain filters force it (rkt's rule) */
+	bool default_allowlist; /* retains a default allowlist: clone may not make namespaces
+	                         * (unless clone_ns) and clone3, whose flags a filter cannot
+	                         * read, fails with ENOSYS (C libraries then use clone) */
+	bool clone_ns;          /* set by the caller for apps with CAP_SYS_ADMIN, as Docker */
+	struct rkt_strv names;  /* syscall names, groups expanded, duplicates allowed */
 };
-/* The filter for an app's isolators: default (no seccomp isolator) = remove
- * @rkt/default-blacklist; remove-set = its set plus that list (ISO-13); retain-set = its set
- * plus the minimal lifecycle set (ISO-14). Groups: @rkt/default-blacklist,
- * @docker/default-blacklist, @rkt/default-whitelist (= every call except the blacklist),
- * @appc.io/all, @appc.io/empty. -EINVAL for an unknown group or errno name. */
+/* The filter for an app's isolators, as upstream rkt: default (no seccomp isolator) = retain
+ * @rkt/default-whitelist, every other call gets SIGSYS; retain-set = its set plus the minimal
+ * lifecycle set (ISO-14); remove-set = its set plus @rkt/default-blacklist (ISO-13), and
+ * "@appc.io/empty" alone = the default filter. Groups: rkt_seccomp_group_find; @appc.io/all,
+ * @appc.io/empty. -EINVAL for an unknown group or errno name. */
 int rkt_seccomp_resolve(const struct rkt_isolator_list *isolators, struct rkt_seccomp_spec *ret,
                         struct rkt_error *err);
 void rkt_seccomp_spec_release(struct rkt_seccomp_spec *spec);
+enum rkt_seccomp_group_kind {
+	RKT_SECCOMP_GROUP_PLAIN,
+	RKT_SECCOMP_GROUP_ALLOWLIST, /* a default allowlist: only in retain sets */
+	RKT_SECCOMP_GROUP_DENYLIST,  /* a default denylist */
+};
+/* A named group of syscalls ("@rkt/default-whitelist"): the union of its parts. */
+struct rkt_seccomp_group {
+	const char *name;
+	enum rkt_seccomp_group_kind kind;
+	struct {
+		const char *const *names;
+		size_t n;
+	} parts[2];
+};
+/* The group called NAME, or NULL. */
+const struct rkt_seccomp_group *rkt_seccomp_group_find(const char *name);
+/* Every group (for listings and tests). */
+const struct rkt_seccomp_group *rkt_seccomp_groups(size_t *ret_n);
+/* True if SYSCALL is in a built-in group (a name the user did not type). */
+bool rkt_seccomp_group_has(const char *syscall);
 /* errno name ("ENOTSUP") to its value; -EINVAL if unknown. */
 int rkt_errno_from_name(const char *name);
 

@@ -2,6 +2,7 @@
  * libseccomp before the fork, loading the program in the child with one prctl. */
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -15,78 +16,6 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-/* Upstream rkt's @rkt/default-blacklist (stage1/init/common/seccomp_list.go): obsolete calls and
- * calls that reach outside a container. */
-static const char *const default_blacklist[] = {
-	"_sysctl",
-	"add_key",
-	"adjtimex",
-	"afs_syscall",
-	"bdflush",
-	"break",
-	"clock_adjtime",
-	"clock_settime",
-	"create_module",
-	"delete_module",
-	"fanotify_init",
-	"finit_module",
-	"ftime",
-	"get_kernel_syms",
-	"getpmsg",
-	"gtty",
-	"init_module",
-	"ioperm",
-	"iopl",
-	"kcmp",
-	"kexec_file_load",
-	"kexec_load",
-	"keyctl",
-	"lock",
-	"lookup_dcookie",
-	"mbind",
-	"migrate_pages",
-	"mount",
-	"move_pages",
-	"mpx",
-	"name_to_handle_at",
-	"nfsservctl",
-	"open_by_handle_at",
-	"perf_event_open",
-	"pivot_root",
-	"process_vm_readv",
-	"process_vm_writev",
-	"prof",
-	"profil",
-	"ptrace",
-	"putpmsg",
-	"query_module",
-	"reboot",
-	"remap_file_pages",
-	"request_key",
-	"security",
-	"set_mempolicy",
-	"setdomainname",
-	"sethostname",
-	"settimeofday",
-	"sgetmask",
-	"ssetmask",
-	"stime",
-	"stty",
-	"swapoff",
-	"swapon",
-	"sysfs",
-	"syslog",
-	"tuxcall",
-	"umount",
-	"umount2",
-	"uselib",
-	"ustat",
-	"vhangup",
-	"vm86",
-	"vm86old",
-	"vserver",
-};
-
 /* ISO-14: what a retain filter always allows so that the app can be started and can end. */
 static const char *const lifecycle_set[] = { "execve", "exit", "exit_group", "rt_sigreturn" };
 
@@ -96,12 +25,21 @@ static void push_list(struct rkt_strv *v, const char *const *list, size_t n)
 		rkt_strv_push(v, list[i]);
 }
 
-static bool strv_has(const struct rkt_strv *v, const char *s)
+static void push_group(struct rkt_strv *v, const struct rkt_seccomp_group *g)
 {
-	for (size_t i = 0; i < v->n; i++)
-		if (strcmp(v->items[i], s) == 0)
-			return true;
-	return false;
+	for (size_t p = 0; p < ELEMENTSOF(g->parts); p++)
+		push_list(v, g->parts[p].names, g->parts[p].n);
+}
+
+/* The filter when an app asks for none (and for a remove set of only "@appc.io/empty"):
+ * retain @rkt/default-whitelist, as upstream. */
+static void default_filter(struct rkt_seccomp_spec *spec)
+{
+	rkt_strv_release(&spec->names);
+	push_group(&spec->names, rkt_seccomp_group_find("@rkt/default-whitelist"));
+	push_list(&spec->names, lifecycle_set, ELEMENTSOF(lifecycle_set));
+	spec->retain = true;
+	spec->default_allowlist = true;
 }
 
 int rkt_errno_from_name(const char *name)
@@ -133,10 +71,11 @@ static int expand_set(const struct rkt_isolator *iso, bool retain, struct rkt_se
                       struct rkt_error *err)
 {
 	const struct rkt_strv *set = &iso->u.set.set;
-	bool default_whitelist = false;
 
 	for (size_t i = 0; i < set->n; i++) {
 		const char *s = set->items[i];
+		const struct rkt_seccomp_group *g;
+
 		if (s[0] != '@') {
 			rkt_strv_push(&out->names, s);
 		} else if (strcmp(s, "@appc.io/all") == 0) {
@@ -152,39 +91,24 @@ static int expand_set(const struct rkt_isolator *iso, bool retain, struct rkt_se
 				                     "%s: \"@appc.io/empty\" in a retain set",
 				                     iso->name);
 			/* ISO-13: masks the other entries; the default filter stays. */
-			rkt_strv_release(&out->names);
-			push_list(&out->names, default_blacklist, ELEMENTSOF(default_blacklist));
+			default_filter(out);
 			return 0;
-		} else if (strcmp(s, "@rkt/default-blacklist") == 0 ||
-		           strcmp(s, "@docker/default-blacklist") == 0) {
-			push_list(&out->names, default_blacklist, ELEMENTSOF(default_blacklist));
-		} else if (strcmp(s, "@rkt/default-whitelist") == 0 ||
-		           strcmp(s, "@docker/default-whitelist") == 0) {
-			if (!retain)
+		} else if ((g = rkt_seccomp_group_find(s))) {
+			if (g->kind == RKT_SECCOMP_GROUP_ALLOWLIST && !retain)
 				return rkt_error_set(err, EINVAL, "%s: \"%s\" in a remove set",
 				                     iso->name, s);
-			default_whitelist = true;
+			if (g->kind == RKT_SECCOMP_GROUP_ALLOWLIST)
+				out->default_allowlist = true;
+			push_group(&out->names, g);
 		} else {
 			return rkt_error_set(err, EINVAL, "%s: unknown syscall group \"%s\"",
 			                     iso->name, s);
 		}
 	}
-	if (retain && default_whitelist) {
-		/* Our whitelist is "everything but the blacklist", so retaining it plus extra
-		 * calls is removing the blacklist minus those calls. */
-		struct rkt_strv extra = out->names;
-		memset(&out->names, 0, sizeof(out->names));
-		for (size_t i = 0; i < ELEMENTSOF(default_blacklist); i++)
-			if (!strv_has(&extra, default_blacklist[i]))
-				rkt_strv_push(&out->names, default_blacklist[i]);
-		rkt_strv_release(&extra);
-		out->retain = false;
-		return 0;
-	}
 	if (retain)
 		push_list(&out->names, lifecycle_set, ELEMENTSOF(lifecycle_set));
 	else
-		push_list(&out->names, default_blacklist, ELEMENTSOF(default_blacklist));
+		push_group(&out->names, rkt_seccomp_group_find("@rkt/default-blacklist"));
 	return 0;
 }
 
@@ -205,7 +129,8 @@ int rkt_seccomp_resolve(const struct rkt_isolator_list *isolators, struct rkt_se
 		iso = &isolators->items[i];
 	}
 	if (!iso) {
-		push_list(&spec.names, default_blacklist, ELEMENTSOF(default_blacklist));
+		default_filter(&spec);
+		spec.no_new_privs = true;
 		*ret = spec;
 		return 0;
 	}
@@ -241,6 +166,32 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
+/* A default allowlist allows clone only without namespace flags (Docker's rule for apps without
+ * CAP_SYS_ADMIN; upstream rkt allowed any clone); clone3 passes its flags in memory, where a
+ * filter cannot read them, so it fails with ENOSYS and C libraries fall back to clone. */
+static int restrict_clone(scmp_filter_ctx ctx, uint32_t block, bool clone_ns)
+{
+	const uint64_t ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+	                          CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+#if defined(__s390__) || defined(__s390x__)
+	const unsigned flags_arg = 1; /* s390 swaps clone's first two arguments */
+#else
+	const unsigned flags_arg = 0;
+#endif
+	int r;
+
+	if (!clone_ns) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		                     SCMP_CMP(flags_arg, SCMP_CMP_MASKED_EQ, ns_flags, 0));
+		if (r < 0)
+			return r;
+	}
+	if (block == SCMP_ACT_ERRNO(ENOSYS))
+		return 0; /* already what every other call gets */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	return r == -EDOM ? 0 : r; /* -EDOM: no clone3 on this architecture */
+}
+
 int rkt_seccomp_compile(const struct rkt_seccomp_spec *spec, rkt_warn_fn warn, void *userdata,
                         struct rkt_bpf *ret, struct rkt_error *err)
 {
@@ -265,7 +216,9 @@ int rkt_seccomp_compile(const struct rkt_seccomp_spec *spec, rkt_warn_fn warn, v
 		const char *name = spec->names.items[i];
 		int nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR) {
-			if (warn) {
+			/* Calls of the built-in groups newer than this libseccomp: not the
+			 * user's doing, nothing to tell. */
+			if (warn && !rkt_seccomp_group_has(name)) {
 				char msg[160];
 				snprintf(msg, sizeof(msg),
 				         "seccomp: unknown syscall \"%s\" ignored", name);
@@ -275,9 +228,17 @@ int rkt_seccomp_compile(const struct rkt_seccomp_spec *spec, rkt_warn_fn warn, v
 		}
 		if (nr < 0)
 			continue; /* not on this architecture */
+		if (spec->retain && spec->default_allowlist &&
+		    ((nr == SCMP_SYS(clone) && !spec->clone_ns) || nr == SCMP_SYS(clone3)))
+			continue; /* below */
 		r = seccomp_rule_add(ctx, act, nr, 0);
 		if (r < 0 && r != -EEXIST)
 			return rkt_error_set(err, -r, "seccomp: rule for \"%s\"", name);
+	}
+	if (spec->retain && spec->default_allowlist) {
+		r = restrict_clone(ctx, block, spec->clone_ns);
+		if (r < 0)
+			return rkt_error_set(err, -r, "seccomp: rules for clone");
 	}
 	fd = memfd_create("rkt-seccomp", MFD_CLOEXEC);
 	if (fd < 0)

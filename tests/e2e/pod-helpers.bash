@@ -44,6 +44,28 @@ JSON
 	"$ACTOOL" build --owner-root "$l" "$out" >/dev/null
 }
 
+# build_probe_aci OUT: the busybox image plus the static probe (tests/e2e/tools/probe.c) at
+# /probe, run by default: "probe" lists everything, "probe CHECK..." some checks.
+build_probe_aci() {
+	local out=$1 l
+	: "${PROBE:?PROBE must name the probe binary}"
+	l=$(mktemp -d "$BATS_FILE_TMPDIR/layout.XXXXXX")
+	mkdir -p "$l/rootfs/bin" "$l/rootfs/etc" "$l/rootfs/tmp"
+	cp "$BUSYBOX" "$l/rootfs/bin/busybox"
+	for a in sh echo cat unshare mount; do
+		ln -s busybox "$l/rootfs/bin/$a"
+	done
+	cp "$PROBE" "$l/rootfs/probe"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$l/rootfs/etc/passwd"
+	echo 'root:x:0:' >"$l/rootfs/etc/group"
+	cat >"$l/manifest" <<JSON
+{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/probe",
+ "labels":[{"name":"version","value":"1.0.0"},{"name":"os","value":"linux"},{"name":"arch","value":"$(arch)"}],
+ "app":{"exec":["/probe"],"user":"0","group":"0"}}
+JSON
+	"$ACTOOL" build --owner-root "$l" "$out" >/dev/null
+}
+
 # build_stage1_aci OUT: the default stage1 from the entrypoint binaries.
 build_stage1_aci() {
 	local out=$1 l

@@ -127,17 +127,58 @@ static bool has(const struct rkt_strv *v, const char *s)
 	return false;
 }
 
-static void test_seccomp_default_blocks_the_blacklist(void **state)
+static void test_seccomp_default_is_the_allowlist(void **state)
 {
 	struct rkt_seccomp_spec spec;
 	struct rkt_error err = { 0 };
 	assert_int_equal(rkt_seccomp_resolve(NULL, &spec, &err), 0);
 	assert_true(spec.enabled);
-	assert_false(spec.retain);
-	assert_true(has(&spec.names, "kexec_load"));
-	assert_true(has(&spec.names, "mount"));
-	assert_false(has(&spec.names, "read"));
+	assert_true(spec.retain); /* everything else is blocked */
+	assert_true(spec.default_allowlist);
+	assert_true(spec.no_new_privs);
+	assert_int_equal(spec.errno_value, 0); /* SIGSYS, as upstream */
+	assert_true(has(&spec.names, "read"));
+	assert_true(has(&spec.names, "clone"));
+	assert_true(has(&spec.names, "rseq"));
+	assert_false(has(&spec.names, "mount"));
+	assert_false(has(&spec.names, "unshare"));
+	assert_false(has(&spec.names, "setns"));
+	assert_false(has(&spec.names, "io_uring_setup"));
+	assert_false(has(&spec.names, "fsopen"));
+	assert_false(has(&spec.names, "keyctl"));
+	assert_false(has(&spec.names, "bpf"));
+	assert_false(has(&spec.names, "ptrace"));
 	rkt_seccomp_spec_release(&spec);
+}
+
+/* The groups have upstream's names; no call is both allowed by default and on a denylist. */
+static void test_seccomp_groups(void **state)
+{
+	static const char *const names[] = {
+		"@rkt/default-whitelist",
+		"@rkt/default-blacklist",
+		"@docker/default-whitelist",
+		"@docker/default-blacklist",
+		"@systemd/clock",
+		"@systemd/default-whitelist",
+		"@systemd/mount",
+		"@systemd/network-io",
+		"@systemd/obsolete",
+		"@systemd/privileged",
+		"@systemd/process",
+		"@systemd/raw-io",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		assert_non_null(rkt_seccomp_group_find(names[i]));
+	assert_null(rkt_seccomp_group_find("@rkt/nothing"));
+	const struct rkt_seccomp_group *allow = rkt_seccomp_group_find("@rkt/default-whitelist");
+	const struct rkt_seccomp_group *deny = rkt_seccomp_group_find("@rkt/default-blacklist");
+	for (size_t p = 0; p < ELEMENTSOF(allow->parts); p++)
+		for (size_t i = 0; i < allow->parts[p].n; i++)
+			for (size_t q = 0; q < ELEMENTSOF(deny->parts); q++)
+				for (size_t j = 0; j < deny->parts[q].n; j++)
+					assert_string_not_equal(allow->parts[p].names[i],
+					                        deny->parts[q].names[j]);
 }
 
 static void test_seccomp_remove_set_with_errno(void **state)
@@ -151,6 +192,9 @@ static void test_seccomp_remove_set_with_errno(void **state)
 	assert_int_equal(spec.errno_value, ENOTSUP);
 	assert_true(has(&spec.names, "mkdir"));
 	assert_true(has(&spec.names, "reboot")); /* ISO-13: the default list is added */
+	assert_true(has(&spec.names, "unshare"));
+	assert_true(has(&spec.names, "io_uring_setup"));
+	assert_false(has(&spec.names, "read"));
 	rkt_seccomp_spec_release(&spec);
 }
 
@@ -183,14 +227,60 @@ static void test_seccomp_retain_all_disables_filtering(void **state)
 
 static void test_seccomp_default_whitelist_plus_extra(void **state)
 {
-	const char *iso = "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{"
-	                  "\"set\":[\"@rkt/default-whitelist\",\"ptrace\"]}}";
+	const char *iso =
+	        "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{"
+	        "\"set\":[\"@docker/default-whitelist\",\"ptrace\"],\"errno\":\"ENOSYS\"}}";
 	struct rkt_seccomp_spec spec;
 	struct rkt_error err = { 0 };
 	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
-	assert_false(spec.retain); /* everything but the blacklist, minus ptrace */
-	assert_false(has(&spec.names, "ptrace"));
-	assert_true(has(&spec.names, "reboot"));
+	assert_true(spec.retain);
+	assert_true(spec.default_allowlist);
+	assert_int_equal(spec.errno_value, ENOSYS);
+	assert_true(has(&spec.names, "ptrace"));
+	assert_true(has(&spec.names, "read"));
+	assert_false(has(&spec.names, "mount"));
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void test_seccomp_empty_remove_set_is_the_default(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{"
+	                  "\"set\":[\"mkdir\",\"@appc.io/empty\"]}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
+	assert_true(spec.retain);
+	assert_true(spec.default_allowlist);
+	assert_true(has(&spec.names, "mkdir"));
+	assert_false(has(&spec.names, "mount"));
+	rkt_seccomp_spec_release(&spec);
+}
+
+static void count_warning(void *userdata, const char *msg)
+{
+	(void)msg;
+	(*(int *)userdata)++;
+}
+
+/* Calls of the built-in groups that this libseccomp does not know are not the user's doing:
+ * no warning; a name the user typed is reported. */
+static void test_seccomp_warns_only_for_typed_names(void **state)
+{
+	const char *iso = "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{"
+	                  "\"set\":[\"@rkt/default-whitelist\",\"no_such_call\"]}}";
+	struct rkt_seccomp_spec spec;
+	struct rkt_bpf bpf = { 0 };
+	struct rkt_error err = { 0 };
+	int warnings = 0;
+	assert_int_equal(rkt_seccomp_resolve(NULL, &spec, &err), 0);
+	assert_int_equal(rkt_seccomp_compile(&spec, count_warning, &warnings, &bpf, &err), 0);
+	assert_int_equal(warnings, 0);
+	rkt_bpf_release(&bpf);
+	rkt_seccomp_spec_release(&spec);
+	assert_int_equal(seccomp_of(iso, &spec, &err), 0);
+	assert_int_equal(rkt_seccomp_compile(&spec, count_warning, &warnings, &bpf, &err), 0);
+	assert_int_equal(warnings, 1);
+	rkt_bpf_release(&bpf);
 	rkt_seccomp_spec_release(&spec);
 }
 
@@ -626,7 +716,10 @@ int main(void)
 		cmocka_unit_test(test_caps_retain_set_is_exact),
 		cmocka_unit_test(test_caps_remove_set_subtracts_from_default),
 		cmocka_unit_test(test_caps_unknown_name_is_an_error),
-		cmocka_unit_test(test_seccomp_default_blocks_the_blacklist),
+		cmocka_unit_test(test_seccomp_default_is_the_allowlist),
+		cmocka_unit_test(test_seccomp_groups),
+		cmocka_unit_test(test_seccomp_empty_remove_set_is_the_default),
+		cmocka_unit_test(test_seccomp_warns_only_for_typed_names),
 		cmocka_unit_test(test_seccomp_remove_set_with_errno),
 		cmocka_unit_test(test_seccomp_retain_set_adds_the_lifecycle_and_forces_nnp),
 		cmocka_unit_test(test_seccomp_retain_all_disables_filtering),

@@ -15,6 +15,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/strset.h"
+#include "util/walk.h"
 #include "util/xalloc.h"
 
 struct builder {
@@ -199,8 +200,6 @@ static const char *link_target(struct builder *b, const struct stat *st)
 	return NULL;
 }
 
-static int add_tree(struct builder *b, int dfd, const struct stat *dst, struct rkt_error *err);
-
 static int add_child(struct builder *b, int dfd, const char *name, struct rkt_error *err)
 {
 	struct archive_entry *e = b->sink.entry;
@@ -228,8 +227,8 @@ static int add_child(struct builder *b, int dfd, const char *name, struct rkt_er
 		    (fst.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
 			return build_fail(b, EBUSY, "changed while being read", err);
 		st = fst;
-		if (S_ISDIR(st.st_mode))
-			return add_tree(b, TAKE_FD(fd), &st, err);
+		if (S_ISDIR(st.st_mode)) /* the walk saw something else there */
+			return build_fail(b, EBUSY, "changed while being read", err);
 	}
 
 	fill_entry(b, e, &st);
@@ -267,44 +266,31 @@ static int add_child(struct builder *b, int dfd, const char *name, struct rkt_er
 	return 0;
 }
 
-/* Takes DFD. */
-static int add_tree(struct builder *b, int dfd, const struct stat *dst, struct rkt_error *err)
+/* One entry of the rootfs walk (util/walk.h): directories get their header before their
+ * entries; everything else goes through add_child. */
+static int build_one(void *userdata, enum rkt_walk_event ev, const struct rkt_walk_entry *e,
+                     struct rkt_error *err)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	char **names = NULL;
-	size_t n = 0, len = b->path_len;
+	struct builder *b = userdata;
+	const size_t base = strlen("rootfs");
 	int r;
 
-	d = fdopendir(dfd);
-	if (!d) {
-		r = build_fail(b, errno, "open directory", err);
-		(void)close(dfd);
-		return r;
+	if (ev == RKT_WALK_DIR_POST)
+		return 0;
+	if (base + e->path_len > ACI_MAX_NAME) {
+		b->path_len = ACI_MAX_NAME;
+		memcpy(b->path + base, e->path, ACI_MAX_NAME - base);
+		b->path[ACI_MAX_NAME] = '\0';
+		return build_fail(b, ENAMETOOLONG, "path too long", err);
 	}
-	fill_entry(b, b->sink.entry, dst);
-	if ((r = add_xattrs(b, b->sink.entry, dirfd(d), NULL, err)) < 0)
+	memcpy(b->path + base, e->path, e->path_len + 1);
+	b->path_len = base + e->path_len;
+	if (ev == RKT_WALK_ENTRY)
+		return add_child(b, e->parent_fd, e->name, err);
+	fill_entry(b, b->sink.entry, e->st);
+	if ((r = add_xattrs(b, b->sink.entry, e->fd, NULL, err)) < 0)
 		return r;
-	if ((r = aci_sink_add_header(&b->sink, b->sink.entry, b->path, err)) < 0)
-		return r;
-	if ((r = list_dir(d, &names, &n)) < 0)
-		return build_fail(b, -r, "read directory", err);
-
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		size_t nl = strlen(names[i]);
-
-		if (len + 1 + nl > ACI_MAX_NAME) {
-			r = build_fail(b, ENAMETOOLONG, "path too long", err);
-			break;
-		}
-		b->path[len] = '/';
-		memcpy(b->path + len + 1, names[i], nl + 1);
-		b->path_len = len + 1 + nl;
-		r = add_child(b, dirfd(d), names[i], err);
-		b->path[len] = '\0';
-		b->path_len = len;
-	}
-	strv_free(names, n);
-	return r;
+	return aci_sink_add_header(&b->sink, b->sink.entry, b->path, err);
 }
 
 static int read_layout_manifest(int dfd, const char *dir, char **ret, struct stat *ret_st,
@@ -424,7 +410,7 @@ int rkt_aci_build(const char *dir, const char *out, const struct rkt_aci_build_o
 	if (r >= 0) {
 		memcpy(b->path, "rootfs", 7);
 		b->path_len = 6;
-		r = add_tree(b, TAKE_FD(rfd), &rst, err);
+		r = rkt_walk(dfd, "rootfs", 0, build_one, b, err);
 	}
 	if (r >= 0)
 		r = aci_sink_commit(&b->sink, ret_id, err);

@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/cleanup.h"
+#include "util/walk.h"
 
 struct archive;
 struct archive_entry;
@@ -48,5 +49,4 @@ RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
 int rkt_tree_hash(int dir_fd, char ret[RKT_IMAGE_ID_SIZE], uint64_t *ret_size,
                   struct rkt_error *err);
 
-/* Removes NAME below DIR_FD recursively, without following symlinks. 0 if it did not exist. */
-int rkt_rm_rf_at(int dir_fd, const char *name, struct rkt_error *err);
+/* rkt_rm_rf_at() is in util/walk.h. */

@@ -93,3 +93,15 @@ app_processes() {
 	[ "${#lines[@]}" -eq 51 ]
 	expect_no_pods
 }
+
+@test "gc removes a pod whose app made 1,500 nested directories, within a 1,024-fd limit" {
+	# 3 x 500 levels: each mkdir -p stays below PATH_MAX.
+	rkrun "$BB_ACI" --exec /bin/sh -- -c \
+		'p=$(i=0; while [ $i -lt 500 ]; do printf d/; i=$((i+1)); done)
+		 for i in 1 2 3; do mkdir -p "$p" && cd "$p" || exit 1; done; echo made'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = made ]
+	run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' - "$RKT" --dir="$D" gc --grace-period=0s
+	[ "$status" -eq 0 ] || fail "gc: $status: $stderr"
+	expect_no_pods
+}

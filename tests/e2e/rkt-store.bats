@@ -272,3 +272,34 @@ load rkt-helpers
 	rkt --insecure-options=nope fetch x.aci
 	expect_error "nope"
 }
+
+# deep_aci OUT N: a valid image whose rootfs holds N nested directories "d" and a file at the
+# bottom.
+deep_aci() {
+	local p
+	p=$(printf 'd/%.0s' $(seq 1 "$2"))
+	$MKACI "$1" --name example.com/deep --file "/${p}leaf=bottom"
+}
+
+@test "image verify hashes an image of 1,990 nested directories (no recursion)" {
+	deep_aci deep.aci 1990
+	fetch_ok deep.aci
+	local id=$output
+	rkt_ok image verify "$id"
+	[ "$output" = "$id: ok" ]
+}
+
+@test "image rm and image gc remove a deep tree within a 1,024-fd limit" {
+	deep_aci deep.aci 1990
+	fetch_ok deep.aci
+	local id=$output
+	run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' - "$RKT" --dir="$STORE" image rm "$id"
+	[ "$status" -eq 0 ] || fail "image rm: $status: $stderr"
+	[ ! -e "$STORE/cas/tree/$id" ] || fail "tree left behind"
+	# The same through image gc.
+	fetch_ok deep.aci
+	run --separate-stderr bash -c 'ulimit -n 1024 && exec "$@"' - "$RKT" --dir="$STORE" image gc --grace-period=0s
+	[ "$status" -eq 0 ] || fail "image gc: $status: $stderr"
+	[ -z "$(ls "$STORE/cas/tree")" ] || fail "trees left: $(ls "$STORE/cas/tree")"
+	expect_empty_store
+}

@@ -30,7 +30,7 @@ has() {
 @test "seccomp: a default pod runs under an allowlist filter (SIGSYS for the rest)" {
 	probe "unshare-user unshare-mnt unshare-net clone-newuser setns io-uring fsmount-tmpfs
 		open-tree mount-tmpfs mount-cgroup2 keyctl bpf ptrace-pid1 userns-mount-tmpfs
-		userns-fsmount-tmpfs userns-mount-cgroup2"
+		userns-fsmount-tmpfs userns-mount-cgroup2 userns-fsmount-cgroup2"
 	has "unshare-user: denied (SIGSYS)"
 	has "unshare-mnt: denied (SIGSYS)"
 	has "unshare-net: denied (SIGSYS)"
@@ -46,6 +46,7 @@ has() {
 	has "userns-mount-tmpfs: denied (SIGSYS)"
 	has "userns-fsmount-tmpfs: denied (SIGSYS)"
 	has "userns-mount-cgroup2: denied (SIGSYS)"
+	has "userns-fsmount-cgroup2: denied (SIGSYS)"
 	# clone is on the list, but not with namespace flags.
 	has "clone-newuser: denied (SIGSYS)"
 	probe ""

@@ -52,6 +52,21 @@ static const char *work_dir(void)
 	return d && *d ? d : "/tmp";
 }
 
+/* The child's end of a pipe to the parent: a check reports its verdict (0 or an errno) with
+ * report() as soon as it is known, before it cleans up, so that a cleanup call the filter
+ * kills (umount2 after a mount that worked) cannot turn "allowed" into "denied". */
+static int report_fd = -1;
+
+static int report(int e)
+{
+	if (report_fd >= 0) {
+		(void)!write(report_fd, &e, sizeof(e));
+		close(report_fd);
+		report_fd = -1;
+	}
+	return e;
+}
+
 /* Each check returns 0 if the operation succeeded, else an errno value. */
 static int ret_of(long r)
 {
@@ -140,7 +155,7 @@ static int mount_old(const char *fstype, const char *data)
 	int e = mount_point(dir, sizeof(dir));
 	if (e)
 		return e;
-	e = ret_of(syscall(SYS_mount, "probe", dir, fstype, 0UL, data));
+	e = report(ret_of(syscall(SYS_mount, "probe", dir, fstype, 0UL, data)));
 	if (!e)
 		(void)syscall(SYS_umount2, dir, MNT_DETACH);
 	rmdir(dir);
@@ -168,12 +183,12 @@ static int check_mount_proc(void)
 }
 
 /* The mount API of Linux 5.2: fsopen, fsconfig, fsmount, move_mount. */
-static int check_fsmount_tmpfs(void)
+static int fsmount_fs(const char *fstype)
 {
 	char dir[256];
 	int e, fs, mnt;
 
-	fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	fs = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return errno;
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
@@ -188,8 +203,8 @@ static int check_fsmount_tmpfs(void)
 		return e;
 	e = mount_point(dir, sizeof(dir));
 	if (!e) {
-		e = ret_of(
-		        syscall(SYS_move_mount, mnt, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH));
+		e = report(ret_of(
+		        syscall(SYS_move_mount, mnt, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH)));
 		if (!e)
 			(void)syscall(SYS_umount2, dir, MNT_DETACH);
 		rmdir(dir);
@@ -197,6 +212,9 @@ static int check_fsmount_tmpfs(void)
 	close(mnt);
 	return e;
 }
+
+static int check_fsmount_tmpfs(void);
+static int check_fsmount_cgroup2(void);
 
 /* The same from inside a new user namespace (with a mount namespace, and a cgroup one for
  * cgroup2), where an unprivileged app is root: the way a pod without CAP_SYS_ADMIN gets
@@ -221,6 +239,21 @@ static int check_userns_fsmount_tmpfs(void)
 static int check_userns_mount_cgroup2(void)
 {
 	return in_userns(CLONE_NEWCGROUP, check_mount_cgroup2);
+}
+
+static int check_userns_fsmount_cgroup2(void)
+{
+	return in_userns(CLONE_NEWCGROUP, check_fsmount_cgroup2);
+}
+
+static int check_fsmount_tmpfs(void)
+{
+	return fsmount_fs("tmpfs");
+}
+
+static int check_fsmount_cgroup2(void)
+{
+	return fsmount_fs("cgroup2");
 }
 
 static int check_open_tree(void)
@@ -373,6 +406,7 @@ static const struct check {
 	{ "userns-mount-tmpfs", check_userns_mount_tmpfs },
 	{ "userns-fsmount-tmpfs", check_userns_fsmount_tmpfs },
 	{ "userns-mount-cgroup2", check_userns_mount_cgroup2 },
+	{ "userns-fsmount-cgroup2", check_userns_fsmount_cgroup2 },
 	{ "open-tree", check_open_tree },
 	{ "unshare-user", check_unshare_user },
 	{ "unshare-mnt", check_unshare_mnt },
@@ -398,23 +432,41 @@ static const struct check {
 
 static void run_check(const struct check *c)
 {
+	pid_t pid;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		printf("%s: error (pipe: %s)\n", c->name, strerrorname_np(errno));
+		return;
+	}
 	fflush(stdout);
-	pid_t pid = fork();
+	pid = fork();
 	if (pid < 0) {
 		printf("%s: error (fork: %s)\n", c->name, strerrorname_np(errno));
+		close(p[0]);
+		close(p[1]);
 		return;
 	}
 	if (pid == 0) {
-		int e = c->fn();
+		close(p[0]);
+		report_fd = p[1];
+		int e = report(c->fn());
 		_exit(e == 0 ? 0 : e > 150 ? 250 : 100 + e);
 	}
-	int st;
+	close(p[1]);
+	int reported, st;
+	ssize_t got = read(p[0], &reported, sizeof(reported));
+	close(p[0]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR) {
 			printf("%s: error (waitpid: %s)\n", c->name, strerrorname_np(errno));
 			return;
 		}
-	if (WIFSIGNALED(st))
+	if (got == (ssize_t)sizeof(reported)) {
+		if (reported == 0)
+			printf("%s: allowed\n", c->name);
+		else
+			printf("%s: denied (%s)\n", c->name, strerrorname_np(reported) ?: "?");
+	} else if (WIFSIGNALED(st))
 		printf("%s: denied (SIG%s)\n", c->name, sigabbrev_np(WTERMSIG(st)) ?: "?");
 	else if (WEXITSTATUS(st) == 0)
 		printf("%s: allowed\n", c->name);

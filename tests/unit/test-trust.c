@@ -444,6 +444,59 @@ static void key_file_named_for_other_fingerprint_is_refused(void **state)
 	assert_non_null(strstr(err.msg, "does not match fingerprint"));
 }
 
+struct warnings {
+	char msgs[4][1100];
+	size_t n;
+};
+
+static void collect_warning(void *userdata, const char *msg)
+{
+	struct warnings *w = userdata;
+
+	if (w->n < 4)
+		snprintf(w->msgs[w->n], sizeof(w->msgs[0]), "%s", msg);
+	w->n++;
+}
+
+/* Places WHO's key file (refused by rkt_keystore_add once unusable) under the local PREFIX. */
+static char *place_key(struct fixture *f, const char *who, const char *prefix)
+{
+	_cleanup_free_ char *fpr = fpr_of(who), *n = xasprintf("%s.asc", who);
+	_cleanup_free_ char *text = fixture_text(n, NULL);
+	char *path = xasprintf("%s/trustedkeys/prefix.d/%s/%s", f->local, prefix, fpr);
+
+	write_file(path, text);
+	return path;
+}
+
+/* carol's key expired (2020), dave's was revoked: they are skipped with a warning each, and
+ * alice's signature, trusted for the same prefix, is accepted. */
+static void unusable_keys_are_skipped_with_a_warning(void **state)
+{
+	struct fixture *f = *state;
+	struct rkt_trust_signer signer = { 0 };
+	struct rkt_error err = { 0 };
+	struct warnings w = { 0 };
+	_cleanup_free_ char *alice = fpr_of("alice");
+
+	trust_local(f, "alice", "example.com");
+	_cleanup_free_ char *carol = place_key(f, "carol", "example.com");
+	_cleanup_free_ char *dave = place_key(f, "dave", "example.com");
+	rkt_keystore_set_warn(f->ks, collect_warning, &w);
+	assert_int_equal(verify(f, "example.com/app", NULL, "alice", &signer, &err), 0);
+	assert_string_equal(signer.fingerprint, alice);
+	assert_int_equal(w.n, 2);
+	assert_non_null(strstr(w.msgs[0], carol));
+	assert_non_null(strstr(w.msgs[0], "has expired; skipped"));
+	assert_non_null(strstr(w.msgs[1], dave));
+	assert_non_null(strstr(w.msgs[1], "is revoked; skipped"));
+	/* Without a callback the keys are skipped silently. */
+	rkt_keystore_set_warn(f->ks, NULL, NULL);
+	assert_int_equal(verify(f, "example.com/app", NULL, "alice", &signer, &err), 0);
+	/* bob is trusted nowhere: still refused. */
+	assert_int_equal(verify(f, "example.com/app", NULL, "bob", &signer, &err), -EKEYREJECTED);
+}
+
 static void list_shows_keys_and_masks_in_order(void **state)
 {
 	struct fixture *f = *state;
@@ -525,6 +578,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(key_file_named_for_other_fingerprint_is_refused,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(list_shows_keys_and_masks_in_order, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(unusable_keys_are_skipped_with_a_warning, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(verify_fd_reads_signature_and_data, setup,
 		                                teardown),

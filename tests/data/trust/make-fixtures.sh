@@ -6,6 +6,8 @@
 #   data.txt                  signed data
 #   data.txt.alice.asc        detached armored signature by alice (made by her signing subkey)
 #   data.txt.bob.asc          detached armored signature by bob
+#   carol.asc, carol.fpr      a key made on 2020-01-01 that expired a day later
+#   dave.asc, dave.fpr        a revoked key
 # Usage: tests/data/trust/make-fixtures.sh  (from anywhere; writes next to this script)
 set -eu
 out=$(cd "$(dirname "$0")" && pwd)
@@ -22,4 +24,8 @@ for who in alice bob; do
 	cp "$tmp/data.txt.$who.asc" "$out/data.txt.$who.asc"
 done
 cp "$tmp/data.txt" "$out/data.txt"
+pgp_genkey_expired carol
+pgp_genkey dave
+pgp_revoke dave
+cp "$tmp/carol.asc" "$tmp/carol.fpr" "$tmp/dave.asc" "$tmp/dave.fpr" "$out/"
 cat "$out/alice.asc" "$out/bob.asc" >"$out/two-keys.asc"

@@ -1,5 +1,3 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +9,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "aci/archive-api.h"
 #include "aci/aci-internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"

@@ -1,9 +1,8 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aci/archive-api.h"
 #include "aci/aci-internal.h"
 #include "util/cleanup.h"
 #include "util/strset.h"

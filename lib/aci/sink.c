@@ -1,5 +1,3 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
@@ -10,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aci/archive-api.h"
 #include "aci/aci-internal.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -137,12 +136,16 @@ int aci_sink_open(struct aci_sink *s, const char *out, const struct rkt_aci_buil
 	_cleanup_free_ char *dir = NULL;
 	const char *slash = strrchr(out, '/');
 	struct stat st;
+	int r;
 
 	*s = (struct aci_sink){ .out = out, .dir_fd = -EBADF, .fd = -EBADF, .err = err };
 	s->overwrite = opts->overwrite;
 	s->compression = opts->compression;
 	if ((unsigned)s->compression >= _RKT_COMPRESSION_MAX)
 		return rkt_error_set(err, EINVAL, "write '%s': unknown compression", out);
+	r = rkt_archive_load(err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "write '%s'", out);
 	if (slash) {
 		dir = xstrndup(out, (size_t)(slash - out));
 		s->base = xstrdup(slash + 1);
@@ -179,7 +182,6 @@ int aci_sink_open(struct aci_sink *s, const char *out, const struct rkt_aci_buil
 		break;
 	default: {
 		struct archive_entry *e = archive_entry_new();
-		int r;
 
 		/* libarchive compresses the tar we hand it as the one "file" of a raw-format
 		 * archive; its filters are deterministic for a given level. */

@@ -1,5 +1,3 @@
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
@@ -8,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aci/archive-api.h"
 #include "aci/aci-internal.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -295,6 +294,9 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
 	int r;
 
 	*src = (struct aci_source){ .fd = fd, .what = what, .err = err };
+	r = rkt_archive_load(err);
+	if (r < 0)
+		return src->error = rkt_error_wrap(err, r, "%s", what);
 	if (opts) {
 		src->on_raw = opts->on_raw;
 		src->raw_userdata = opts->raw_userdata;

@@ -1,7 +1,6 @@
 /* Dependency ordering, whitelists and rendering into a directory (REN-*). */
 #include "render/render.h"
 
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aci/archive-api.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"

@@ -1,7 +1,6 @@
 /* Importing an ACI into the store atomically, and verifying what is stored. */
 #include "store/store-internal.h"
 
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aci/archive-api.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"

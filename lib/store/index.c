@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/sqlite-api.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -130,6 +131,9 @@ int rkt_index_open(const char *path, sqlite3 **ret, struct rkt_error *err)
 	_cleanup_(sqlite3_close_v2p) sqlite3 *db = NULL;
 	int r;
 
+	r = rkt_sqlite_load(err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "index '%s'", path);
 	if (sqlite3_open_v2(path, &db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {

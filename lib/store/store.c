@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store/tree.h"
+#include "store/sqlite-api.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"

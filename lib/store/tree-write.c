@@ -1,8 +1,6 @@
 /* Writing archive entries below a root directory fd without leaving it (ACI-7, REN-4). */
 #include "store/tree.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -11,6 +9,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "aci/archive-api.h"
 #include "store/store-internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -48,8 +47,14 @@ static int open_in_root(int root_fd, const char *rel, int flags, int *ret_fd)
 int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
                         struct rkt_tree_writer **ret, struct rkt_error *err)
 {
-	struct rkt_tree_writer *w = xzalloc(sizeof(*w));
+	struct rkt_tree_writer *w;
+	int r;
 
+	/* The entries may come from a reader that has not loaded libarchive through us. */
+	r = rkt_archive_load(err);
+	if (r < 0)
+		return r;
+	w = xzalloc(sizeof(*w));
 	w->root_fd = root_fd;
 	w->parent_fd = -EBADF;
 	if (opts)

@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 int rkt_dl_open(const char *const *sonames, const struct rkt_dl_symbol *syms, size_t n_syms,
                 struct rkt_error *err)
@@ -32,4 +34,32 @@ int rkt_dl_open(const char *const *sonames, const struct rkt_dl_symbol *syms, si
 		                       soname, syms[i].name);
 	}
 	return 0;
+}
+
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int rkt_dl_load(struct rkt_dl_lib *lib, struct rkt_error *err)
+{
+	int state = __atomic_load_n(&lib->state, __ATOMIC_ACQUIRE);
+
+	if (state == 0) {
+		(void)pthread_mutex_lock(&load_lock);
+		state = lib->state;
+		if (state == 0) {
+			lib->result =
+			        rkt_dl_open(lib->sonames, lib->syms, lib->n_syms, &lib->error);
+			state = lib->result < 0 ? 2 : 1;
+			__atomic_store_n(&lib->state, state, __ATOMIC_RELEASE);
+		}
+		(void)pthread_mutex_unlock(&load_lock);
+	}
+	if (state == 1)
+		return 0;
+	return rkt_error_set(err, lib->error.code, "%s", lib->error.msg);
+}
+
+void rkt_dl_require(struct rkt_dl_lib *lib)
+{
+	if (rkt_dl_load(lib, NULL) < 0)
+		abort();
 }

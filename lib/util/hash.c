@@ -5,6 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/dl.h"
+
+/* libcrypto is loaded on the first hash (util/dl.h): most commands, `rkt run` of a stored image
+ * among them, hash nothing, and linking it cost every start its relocations. */
+#define CRYPTO_FUNCS(X)                    \
+	X(EVP_MD_CTX_new, md_ctx_new)      \
+	X(EVP_MD_CTX_free, md_ctx_free)    \
+	X(EVP_sha512, sha512)              \
+	X(EVP_DigestInit_ex, digest_init)  \
+	X(EVP_DigestUpdate, digest_update) \
+	X(EVP_DigestFinal_ex, digest_final)
+
+static struct crypto_api {
+#define CRYPTO_FIELD(sym, field) __typeof__(sym) *field;
+	CRYPTO_FUNCS(CRYPTO_FIELD)
+#undef CRYPTO_FIELD
+} C;
+
+static const struct rkt_dl_symbol crypto_syms[] = {
+#define CRYPTO_SYMBOL(sym, field) { #sym, (void **)&C.field },
+	CRYPTO_FUNCS(CRYPTO_SYMBOL)
+#undef CRYPTO_SYMBOL
+};
+RKT_DL_LIB(crypto_lib, "libcrypto.so.3", crypto_syms);
+
 struct rkt_sha512 {
 	EVP_MD_CTX *ctx;
 };
@@ -15,15 +40,16 @@ struct rkt_sha512 *rkt_sha512_new(void)
 
 	if (!h)
 		abort();
-	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx || EVP_DigestInit_ex(h->ctx, EVP_sha512(), NULL) != 1)
+	rkt_dl_require(&crypto_lib);
+	h->ctx = C.md_ctx_new();
+	if (!h->ctx || C.digest_init(h->ctx, C.sha512(), NULL) != 1)
 		abort();
 	return h;
 }
 
 void rkt_sha512_update(struct rkt_sha512 *h, const void *data, size_t len)
 {
-	if (len && EVP_DigestUpdate(h->ctx, data, len) != 1)
+	if (len && C.digest_update(h->ctx, data, len) != 1)
 		abort();
 }
 
@@ -33,7 +59,7 @@ void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE])
 	unsigned char md[64];
 	unsigned int len = 0;
 
-	if (EVP_DigestFinal_ex(h->ctx, md, &len) != 1 || len != sizeof(md))
+	if (C.digest_final(h->ctx, md, &len) != 1 || len != sizeof(md))
 		abort();
 	memcpy(out, "sha512-", 7);
 	for (unsigned i = 0; i < len; i++) {
@@ -46,7 +72,7 @@ void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE])
 struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h)
 {
 	if (h) {
-		EVP_MD_CTX_free(h->ctx);
+		C.md_ctx_free(h->ctx);
 		free(h);
 	}
 	return NULL;

@@ -1,4 +1,6 @@
-/* Streaming SHA-512 for image IDs (appc ACI-13: sha512 of the uncompressed tar). */
+/* Streaming SHA-512 for image IDs (appc ACI-13: sha512 of the uncompressed tar). OpenSSL's
+ * libcrypto does the work; it is loaded on the first rkt_sha512_new (util/dl.h), which aborts if
+ * it cannot be loaded (a hard dependency of the package, like libc). */
 #pragma once
 
 #include <stddef.h>

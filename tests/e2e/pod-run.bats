@@ -290,3 +290,22 @@ JSON
 	grep -q '"name":"example.com/stage1-rebuilt"' "$newest/stage1/manifest" ||
 		fail "pod $newest ran the stale stage1: $(cat "$newest/stage1/manifest")"
 }
+
+@test "run of stored images loads neither libarchive nor libcrypto; version no store library" {
+	fetch_ok "$BB_ACI"
+	local img=$output
+	fetch_ok "$S1_ACI"
+	local s1=$output
+	# ld.so names every library it initialises (LD_DEBUG=libs, one file per process).
+	LD_DEBUG=libs LD_DEBUG_OUTPUT=$T/ld-run rkt --insecure-options=image run --stage1-hash="$s1" \
+		"$img" --exec /bin/echo -- hi
+	[ "$status" -eq 0 ] || fail "status $status: $stderr"
+	[ "$output" = hi ]
+	grep -q "calling init: .*/libc\.so" "$T"/ld-run.* || fail "no LD_DEBUG output"
+	run grep -h "calling init: .*/lib\(archive\|crypto\|xml2\|icuuc\)" "$T"/ld-run.*
+	[ "$status" -eq 1 ] || fail "loaded: $output"
+	LD_DEBUG=libs LD_DEBUG_OUTPUT=$T/ld-version "$RKT" version >/dev/null
+	grep -q "calling init: .*/libc\.so" "$T"/ld-version.* || fail "no LD_DEBUG output"
+	run grep -h "calling init: .*/lib\(archive\|crypto\|sqlite3\|curl\|rnp\)" "$T"/ld-version.*
+	[ "$status" -eq 1 ] || fail "loaded: $output"
+}

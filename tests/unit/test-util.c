@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -350,6 +351,37 @@ static void clocks_are_in_nanoseconds(void **state)
 	assert_true(rkt_now_ns() < INT64_C(4102444800) * 1000000000);
 }
 
+static void dl_load_once_and_keeps_the_first_error(void **state)
+{
+	static const char *const missing[] = { "librkt-test-missing.so.0", NULL };
+	static const char *const libc[] = { "libc.so.6", NULL };
+	void *getpid_ptr = NULL, *nothing = NULL;
+	const struct rkt_dl_symbol good_syms[] = { { "getpid", &getpid_ptr } };
+	const struct rkt_dl_symbol bad_syms[] = { { "getpid", &getpid_ptr },
+		                                  { "rkt_no_such_symbol", &nothing } };
+	struct rkt_dl_lib absent = { .sonames = missing };
+	struct rkt_dl_lib good = { .sonames = libc, .syms = good_syms, .n_syms = 1 };
+	struct rkt_dl_lib bad = { .sonames = libc, .syms = bad_syms, .n_syms = 2 };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(rkt_dl_load(&absent, &err), -ELIBACC);
+	assert_non_null(strstr(err.msg, "librkt-test-missing.so.0"));
+	rkt_error_clear(&err);
+	/* Not tried again: the same error, recorded for this caller too. */
+	assert_int_equal(rkt_dl_load(&absent, &err), -ELIBACC);
+	assert_non_null(strstr(err.msg, "librkt-test-missing.so.0"));
+
+	assert_int_equal(rkt_dl_load(&good, &err), 0);
+	assert_non_null(getpid_ptr);
+	assert_int_equal(rkt_dl_load(&good, NULL), 0);
+
+	assert_int_equal(rkt_dl_load(&bad, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "rkt_no_such_symbol"));
+	assert_null(getpid_ptr); /* nothing half-resolved */
+	assert_null(nothing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +402,7 @@ int main(void)
 		cmocka_unit_test(write_file_atomic_replaces_and_leaves_no_temporary),
 		cmocka_unit_test(read_file_at_limits_the_size),
 		cmocka_unit_test(clocks_are_in_nanoseconds),
+		cmocka_unit_test(dl_load_once_and_keeps_the_first_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

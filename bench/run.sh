@@ -26,7 +26,11 @@
 # shellcheck disable=SC2086
 set -eu
 
-build=${1:-build}
+# absolute: `nsenter --mount` enters the namespace at its root, so a relative path would not resolve
+build=$(cd "${1:-build}" 2>/dev/null && pwd) || {
+	echo "bench: no build directory '${1:-build}'" >&2
+	exit 1
+}
 N=${N:-20}
 ROUNDS=${ROUNDS:-10}
 rkt=$build/cli/rkt/rkt

@@ -19,6 +19,7 @@
 #define ACI_MAX_MANIFEST (1024 * 1024)
 
 struct inflate_state;
+struct aci_hasher;
 
 /* The uncompressed tar stream of an ACI, read from an fd. Every byte handed out has been
  * added to HASH first, so the image ID covers exactly what the tar reader saw plus what
@@ -27,7 +28,8 @@ struct aci_source {
 	int fd;
 	const char *what;
 	enum rkt_compression compression;
-	struct rkt_sha512 *hash; /* NULL when no ID is wanted */
+	struct rkt_sha512 *hash;   /* NULL when no ID is wanted */
+	struct aci_hasher *hasher; /* hashing in a second thread (opts->hash_thread) */
 	uint64_t tar_size;
 	struct rkt_error *err;
 	int error; /* first error as -errno, also recorded in ERR */
@@ -52,6 +54,8 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
                     const struct rkt_aci_read_opts *opts, struct rkt_error *err);
 /* Next piece of the tar stream: > 0 bytes at *RET_BUF, 0 at the end, or -errno. */
 ssize_t aci_source_read(struct aci_source *src, const void **ret_buf);
+/* Finishes the hash (waits for the hashing thread, if any) and writes the ID; only once. */
+void aci_source_final_id(struct aci_source *src, char ret[RKT_IMAGE_ID_SIZE]);
 /* Reads (and hashes) the rest of the stream. */
 int aci_source_drain(struct aci_source *src);
 /* Reads the rest of the fd for the raw tee, discarding it (after aci_source_drain()). */

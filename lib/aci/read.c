@@ -275,7 +275,7 @@ int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
 		.n_entries = rd->n_entries,
 	};
 	if (rd->src.hash)
-		rkt_sha512_final_id(rd->src.hash, ret->id);
+		aci_source_final_id(&rd->src, ret->id);
 	r = 0;
 out:
 	/* The tar reader calls into the source, so it goes first. */

@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,102 @@ const char *aci_archive_error(struct archive *a)
 	const char *s = archive_error_string(a);
 
 	return s ? s : "unknown libarchive error";
+}
+
+/* The hashing thread: a ring of HASHER_SLOTS buffers of ACI_BUF_SIZE bytes. The reading thread
+ * fills slot HEAD % HASHER_SLOTS (gzip inflates straight into it) once the hasher is done with
+ * it, then hands it over; the hasher hashes slot TAIL % HASHER_SLOTS without the lock held.
+ * The tar reader only looks at the last buffer handed out, which is never the one being
+ * filled. Hashing cannot fail, so errors stay in the reading thread. */
+#define HASHER_SLOTS 4
+
+struct aci_hasher {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint64_t head, tail; /* slots handed over, slots hashed */
+	bool done;           /* no more slots: hash what is left and exit */
+	struct rkt_sha512 *hash;
+	uint8_t *buf[HASHER_SLOTS];
+	size_t len[HASHER_SLOTS];
+};
+
+static void *hasher_main(void *userdata)
+{
+	struct aci_hasher *h = userdata;
+
+	(void)pthread_mutex_lock(&h->lock);
+	for (;;) {
+		unsigned slot;
+
+		while (h->tail == h->head && !h->done)
+			(void)pthread_cond_wait(&h->cond, &h->lock);
+		if (h->tail == h->head)
+			break;
+		slot = (unsigned)(h->tail % HASHER_SLOTS);
+		(void)pthread_mutex_unlock(&h->lock);
+		rkt_sha512_update(h->hash, h->buf[slot], h->len[slot]);
+		(void)pthread_mutex_lock(&h->lock);
+		h->tail++;
+		(void)pthread_cond_broadcast(&h->cond);
+	}
+	(void)pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static struct aci_hasher *hasher_start(struct rkt_sha512 *hash)
+{
+	struct aci_hasher *h = xzalloc(sizeof(*h));
+
+	(void)pthread_mutex_init(&h->lock, NULL);
+	(void)pthread_cond_init(&h->cond, NULL);
+	h->hash = hash;
+	for (unsigned i = 0; i < HASHER_SLOTS; i++)
+		h->buf[i] = xmalloc(ACI_BUF_SIZE);
+	if (pthread_create(&h->thread, NULL, hasher_main, h) != 0) {
+		for (unsigned i = 0; i < HASHER_SLOTS; i++)
+			free(h->buf[i]);
+		(void)pthread_cond_destroy(&h->cond);
+		(void)pthread_mutex_destroy(&h->lock);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* The next slot to fill, once the hasher is done with it. */
+static uint8_t *hasher_slot(struct aci_hasher *h)
+{
+	(void)pthread_mutex_lock(&h->lock);
+	while (h->head - h->tail == HASHER_SLOTS)
+		(void)pthread_cond_wait(&h->cond, &h->lock);
+	(void)pthread_mutex_unlock(&h->lock);
+	return h->buf[h->head % HASHER_SLOTS];
+}
+
+/* Hands the slot from hasher_slot() over, holding LEN bytes. */
+static void hasher_push(struct aci_hasher *h, size_t len)
+{
+	(void)pthread_mutex_lock(&h->lock);
+	h->len[h->head % HASHER_SLOTS] = len;
+	h->head++;
+	(void)pthread_cond_broadcast(&h->cond);
+	(void)pthread_mutex_unlock(&h->lock);
+}
+
+/* Waits until everything handed over is hashed and the thread has exited; frees H. */
+static void hasher_stop(struct aci_hasher *h)
+{
+	(void)pthread_mutex_lock(&h->lock);
+	h->done = true;
+	(void)pthread_cond_broadcast(&h->cond);
+	(void)pthread_mutex_unlock(&h->lock);
+	(void)pthread_join(h->thread, NULL);
+	for (unsigned i = 0; i < HASHER_SLOTS; i++)
+		free(h->buf[i]);
+	(void)pthread_cond_destroy(&h->cond);
+	(void)pthread_mutex_destroy(&h->lock);
+	free(h);
 }
 
 static int source_fail(struct aci_source *src, int code, const char *detail)
@@ -239,6 +337,26 @@ static ssize_t read_plain(struct aci_source *src, const void **ret_buf)
 	return (ssize_t)n;
 }
 
+/* BUF (N bytes) to the hashing thread: gzip inflated it into the slot already; other sources
+ * are copied. */
+static void hash_in_thread(struct aci_source *src, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	if (p == src->out && src->compression == RKT_COMPRESSION_GZIP) {
+		hasher_push(src->hasher, n);
+		return;
+	}
+	while (n > 0) {
+		size_t k = n < ACI_BUF_SIZE ? n : ACI_BUF_SIZE;
+
+		memcpy(hasher_slot(src->hasher), p, k);
+		hasher_push(src->hasher, k);
+		p += k;
+		n -= k;
+	}
+}
+
 ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 {
 	ssize_t n;
@@ -250,6 +368,9 @@ ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 		n = read_plain(src, ret_buf);
 		break;
 	case RKT_COMPRESSION_GZIP:
+		/* Inflate straight into the hasher's next slot. */
+		if (src->hasher)
+			src->out = hasher_slot(src->hasher);
 		n = read_gzip(src, ret_buf);
 		break;
 	default:
@@ -257,11 +378,29 @@ ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 		break;
 	}
 	if (n > 0) {
-		if (src->hash)
+		if (src->hasher)
+			hash_in_thread(src, *ret_buf, (size_t)n);
+		else if (src->hash)
 			rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
 		src->tar_size += (uint64_t)n;
 	}
 	return n;
+}
+
+/* Stops the hashing thread; gzip's output buffer was one of its slots. */
+static void source_stop_hasher(struct aci_source *src)
+{
+	if (!src->hasher)
+		return;
+	hasher_stop(TAKE_PTR(src->hasher));
+	if (src->compression == RKT_COMPRESSION_GZIP)
+		src->out = NULL;
+}
+
+void aci_source_final_id(struct aci_source *src, char ret[RKT_IMAGE_ID_SIZE])
+{
+	source_stop_hasher(src);
+	rkt_sha512_final_id(src->hash, ret);
 }
 
 int aci_source_drain(struct aci_source *src)
@@ -304,6 +443,8 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
 	src->in = xmalloc(ACI_BUF_SIZE);
 	if (hash_id)
 		src->hash = rkt_sha512_new();
+	if (hash_id && opts && opts->hash_thread)
+		src->hasher = hasher_start(src->hash);
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
 	/* A plain tar is recognised at offset 257, so read at least that much. */
@@ -322,7 +463,8 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
 		src->inflate = xzalloc(sizeof(*src->inflate));
 		isal_inflate_init(src->inflate);
 		src->inflate->crc_flag = ISAL_GZIP;
-		src->out = xmalloc(ACI_BUF_SIZE);
+		if (!src->hasher)
+			src->out = xmalloc(ACI_BUF_SIZE);
 		break;
 	default:
 		src->raw = archive_read_new();
@@ -381,8 +523,10 @@ void aci_source_release(struct aci_source *src)
 	if (src->raw)
 		archive_read_free(src->raw);
 	src->raw = NULL;
-	free(src->in);
+	/* On an error the hasher may still run: it finishes its slots, then exits. */
+	source_stop_hasher(src);
 	free(src->out);
+	free(src->in);
 	free(src->inflate);
 	src->in = src->out = NULL;
 	src->inflate = NULL;

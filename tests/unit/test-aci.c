@@ -498,6 +498,134 @@ static int read_entries(const struct tentry *entries, size_t n, size_t cut, bool
 	return r;
 }
 
+/* A tar of a few MiB of data that does not compress (so that the inflated stream fills many
+ * of the hashing thread's buffers): a manifest, rootfs/ and rootfs/big. */
+#define BIG_DATA_LEN (9 * 1024 * 1024 + 123)
+
+static char *big_tar(size_t *ret_len)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	_cleanup_close_ int fd = memfd_create("tar", MFD_CLOEXEC);
+	_cleanup_free_ uint8_t *data = xmalloc(BIG_DATA_LEN);
+	static const char manifest[] = MANIFEST_JSON;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	for (size_t i = 0; i < BIG_DATA_LEN; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		data[i] = (uint8_t)x;
+	}
+	assert_true(fd >= 0);
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_set_bytes_in_last_block(a, 1), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_fd(a, fd), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "manifest");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)strlen(manifest));
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, manifest, strlen(manifest)),
+	                 (la_ssize_t)strlen(manifest));
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "rootfs");
+	archive_entry_set_filetype(e, AE_IFDIR);
+	archive_entry_set_perm(e, 0755);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "rootfs/big");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, BIG_DATA_LEN);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, data, BIG_DATA_LEN), (la_ssize_t)BIG_DATA_LEN);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	archive_entry_free(e);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return slurp_fd(fd, ret_len);
+}
+
+/* Reads FD (rewound) with the hash inline or in a second thread. */
+static int read_hashing(int fd, bool thread, struct rkt_aci_info *info, struct rkt_error *err)
+{
+	const struct rkt_aci_read_opts opts = { .hash_thread = thread };
+
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	rkt_error_clear(err);
+	return rkt_aci_read(fd, "'big.aci'", &opts, info, err);
+}
+
+static void hash_thread_gives_the_same_id(void **state)
+{
+	static const enum rkt_compression cs[] = { RKT_COMPRESSION_NONE, RKT_COMPRESSION_GZIP,
+		                                   RKT_COMPRESSION_ZSTD };
+	size_t len;
+	_cleanup_free_ char *tar = big_tar(&len);
+	struct rkt_sha512 *h = rkt_sha512_new();
+	char want[RKT_IMAGE_ID_SIZE];
+
+	(void)state;
+	rkt_sha512_update(h, tar, len);
+	rkt_sha512_final_id(h, want);
+	h = rkt_sha512_free(h);
+	for (size_t i = 0; i < ELEMENTSOF(cs); i++) {
+		_cleanup_close_ int fd = cs[i] == RKT_COMPRESSION_NONE
+		                                 ? memfd_with(tar, len)
+		                                 : memfd_create("aci", MFD_CLOEXEC);
+		struct rkt_aci_info inline_info = { 0 }, thread_info = { 0 };
+		struct rkt_error err = { 0 };
+
+		if (cs[i] != RKT_COMPRESSION_NONE)
+			append_compressed(fd, tar, len, cs[i]);
+		assert_int_equal(read_hashing(fd, false, &inline_info, &err), 0);
+		assert_int_equal(read_hashing(fd, true, &thread_info, &err), 0);
+		assert_int_equal(thread_info.compression, cs[i]);
+		assert_string_equal(inline_info.id, want);
+		assert_string_equal(thread_info.id, want);
+		assert_int_equal(thread_info.tar_size, len);
+		rkt_aci_info_release(&inline_info);
+		rkt_aci_info_release(&thread_info);
+	}
+}
+
+static void hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg(void **state)
+{
+	size_t len, gz_len;
+	_cleanup_free_ char *tar = big_tar(&len);
+	_cleanup_close_ int gz = memfd_create("aci", MFD_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+
+	(void)state;
+	append_compressed(gz, tar, len, RKT_COMPRESSION_GZIP);
+	assert_int_equal(lseek(gz, 0, SEEK_SET), 0);
+	buf = slurp_fd(gz, &gz_len);
+	/* Cut after the first buffers were handed to the hasher, in the last one, and in the
+	 * trailer; then a damaged byte in the middle. The read fails and the thread is joined. */
+	const size_t cuts[] = { gz_len / 2, gz_len - 1000, gz_len - 4 };
+	for (size_t i = 0; i < ELEMENTSOF(cuts); i++) {
+		_cleanup_close_ int fd = memfd_with(buf, cuts[i]);
+		struct rkt_aci_info info = { 0 };
+		struct rkt_error err = { 0 };
+
+		assert_int_equal(read_hashing(fd, true, &info, &err), -EBADMSG);
+		assert_non_null(strstr(err.msg, "'big.aci'"));
+		assert_non_null(strstr(err.msg, "truncated"));
+		rkt_aci_info_release(&info);
+	}
+	buf[gz_len / 2] ^= 0x55;
+	{
+		_cleanup_close_ int fd = memfd_with(buf, gz_len);
+		struct rkt_aci_info info = { 0 };
+		struct rkt_error err = { 0 };
+
+		assert_int_equal(read_hashing(fd, true, &info, &err), -EBADMSG);
+		assert_non_null(strstr(err.msg, "'big.aci'"));
+		rkt_aci_info_release(&info);
+	}
+}
+
 static void hostile_tars_are_rejected(void **state)
 {
 	static const struct tentry base_ok[] = {
@@ -880,6 +1008,8 @@ int main(void)
 		cmocka_unit_test(build_refuses_to_overwrite_and_leaves_nothing),
 		cmocka_unit_test(rewrite_manifest_puts_it_first),
 		cmocka_unit_test(raw_tee_sees_every_byte_of_the_file),
+		cmocka_unit_test(hash_thread_gives_the_same_id),
+		cmocka_unit_test(hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

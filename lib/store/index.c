@@ -274,6 +274,19 @@ int rkt_index_touch(sqlite3 *db, const char *id, int64_t now_ns, struct rkt_erro
 	return r == -ENOENT ? 0 : r;
 }
 
+int rkt_index_touch_hint(sqlite3 *db, const char *id, int64_t now_ns)
+{
+	int r;
+
+	/* The last-used time only ages images for gc's grace period: a run should not wait for
+	 * two disk flushes (WAL, directory) to record it. In WAL mode synchronous=NORMAL stays
+	 * consistent; a crash can only lose this update. The next full commit syncs it too. */
+	(void)exec(db, "PRAGMA synchronous=NORMAL", NULL);
+	r = rkt_index_touch(db, id, now_ns, NULL);
+	(void)exec(db, "PRAGMA synchronous=FULL", NULL);
+	return r;
+}
+
 int rkt_index_get(sqlite3 *db, const char *id, struct rkt_image_info *ret, char **ret_manifest,
                   struct rkt_error *err)
 {

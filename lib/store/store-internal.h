@@ -44,6 +44,9 @@ int rkt_index_get(sqlite3 *db, const char *id, struct rkt_image_info *ret, char 
 /* Every row, oldest import first. */
 int rkt_index_list(sqlite3 *db, struct rkt_image_info **ret, size_t *ret_n, struct rkt_error *err);
 int rkt_index_touch(sqlite3 *db, const char *id, int64_t now_ns, struct rkt_error *err);
+/* rkt_index_touch outside a transaction without waiting for the disk (the time is a hint for
+ * gc, a crash may lose it); returns what the update returned, the error not recorded. */
+int rkt_index_touch_hint(sqlite3 *db, const char *id, int64_t now_ns);
 /* Rows whose id starts with PREFIX (full form "sha512-..."): up to 2 ids, count in *ret_n. */
 int rkt_index_match_prefix(sqlite3 *db, const char *prefix, char ret_id[RKT_IMAGE_ID_SIZE],
                            size_t *ret_n, struct rkt_error *err);

@@ -351,7 +351,7 @@ int rkt_store_open_blob(struct rkt_store *s, const char *id, int *ret_fd, struct
 	fd = openat(s->blob_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return rkt_error_set(err, errno, "image '%s': open blob", id);
-	(void)rkt_index_touch(s->db, id, rkt_now_ns(), NULL);
+	(void)rkt_index_touch_hint(s->db, id, rkt_now_ns());
 	*ret_fd = fd;
 	return 0;
 }

@@ -234,9 +234,9 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		.verify_userdata = &sig,
 		.insecure_options = opts->insecure,
 		.remote = &rem,
+		/* The download becomes the blob: the image is written to disk once. */
+		.adopt = true,
 	};
-	if (lseek(d.fd, 0, SEEK_SET) < 0)
-		return rkt_error_set(err, errno, "store: seek partial download of '%s'", url);
 	r = rkt_store_import(s, d.fd, &io, ret_id, err);
 	/* Complete: whether it was imported or refused, there is nothing left to resume. */
 	rkt_store_download_remove(s, &d);

@@ -3,6 +3,7 @@
 #include "store/store-internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,15 @@ static char *read_etag(int tmp_fd, const char *name)
 	return xstrndup(buf, (size_t)n);
 }
 
+/* Whether NAME in DIR_FD is still the file ST describes. */
+static bool same_file_at(int dir_fd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	return fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st->st_dev &&
+	       now.st_ino == st->st_ino;
+}
+
 int rkt_store_download_open(struct rkt_store *s, const char *url, struct rkt_store_download *ret,
                             struct rkt_error *err)
 {
@@ -66,8 +76,9 @@ int rkt_store_download_open(struct rkt_store *s, const char *url, struct rkt_sto
 				return rkt_error_set(err, errno, "store: lock partial download");
 		if (fstat(fd, &st) < 0)
 			return rkt_error_set(err, errno, "store: stat partial download");
-		/* That fetch finished and removed the file: start a new one. */
-		if (st.st_nlink == 0)
+		/* That fetch finished and removed the name: start a new file. The file may live
+		 * on as a blob (rkt_store_import_opts.adopt), so the name is what counts. */
+		if (!same_file_at(s->tmp_fd, d.name, &st))
 			continue;
 		d.fd = TAKE_FD(fd);
 		break;

@@ -258,6 +258,21 @@ static int record(struct rkt_store *s, const struct rkt_store_import_opts *o,
 	return existed ? 1 : 0;
 }
 
+/* Publishes the adopted file FD as blob REL (under cas/blob): a hard link through /proc, which
+ * replaces an orphan of the same name (a blob without its index row is garbage). */
+static int link_blob(struct rkt_store *s, int fd, const char *rel, struct rkt_error *err)
+{
+	char proc[64];
+
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, s->blob_fd, rel, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno == EEXIST && unlinkat(s->blob_fd, rel, 0) == 0 &&
+	    linkat(AT_FDCWD, proc, s->blob_fd, rel, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return rkt_error_set(err, errno, "store: publish blob '%s'", rel);
+}
+
 int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_opts *opts,
                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
@@ -272,28 +287,42 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 	r = work_new(s, &w, err);
 	if (r < 0)
 		return r;
-	blob_fd = openat(w.fd, "blob", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-	if (blob_fd < 0)
-		return rkt_error_set(err, errno, "store: create blob");
-	r = extract(&w, fd, blob_fd, opts->what, &info, &tree_size, err);
-	if (r < 0)
-		return r;
-	r = check_signature(opts, blob_fd, &info, err);
+	if (opts->adopt) {
+		/* Read from the start; the file is the blob, nothing to copy. */
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return rkt_error_set(err, errno, "store: seek %s", opts->what);
+		r = extract(&w, fd, -EBADF, opts->what, &info, &tree_size, err);
+		if (r >= 0)
+			r = check_signature(opts, fd, &info, err);
+	} else {
+		blob_fd = openat(w.fd, "blob", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (blob_fd < 0)
+			return rkt_error_set(err, errno, "store: create blob");
+		r = extract(&w, fd, blob_fd, opts->what, &info, &tree_size, err);
+		if (r >= 0)
+			r = check_signature(opts, blob_fd, &info, err);
+	}
 	if (r < 0)
 		return r;
 
 	/* Everything written so far reaches the disk before anything is published. */
-	if (fsync(blob_fd) < 0 || syncfs(w.fd) < 0 || fstat(blob_fd, &st) < 0)
+	int data_fd = opts->adopt ? fd : blob_fd;
+	if ((opts->adopt && fchmod(fd, 0640) < 0) || fsync(data_fd) < 0 || syncfs(w.fd) < 0 ||
+	    fstat(data_fd, &st) < 0)
 		return rkt_error_set(err, errno, "store: sync");
 	fan = xstrndup(info.id + 7, 2);
 	blob = xasprintf("%s/%s", fan, info.id);
 	if (mkdirat(s->blob_fd, fan, 0750) < 0 && errno != EEXIST)
 		return rkt_error_set(err, errno, "store: create blob directory");
 	/* A stored image keeps its blob (it may have been fetched with another compression). */
-	if ((rkt_index_get(s->db, info.id, NULL, NULL, NULL) < 0 ||
-	     faccessat(s->blob_fd, blob, F_OK, AT_SYMLINK_NOFOLLOW) < 0) &&
-	    renameat(w.fd, "blob", s->blob_fd, blob) < 0)
-		return rkt_error_set(err, errno, "store: publish blob '%s'", info.id);
+	if (rkt_index_get(s->db, info.id, NULL, NULL, NULL) < 0 ||
+	    faccessat(s->blob_fd, blob, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = opts->adopt ? link_blob(s, fd, blob, err) : 0;
+		if (r < 0)
+			return r;
+		if (!opts->adopt && renameat(w.fd, "blob", s->blob_fd, blob) < 0)
+			return rkt_error_set(err, errno, "store: publish blob '%s'", info.id);
+	}
 	r = publish_tree(s, &w, info.id, err);
 	if (r >= 0)
 		r = record(s, opts, &info, (uint64_t)st.st_size, tree_size, err);

@@ -128,6 +128,10 @@ struct rkt_store_import_opts {
 	unsigned insecure_options; /* recorded in the index */
 	const struct rkt_remote
 	        *remote; /* recorded with the image when not NULL (blob_key unused) */
+	/* FD is a regular file in the store's cas/tmp that nobody else writes (a finished
+	 * download): it becomes the blob itself (a hard link, mode 0640) instead of a copy
+	 * written while reading it, so a downloaded image is written to disk once. */
+	bool adopt;
 };
 
 /* Imports the ACI read from FD (from its offset to EOF; a pipe or socket is fine). Writes the

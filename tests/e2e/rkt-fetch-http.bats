@@ -55,6 +55,26 @@ requests() {
 	expect_consistent_store
 }
 
+@test "a downloaded image becomes the blob as served, written once, mode 0640" {
+	fetch_ok "$BASE/files/big.aci"
+	[ "$output" = "$BIG_ID" ]
+	local blob=$STORE/cas/blob/sha512/${BIG_ID:7:2}/$BIG_ID
+	cmp "$blob" "$ROOT/big.aci"
+	[ "$(stat -c %a "$blob")" = 640 ]
+	expect_consistent_store
+	# A second download of the same image (another URL) keeps the stored blob.
+	cp "$ROOT/big.aci" "$ROOT/big-again.aci"
+	fetch_ok "$BASE/files/big-again.aci"
+	[ "$output" = "$BIG_ID" ]
+	cmp "$blob" "$ROOT/big.aci"
+	expect_consistent_store
+	# Cut mid-way: nothing of it in the store but the partial download.
+	rkt --insecure-options=image fetch "$BASE/drop/app.aci"
+	expect_error "$BASE/drop/app.aci"
+	rkt_ok image list --no-legend --full --fields=id
+	[ "$output" = "$BIG_ID" ]
+}
+
 # Fetches app.aci from URL, then again with --pull-policy=POLICY: the same image, no request.
 refetch_without_request() {
 	fetch_ok "$1"

@@ -19,6 +19,7 @@
 # mount of a hybrid host is unmounted, because crun refuses hybrid cgroups (the host is not
 # changed). The network stays the host's everywhere (--net=host; bundles without a network
 # namespace). crun and runc keep their defaults otherwise (cgroupfs, masked paths, ...).
+# `rkt version` and the bare fork+exec of /bin/true need no namespace and run without it.
 #
 # Installs runc, crun and jq with apt-get if they are missing (as root); temporary files go to
 # a directory under $TMPDIR or /tmp, removed on exit with every pod and mount made here.
@@ -149,7 +150,7 @@ row_wrapper() { $wrap /bin/true; }
 row_unshare() { $wrap unshare -m -u -i -p -f chroot "$rootfs" /bin/true; }
 row_crun() { $wrap crun --root "$work/state/crun" run -b "$bundle" bench-crun; }
 row_runc() { $wrap runc --root "$work/state/runc" run -b "$bundle" bench-runc; }
-row_rkt_version() { $wrap $R version; }
+row_rkt_version() { $R version; } # no namespace needed: compared with the bare fork+exec
 row_rkt_default() { $wrap $R run --net=host "$img"; }
 row_rkt_default_s1name() { $wrap $R run --net=host --stage1-name="$s1default_name" "$img"; }
 row_rkt_fly() { $wrap $R run --net=host --stage1-name="$s1fly_name" "$img"; }
@@ -258,14 +259,14 @@ BEGIN {
 	label["unshare"] = "unshare -m -u -i -p -f chroot ROOTFS /bin/true"
 	label["crun"] = "crun run (bundle, no netns)"
 	label["runc"] = "runc run (bundle, no netns)"
-	label["rkt_version"] = "rkt version (stage0 process start)"
+	label["rkt_version"] = "rkt version, no wrapper (stage0 process start)"
 	label["rkt_default"] = "rkt run, default stage1 (implicit)"
 	label["rkt_default_s1name"] = "rkt run, default, --stage1-name"
 	label["rkt_fly"] = "rkt run, fly (--stage1-name)"
 	label["rp_default"] = "rkt run-prepared, default stage1"
 	label["rp_fly"] = "rkt run-prepared, fly"
 	printf "%s; %d rounds x %d starts per row; per-start medians\n\n", date, rounds, n
-	printf "%-48s %9s %14s %14s\n", "row (all but the first through nsenter)", "ms/start",
+	printf "%-48s %9s %14s %14s\n", "row (\"no wrapper\": without nsenter)", "ms/start",
 		"ratio to crun", "ratio to runc"
 	for (x = 1; x <= nr; x++) {
 		r = names[x]; k = 0; kc = 0; kr = 0
@@ -275,17 +276,24 @@ BEGIN {
 			u[++kr] = t[r, i] / t["runc", i]
 		}
 		med[r] = median(v, k); rc[r] = median(c, kc); ru[r] = median(u, kr)
+		if (r == "rkt_version") {
+			for (i = 1; i <= rounds; i++)
+				w[i] = t[r, i] / t["true", i]
+			rv = median(w, rounds)
+		}
 		printf "%-48s %9.2f %14.2f %14.2f\n", label[r], med[r], rc[r], ru[r]
 	}
 	printf "\nVmRSS while an app sleeps (default stage1): pod PID 1 %d KiB, stage1 parent %d KiB\n",
 		rss1, rssp
 	printf "\n%-58s %-10s %s\n", "target", "measured", ""
+	printf "%-58s %-10s %s\n", "default stage1 no slower than crun (rkt run / crun <= 1.0)",
+		sprintf("%.3f", rc["rkt_default"]), rc["rkt_default"] <= 1.0 ? "met" : "MISSED"
+	printf "%-58s %-10s %s\n", "fly within 0.8x of crun (rkt run fly / crun <= 0.8)",
+		sprintf("%.3f", rc["rkt_fly"]), rc["rkt_fly"] <= 0.8 ? "met" : "MISSED"
+	printf "%-58s %-10s %s\n", "rkt version within 2.5x of fork+exec (median of rounds)",
+		sprintf("%.3f", rv), rv <= 2.5 ? "met" : "MISSED"
 	printf "%-58s %-10s %s\n", "default stage1 faster than runc (rkt run / runc < 1)",
 		sprintf("%.3f", ru["rkt_default"]), ru["rkt_default"] < 1 ? "met" : "MISSED"
-	printf "%-58s %-10s %s\n", "default stage1 within 1.5x of crun (rkt run / crun <= 1.5)",
-		sprintf("%.3f", rc["rkt_default"]), rc["rkt_default"] <= 1.5 ? "met" : "MISSED"
-	printf "%-58s %-10s %s\n", "fly within 1.2x of crun (rkt run fly / crun <= 1.2)",
-		sprintf("%.3f", rc["rkt_fly"]), rc["rkt_fly"] <= 1.2 ? "met" : "MISSED"
 	printf "%-58s %-10s %s\n", "stage1 init (pod PID 1) VmRSS < 1 MiB",
 		sprintf("%d KiB", rss1), rss1 < 1024 ? "met" : "MISSED"
 }'

@@ -211,7 +211,8 @@ PY
 	local b=$UUID
 	# make a prefix both share: rename one pod to a UUID with the other's first digit
 	local c=${a:0:1}${b:1}
-	mv "$D/pods/run/$b" "$D/pods/run/$c"
+	# (no rename when the two already share it: mv of a directory onto itself fails)
+	[ "$c" = "$b" ] || mv "$D/pods/run/$b" "$D/pods/run/$c"
 	rkt status "${a:0:1}"
 	[ "$status" -eq 254 ]
 	[[ "$stderr" == *ambiguous* ]]

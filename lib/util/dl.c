@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 int rkt_dl_open(const char *const *sonames, const struct rkt_dl_symbol *syms, size_t n_syms,
                 struct rkt_error *err)
@@ -60,6 +62,11 @@ int rkt_dl_load(struct rkt_dl_lib *lib, struct rkt_error *err)
 
 void rkt_dl_require(struct rkt_dl_lib *lib)
 {
-	if (rkt_dl_load(lib, NULL) < 0)
+	if (rkt_dl_load(lib, NULL) < 0) {
+		/* The one message the library writes itself: this stands in for the dynamic
+		 * loader's own failure at start-up, which would have said which library is
+		 * missing before any caller could. */
+		(void)dprintf(STDERR_FILENO, "fatal: %s\n", lib->error.msg);
 		abort();
+	}
 }

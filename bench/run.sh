@@ -10,7 +10,7 @@
 #
 #   bench/run.sh [BUILD_DIR]      (BUILD_DIR default: build; run as root)
 #
-# Method (as in the shared perf-anchors.md): a sample is a loop of N starts (default 20),
+# Method (as in docs/performance.md): a sample is a loop of N starts (default 20),
 # timed as a whole and divided by N; one round times every row once, alternating the order
 # (forward, then backward); ROUNDS rounds (default 10). Reported: the median per-start time of
 # each row, and the medians of its per-round ratios to crun and to runc (same round, so the

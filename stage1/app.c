@@ -229,7 +229,7 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		.private_ipc = c->opts.private_ipc,
 		.restrict_paths = !c->opts.disable_paths && !fly,
 		.fly = fly,
-		/* rkt-inventory 5.2: recursive by default, except on fly. */
+		/* rkt/rkt Documentation/subcommands/run.md: recursive by default, except on fly. */
 		.volumes_recursive = !fly,
 	};
 	if (c->opts.interactive && isatty(STDIN_FILENO))

@@ -1,4 +1,4 @@
-/* upstream's app-argument grammar for run and prepare (rkt-inventory 2.3):
+/* upstream's app-argument grammar for run and prepare (rkt/rkt Documentation/subcommands/run.md):
  *
  *   rkt run [pod flags] IMG1 [per-app flags] [-- app1 args...] [---] IMG2 [per-app flags] ...
  *

@@ -1,7 +1,7 @@
 /* rkt config [--pretty-print=BOOL]: the configuration merged from --system-config,
- * --local-config and --user-config (rkt-inventory 3.6) as {"stage0": [...]}: one auth entry per
- * domain, one dockerAuth entry per registry, then paths and stage1. Later directories override
- * earlier ones per domain, registry or field; --dir overrides paths "data". */
+ * --local-config and --user-config (rkt/rkt Documentation/configuration.md) as {"stage0": [...]}:
+ * one auth entry per domain, one dockerAuth entry per registry, then paths and stage1. Later
+ * directories override earlier ones per domain, registry or field; --dir overrides paths "data". */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

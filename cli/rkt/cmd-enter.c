@@ -1,7 +1,7 @@
 /* rkt enter [--app=NAME] UUID [CMD [ARGS...]]: exec the stage1 enter entrypoint to run CMD in
- * an app of a running pod (rkt-inventory 1.4, docs/stage1-abi.md 5). --app is needed when the
- * pod has several apps. Without CMD: /bin/bash if the app has one (upstream's default), else
- * the entrypoint's default, /bin/sh (busybox-style images have no bash). */
+ * an app of a running pod (rkt/rkt Documentation/subcommands/enter.md, docs/stage1-abi.md 5). --app
+ * is needed when the pod has several apps. Without CMD: /bin/bash if the app has one (upstream's
+ * default), else the entrypoint's default, /bin/sh (busybox-style images have no bash). */
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>

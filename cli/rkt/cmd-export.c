@@ -1,5 +1,6 @@
 /* rkt export [--app=NAME] [--overwrite] UUID OUT.aci: an ACI of an exited pod's app with the
- * files the app wrote (rkt-inventory 2.4). --app is needed when the pod has several apps. */
+ * files the app wrote (rkt/rkt Documentation/subcommands/export.md). --app is needed when the pod
+ * has several apps. */
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* rkt fetch IMAGE...: import images (and their dependencies) into the store and print their
- * IDs, one per line (rkt-inventory 2.4). Also "rkt image fetch". */
+ * IDs, one per line (rkt/rkt Documentation/subcommands/fetch.md). Also "rkt image fetch". */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,7 +44,8 @@ static int parse_args(int argc, char **argv, struct fetch_opts *o, struct rkt_er
 		case OPT_SIGNATURE:
 			o->signature = optarg;
 			break;
-		case OPT_STORE_ONLY: /* deprecated spellings (rkt-inventory 2.4) */
+		/* deprecated spellings (rkt/rkt Documentation/subcommands/fetch.md) */
+		case OPT_STORE_ONLY:
 			o->pull_policy = RKT_PULL_POLICY_NEVER;
 			break;
 		case OPT_NO_STORE:

@@ -229,7 +229,8 @@ static char *cell(const struct list_opts *o, const struct rkt_image_info *img, e
 	case F_ID:
 		if (o->full)
 			return xstrdup(img->id);
-		/* upstream lists "sha512-" + 12 hex digits (rkt-inventory 2.2) */
+		/* upstream lists "sha512-" + 12 hex digits (rkt/rkt
+		 * Documentation/subcommands/image.md) */
 		return xasprintf("%.19s", img->id);
 	case F_NAME:
 		return display_name(img);

@@ -1,6 +1,6 @@
 /* rkt list [--full] [--no-legend] [--format=json|json-pretty]: every pod, one row per app, the
- * pod's columns on its first row only (rkt-inventory 2.4). Networks stay empty: our pods use
- * the host network or none (no CNI). */
+ * pod's columns on its first row only (rkt/rkt Documentation/subcommands/list.md). Networks stay
+ * empty: our pods use the host network or none (no CNI). */
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* rkt prepare [flags] IMAGE [per-app flags] [-- args] ...: make a pod for run-prepared; prints
- * its UUID (rkt-inventory 2.4). */
+ * its UUID (rkt/rkt Documentation/subcommands/prepare.md). */
 #include "pod-run.h"
 
 int cmd_prepare(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)

@@ -1,5 +1,6 @@
 /* rkt run [flags] IMAGE [per-app flags] [-- args] [---] IMAGE ...: make a pod and exec its
- * stage1; rkt's exit status is then stage1's, i.e. the app's (rkt-inventory 1.2, 1.4). */
+ * stage1; rkt's exit status is then stage1's, i.e. the app's (rkt/rkt
+ * Documentation/devel/architecture.md, Documentation/devel/stage1-implementors-guide.md). */
 #include "pod-run.h"
 
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)

@@ -1,5 +1,5 @@
 /* rkt status [--wait[=bool|duration]] [--wait-ready[=bool|duration]] [--format=...]
- * (--uuid-file=F | UUID): upstream's key=value lines (rkt-inventory 2.4).
+ * (--uuid-file=F | UUID): upstream's key=value lines (rkt/rkt Documentation/subcommands/status.md).
  *
  * --wait polls (100 ms) until the pod has stopped running. --wait-ready polls until the pod
  * runs and its stage1 has written `pid`: our stage1 writes it once the pod's mounts are in place

@@ -1,8 +1,9 @@
 /* rkt trust [--prefix=P | --root] [--skip-fingerprint-review] [--insecure-allow-http] KEY...:
- * add armored public keys (files or http(s) URLs) to the local keystore (rkt-inventory 2.4,
- * 3.6). The review (prefix, key location, fingerprint, user IDs) and the yes/no question go to
- * stderr; the stored path goes to stdout. Without a terminal on stdin there is nobody to ask:
- * refused unless --skip-fingerprint-review. See docs/trust.md. */
+ * add armored public keys (files or http(s) URLs) to the local keystore (rkt/rkt
+ * Documentation/subcommands/trust.md, Documentation/configuration.md). The review (prefix, key
+ * location, fingerprint, user IDs) and the yes/no question go to stderr; the stored path goes to
+ * stdout. Without a terminal on stdin there is nobody to ask: refused unless
+ * --skip-fingerprint-review. See docs/trust.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* Reading and writing ACIs (appc-checklist ACI-*).
+/* Reading and writing ACIs (docs/conformance.md: ACI-*).
  *
  * Reading is one streaming pass: detect the compression from the first bytes (ACI-9), inflate
  * (gzip through ISA-L, which is about four times faster than zlib; bzip2, xz and zstd through

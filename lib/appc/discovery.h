@@ -1,4 +1,4 @@
-/* appc meta discovery (appc-checklist DISC-1..10) as a pure function: the caller supplies the
+/* appc meta discovery (docs/conformance.md: DISC-1..10) as a pure function: the caller supplies the
  * HTTP GET, so this module does no I/O of its own and never blocks except inside that callback.
  *
  * Given an image name and labels, discovery fetches https://{prefix}?ac-discovery=1 for the name

@@ -1,4 +1,4 @@
-/* Isolators (appc-checklist TYPE-9, ISO-1..18): the known ones are value-checked as the appc
+/* Isolators (docs/conformance.md: TYPE-9, ISO-1..18): the known ones are value-checked as the appc
  * 0.8.11 schema code does, unknown ones are kept verbatim for the executor to report as
  * ignored (ISO-1, MAN-26). The parsed value is kept as a json-c reference, so serializing
  * reproduces exactly what was read. */

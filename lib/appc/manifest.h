@@ -1,5 +1,5 @@
-/* appc ImageManifest and PodManifest (appc-checklist MAN-*, POD-*, ISO-*): parse -> validate ->
- * serialize.
+/* appc ImageManifest and PodManifest (docs/conformance.md: MAN-*, POD-*, ISO-*): parse -> validate
+ * -> serialize.
  *
  * Parsing is strict JSON (GEN-1), matches member names exactly (GEN-3, with the
  * "supplementaryGids" alias), ignores unknown members (GEN-2) and validates every value; an

@@ -1,4 +1,4 @@
-/* Quantities (appc-checklist TYPE-13), the Kubernetes resource.Quantity grammar that appc
+/* Quantities (docs/conformance.md: TYPE-13), the Kubernetes resource.Quantity grammar that appc
  * adopted: [+-] digits [. digits] [suffix], suffix one of the decimal SI prefixes, the binary
  * ones (Ki..Ei) or an exponent e<n>/E<n>.
  *

@@ -1,4 +1,4 @@
-/* appc value types (appc-checklist TYPE-1..12, MAN-7, MAN-19): AC identifiers and names,
+/* appc value types (docs/conformance.md: TYPE-1..12, MAN-7, MAN-19): AC identifiers and names,
  * SemVer, image IDs, timestamps, URLs, environment names, os/arch labels. Quantities are in
  * quantity.c, UUIDs in uuid.c. */
 #include "appc/types.h"

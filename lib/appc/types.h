@@ -1,5 +1,5 @@
-/* appc value types (appc-checklist TYPE-*): AC Identifier, AC Name, AC Kind, SemVer, image IDs,
- * quantities, UUIDs, timestamps, URLs, environment names, os/arch labels.
+/* appc value types (docs/conformance.md: TYPE-*): AC Identifier, AC Name, AC Kind, SemVer, image
+ * IDs, quantities, UUIDs, timestamps, URLs, environment names, os/arch labels.
  *
  * Every check takes FIELD, the JSON path of the value being checked (e.g. "app.ports[0].name"),
  * so that its error reads `FIELD: "VALUE" is not an AC name: ...`. Checks return 0 or -EINVAL. */

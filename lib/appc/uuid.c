@@ -1,4 +1,4 @@
-/* RFC 4122 UUIDs for pods (appc-checklist TYPE-11, ACE-1). */
+/* RFC 4122 UUIDs for pods (docs/conformance.md: TYPE-11, ACE-1). */
 #include "appc/types.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/* Image strings, pull policies, local files and dependencies (rkt-inventory 4.1-4.6). */
+/* Image strings, pull policies, local files and dependencies (rkt/rkt
+ * Documentation/image-fetching-behavior.md). */
 #include "fetch/fetch.h"
 
 #include <errno.h>
@@ -31,7 +32,8 @@ static const struct {
 	{ "capabilities", RKT_INSECURE_CAPABILITIES },
 	{ "paths", RKT_INSECURE_PATHS },
 	{ "seccomp", RKT_INSECURE_SECCOMP },
-	/* The code includes pubkey in all-fetch although the documentation does not (4.5). */
+	/* The code includes pubkey in all-fetch although rkt/rkt Documentation/commands.md does
+	 * not. */
 	{ "all-fetch",
 	  RKT_INSECURE_IMAGE | RKT_INSECURE_TLS | RKT_INSECURE_HTTP | RKT_INSECURE_PUBKEY },
 	{ "all-run", RKT_INSECURE_CAPABILITIES | RKT_INSECURE_PATHS | RKT_INSECURE_SECCOMP },
@@ -388,7 +390,7 @@ struct dep_ctx {
 };
 
 /* A dependency is looked up in the store; a missing one named without an ID is fetched like
- * an image name with the same pull policy (4.6). */
+ * an image name with the same pull policy (rkt/rkt Documentation/image-fetching-behavior.md). */
 static int fetch_dep(void *userdata, const struct rkt_dependency *dep,
                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_image_manifest **ret_manifest,
                      struct rkt_error *err)

@@ -1,5 +1,6 @@
-/* Getting images into the store (rkt-inventory 4.1-4.6): classifying an image string, pull
- * policies, --insecure-options, local files, http(s) URLs, signatures and dependencies.
+/* Getting images into the store (rkt/rkt Documentation/image-fetching-behavior.md): classifying an
+ * image string, pull policies, --insecure-options, local files, http(s) URLs, signatures and
+ * dependencies.
  *
  * http(s) URLs are downloaded with lib/net (url.c): the signature first, then the image into a
  * resumable partial download in the store (struct rkt_store_download), which is then imported
@@ -15,7 +16,7 @@
 #include "store/store.h"
 #include "util/error.h"
 
-/* --insecure-options bits (rkt-inventory 4.5). */
+/* --insecure-options bits (rkt/rkt Documentation/commands.md). */
 enum rkt_insecure {
 	RKT_INSECURE_IMAGE = 1u << 0,
 	RKT_INSECURE_TLS = 1u << 1,
@@ -46,7 +47,8 @@ enum rkt_image_kind {
 	RKT_IMAGE_KIND_DOCKER,   /* docker:// */
 	_RKT_IMAGE_KIND_MAX
 };
-/* rkt-inventory 4.1. For FILE, *RET_PATH gets the path (file:// stripped); may be NULL. */
+/* As rkt/rkt Documentation/image-fetching-behavior.md. For FILE, *RET_PATH gets the path (file://
+ * stripped); may be NULL. */
 int rkt_image_classify(const char *s, enum rkt_image_kind *ret, char **ret_path,
                        struct rkt_error *err);
 
@@ -101,8 +103,8 @@ struct rkt_fetch_opts {
 int rkt_fetch_url(struct rkt_store *store, const char *url, const struct rkt_fetch_opts *opts,
                   char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
 
-/* Fetches IMAGE and then its dependencies (rkt-inventory 4.6) into STORE. Returns 0 with the
- * image ID.
+/* Fetches IMAGE and then its dependencies (rkt/rkt Documentation/image-fetching-behavior.md) into
+ * STORE. Returns 0 with the image ID.
  *
  * A hash is looked up in the store only, a name in the store first (unless the policy is
  * update and a remote hook is set). A local file is read whatever the policy, as upstream

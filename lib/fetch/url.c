@@ -1,5 +1,6 @@
-/* Fetching http(s) URLs (rkt-inventory 4.2-4.5): the cache record of the URL, the signature,
- * a resumable download into the store, then a one-pass import that checks the signature. */
+/* Fetching http(s) URLs (rkt/rkt Documentation/image-fetching-behavior.md): the cache record of the
+ * URL, the signature, a resumable download into the store, then a one-pass import that checks the
+ * signature. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,7 +163,8 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		return rkt_error_input(err, ENOENT,
 		                       "image '%s': not in the store (--pull-policy=never)", url);
 
-	/* rkt-inventory 4.4: the signature first, so that an unsigned image is not downloaded. */
+	/* rkt/rkt Documentation/signing-and-verification-guide.md: the signature first, so that an
+	 * unsigned image is not downloaded. */
 	if (!insecure_image) {
 		sig_url = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", url);
 		if (is_url(sig_url)) {

@@ -126,7 +126,7 @@ int rkt_ids_resolve(int rootfd, const char *user, const char *group, const uint3
  * Async-signal-safe. */
 int rkt_ids_apply(const struct rkt_ids *ids);
 
-/* ---- Environment (ACE-16..18, rkt-inventory 5.5) ---- */
+/* ---- Environment (ACE-16..18, rkt/rkt Documentation/app-environment.md) ---- */
 
 #define RKT_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

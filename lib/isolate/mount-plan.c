@@ -71,7 +71,8 @@ static void plan_system(struct rkt_mount_plan *p, const struct rkt_mount_plan_op
 	const unsigned long nsd = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
 	if (o->fly) {
-		/* Fly (rkt-inventory 1.5): the host's /dev, /proc, /sys, recursively. */
+		/* Fly (rkt/rkt Documentation/running-fly-stage1.md): the host's /dev, /proc, /sys,
+		 * recursively. */
 		struct rkt_mount_op *op;
 		op = add(p, RKT_MOUNT_BIND, "/dev", "/dev");
 		op->recursive = true;

@@ -1,4 +1,4 @@
-/* Downloads over libcurl (dependencies.md 2.4). */
+/* Downloads over libcurl. */
 #include "net/http.h"
 
 #include <curl/curl.h>

@@ -1,4 +1,5 @@
-/* HTTP(S) downloads for fetching images, signatures and keys (rkt-inventory 4.3), over libcurl.
+/* HTTP(S) downloads for fetching images, signatures and keys (rkt/rkt
+ * Documentation/image-fetching-behavior.md), over libcurl.
  *
  * One call downloads one URL, streaming the body to a caller callback (so an import stays one
  * pass) or appending it to an fd (which also allows resuming an interrupted download). It

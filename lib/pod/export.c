@@ -1,4 +1,4 @@
-/* Exporting an exited pod's app as an ACI (rkt-inventory 2.4 "rkt export"). */
+/* Exporting an exited pod's app as an ACI (rkt/rkt Documentation/subcommands/export.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

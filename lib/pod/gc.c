@@ -1,4 +1,5 @@
-/* Pod garbage collection (rkt-inventory 2.4, 3.2). */
+/* Pod garbage collection (rkt/rkt Documentation/subcommands/gc.md,
+ * Documentation/devel/pod-lifecycle.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* Garbage collection and removal of pods (rkt-inventory 2.4 "rkt gc", "rkt rm", 3.2).
+/* Garbage collection and removal of pods (rkt/rkt Documentation/subcommands/gc.md,
+ * Documentation/subcommands/rm.md, Documentation/devel/pod-lifecycle.md).
  *
  * gc marks, then sweeps: exited pods (run/, unlocked) move to exited-garbage/, aborted prepares
  * and abandoned embryos to garbage/, prepared pods older than the expiry (ctime) to garbage/;

@@ -1,4 +1,4 @@
-/* Pod directories and their state machine (rkt-inventory 3.2). */
+/* Pod directories and their state machine (rkt/rkt Documentation/devel/pod-lifecycle.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
-/* Pods on disk: the pod directories under <dir>/pods and their state machine (rkt-inventory
- * 3.2, 3.3, 3.5).
+/* Pods on disk: the pod directories under <dir>/pods and their state machine (rkt/rkt
+ * Documentation/devel/pod-lifecycle.md, Documentation/devel/stage1-implementors-guide.md).
  *
  * A pod is a directory named by its UUID in one of
  *   pods/embryo/  pods/prepare/  pods/prepared/  pods/run/  pods/exited-garbage/  pods/garbage/

@@ -1,4 +1,4 @@
-/* stage0's side of a pod directory (rkt-inventory 1.2 steps 3 and 5, docs/stage1-abi.md
+/* stage0's side of a pod directory (rkt/rkt Documentation/devel/architecture.md, docs/stage1-abi.md
  * section 2): the files written while preparing, the stage1 root made available before exec,
  * the DNS files, and the image trees apps and stage1 are made from.
  *

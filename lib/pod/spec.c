@@ -326,7 +326,8 @@ static void kv_merge(struct rkt_kv_list *dst, const struct rkt_kv_list *src)
 		rkt_kv_list_set(dst, src->items[i].name, src->items[i].value);
 }
 
-/* Environment precedence, later wins (rkt-inventory 5.5): the image's, --set-env-file,
+/* Environment precedence, later wins (rkt/rkt Documentation/app-environment.md): the image's,
+ * --set-env-file,
  * --set-env, --environment; the host's (--inherit-env) only fills in names still missing. */
 static struct json_object *merged_env(const struct rkt_pod_spec *spec, const struct rkt_app_spec *a)
 {

@@ -1,5 +1,6 @@
-/* What a pod is made of, from the command line to the reified pod manifest (rkt-inventory 1.2
- * step 3, 5.2, 5.5, 5.6; docs/stage1-abi.md section 2).
+/* What a pod is made of, from the command line to the reified pod manifest (rkt/rkt
+ * Documentation/subcommands/run.md, Documentation/app-environment.md; docs/stage1-abi.md section
+ * 2).
  *
  * The caller resolves every image to its full ID and manifest; rkt_pod_spec_build() applies the
  * per-app overrides to a copy of each image's app, merges the environment in upstream's
@@ -30,11 +31,11 @@ void rkt_mount_arg_release(struct rkt_mount_arg *m);
  * validated with the manifest. -EINVAL names the bad parameter. */
 int rkt_volume_arg_parse(const char *s, struct json_object **ret, struct rkt_error *err);
 
-/* Per-app isolator flags, as upstream's (rkt-inventory 5.3): FLAG is "memory" or "cpu" (a
- * quantity, request = limit), "cpu-shares", "oom-score-adj" (integers), "caps-retain" or
- * "caps-remove" (comma list of capability names), "seccomp" (mode=retain|remove[,errno=E],
- * syscall,...). Returns a new isolator JSON object {"name", "value"}, validated with the
- * manifest. -EINVAL names the flag. */
+/* Per-app isolator flags, as upstream's (rkt/rkt Documentation/subcommands/run.md): FLAG is
+ * "memory" or "cpu" (a quantity, request = limit), "cpu-shares", "oom-score-adj" (integers),
+ * "caps-retain" or "caps-remove" (comma list of capability names), "seccomp"
+ * (mode=retain|remove[,errno=E], syscall,...). Returns a new isolator JSON object {"name",
+ * "value"}, validated with the manifest. -EINVAL names the flag. */
 int rkt_isolator_arg_parse(const char *flag, const char *value, struct json_object **ret,
                            struct rkt_error *err);
 

@@ -1,5 +1,5 @@
-/* Rendering an image with its dependencies into a directory (appc-checklist REN-*): into a new
- * directory (REN-1), every layer extracted with the ACI rules (REN-13); appc has no whiteouts,
+/* Rendering an image with its dependencies into a directory (docs/conformance.md: REN-*): into a
+ * new directory (REN-1), every layer extracted with the ACI rules (REN-13); appc has no whiteouts,
  * so `.wh.*` files are ordinary files (REN-9).
  *
  * The layer list is built depth-first over each image's dependencies in listed order, each

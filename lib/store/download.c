@@ -1,5 +1,6 @@
 /* Partial downloads kept in cas/tmp so that an interrupted fetch of a URL can be resumed
- * (rkt-inventory 4.3), and updating a URL's cache record without an import. */
+ * (rkt/rkt Documentation/image-fetching-behavior.md), and updating a URL's cache record without an
+ * import. */
 #include "store/store-internal.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* The store index: SQLite at cas/db/index.sqlite (rkt-inventory 3.4 uses ql at cas/db/ql.db).
+/* The store index: SQLite at cas/db/index.sqlite (upstream rkt uses ql at cas/db/ql.db).
  *
  * WAL mode so that readers never block the writer; every writer starts with BEGIN IMMEDIATE
  * so that two writers serialize on the database lock (with a busy timeout) instead of failing

@@ -1,5 +1,6 @@
-/* The image store: a content-addressed store of ACIs under the data dir (rkt-inventory 3.4),
- * with an SQLite index and a tree store of extracted root filesystems.
+/* The image store: a content-addressed store of ACIs under the data dir (rkt/rkt
+ * Documentation/subcommands/image.md), with an SQLite index and a tree store of extracted root
+ * filesystems.
  *
  * Layout under DIR (default /var/lib/rkt), documented in docs/store.md:
  *   cas/lock                              flock: SH for every store user, EX for rm/gc/sweeps
@@ -9,12 +10,12 @@
  *   cas/tmp/<import>/                     one directory per running import, flock'ed by it
  *
  * Imports are atomic and one pass: rkt_aci_read() reads the ACI once, its raw tee writing the
- * temporary blob while its per-entry callback extracts the temporary tree; then the caller's signature
- * hook, then blob and tree are renamed into place and the index row is inserted in one
+ * temporary blob while its per-entry callback extracts the temporary tree; then the caller's
+ * signature hook, then blob and tree are renamed into place and the index row is inserted in one
  * transaction. A killed import leaves only its tmp directory, which the next store user removes
- * once its lock is free; blobs and trees without an index row are removed under the exclusive
- * lock. Image IDs are full ("sha512-" + 128 hex digits, TYPE-6); users may give any unique
- * prefix. No function here prints; every function may block on the store locks. */
+ * once its lock is free; blobs and trees without an index row are removed under the exclusive lock.
+ * Image IDs are full ("sha512-" + 128 hex digits, TYPE-6); users may give any unique prefix. No
+ * function here prints; every function may block on the store locks. */
 #pragma once
 
 #include <stdbool.h>
@@ -71,12 +72,13 @@ int rkt_store_open_tree(struct rkt_store *s, const char *id, int *ret_fd, struct
 
 /* Signature hook, called during an import before anything is published: FD is the ACI as
  * fetched (seekable, offset 0; the signature covers these bytes), INFO what rkt_aci_read found
- * (manifest name and labels choose the keyring, rkt-inventory 4.4). Returns 0 if a trusted key
+ * (manifest name and labels choose the keyring,
+ * rkt/rkt Documentation/signing-and-verification-guide.md). Returns 0 if a trusted key
  * signed it, -ENOKEY if none did (ERR says why), another -errno on failure. */
 typedef int (*rkt_store_verify_fn)(void *userdata, int fd, const struct rkt_aci_info *info,
                                    struct rkt_error *err);
 
-/* HTTP cache record (table remote, rkt-inventory 4.3). */
+/* HTTP cache record (table remote, rkt/rkt Documentation/image-fetching-behavior.md). */
 struct rkt_remote {
 	char *aci_url;
 	char *sig_url;
@@ -96,9 +98,9 @@ int rkt_store_put_remote(struct rkt_store *s, const struct rkt_remote *r, struct
 
 /* A partial download of a URL, kept in cas/tmp/download-<32 hex digits of the URL's SHA-512>
  * with the ETag of the reply it came from in "<that>.etag", so that the next fetch of the URL
- * can resume it with a Range request (rkt-inventory 4.3). Opening waits for another process
- * fetching the same URL (flock). Opening the store keeps these files; rkt_store_gc removes
- * those nobody holds. */
+ * can resume it with a Range request (rkt/rkt Documentation/image-fetching-behavior.md). Opening
+ * waits for another process fetching the same URL (flock). Opening the store keeps these files;
+ * rkt_store_gc removes those nobody holds. */
 #define RKT_STORE_DOWNLOAD_PREFIX    "download-"
 #define RKT_STORE_DOWNLOAD_NAME_SIZE 48
 struct rkt_store_download {

@@ -1,4 +1,4 @@
-/* Parsing one OpenPGP public key with librnp (dependencies.md 2.5). */
+/* Parsing one OpenPGP public key with librnp. */
 #include <ctype.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,4 +1,5 @@
-/* The prefix-scoped keystore (rkt-inventory 3.6) and signature verification (4.4). */
+/* The prefix-scoped keystore (rkt/rkt Documentation/configuration.md) and signature verification
+ * (rkt/rkt Documentation/signing-and-verification-guide.md). */
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* Trusted OpenPGP keys scoped by image-name prefix, and detached signature verification
- * (rkt-inventory 2.4 `rkt trust`, 3.6 keystore, 4.4 verification flow). Signatures are
+ * (rkt/rkt Documentation/subcommands/trust.md,
+ * Documentation/signing-and-verification-guide.md). Signatures are
  * armored detached `<image>.aci.asc` files (ACI-12); the operator chooses the keys (ACI-15).
  *
  * Layout, under each of the two configuration directories (system, then local):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The default stage1 run, enter, stop and gc entrypoints, run directly as root against pod
-# directories prepared by hand (docs/stage1-abi.md). Checklist ids: appc-checklist ACE/ISO.
+# directories prepared by hand (docs/stage1-abi.md). Requirement IDs: docs/conformance.md.
 
 load stage1-helpers
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/appc/types.h (appc-checklist TYPE-1..13, MAN-7, MAN-19). */
+/* Unit tests for lib/appc/types.h (docs/conformance.md: TYPE-1..13, MAN-7, MAN-19). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,7 +196,7 @@ static struct rkt_quantity quantity(const char *s)
 	return q;
 }
 
-/* TYPE-13: the equivalences the checklist and the Go tests give */
+/* TYPE-13: the equivalences docs/conformance.md and the Go tests give */
 static void type13_quantity_equivalent_spellings(void **state)
 {
 	static const char *const same[] = { "128974848",   "125952Ki",     "123Mi", "128974848e0",

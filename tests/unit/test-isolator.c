@@ -1,4 +1,5 @@
-/* Unit tests for the isolator part of lib/appc/manifest.h (appc-checklist TYPE-9, ISO-1..18). */
+/* Unit tests for the isolator part of lib/appc/manifest.h (docs/conformance.md: TYPE-9,
+ * ISO-1..18). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>

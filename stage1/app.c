@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "pod/layout.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -47,9 +48,9 @@ static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *
 		if ((r = rkt_mkdir_p_at(c->podfd, upper, 0755, NULL)) < 0 ||
 		    (r = rkt_mkdir_p_at(c->podfd, work, 0755, NULL)) < 0)
 			return rkt_error_set(err, -r, "app \"%s\": overlay directories", s->name);
-		_cleanup_free_ char *data =
-		        xasprintf("lowerdir=%s,upperdir=%s/%s,workdir=%s/%s", a->lowerdir,
-		                  c->pod_dir, upper, c->pod_dir, work);
+		_cleanup_free_ char *lower = rkt_pod_lowerdir_resolve(c->pod_dir, a->lowerdir);
+		_cleanup_free_ char *data = xasprintf("lowerdir=%s,upperdir=%s/%s,workdir=%s/%s",
+		                                      lower, c->pod_dir, upper, c->pod_dir, work);
 		if (mount("overlay", s->root, "overlay", 0, data) < 0)
 			return rkt_error_set(err, errno, "app \"%s\": mounting overlay (%s)",
 			                     s->name, data);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "isolate/isolate.h"
+#include "pod/layout.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -41,17 +42,6 @@ static int read_line_at(int dirfd, const char *path, char **ret)
 	}
 	*ret = buf;
 	return 0;
-}
-
-static bool lowerdir_ok(const char *s)
-{
-	/* Absolute paths separated by ':' and nothing overlayfs would parse specially. */
-	if (s[0] != '/' || strpbrk(s, ",\\\n"))
-		return false;
-	for (const char *p = s; (p = strchr(p, ':')); p++)
-		if (p[1] != '/')
-			return false;
-	return true;
 }
 
 void rkt_stage1_pod_release(struct rkt_stage1_pod *pod)
@@ -125,7 +115,7 @@ int rkt_stage1_pod_load(int podfd, struct rkt_stage1_pod *ret, struct rkt_error 
 			continue;
 		_cleanup_free_ char *lpath = xasprintf("appsinfo/%s/lowerdir", name);
 		r = read_line_at(podfd, lpath, &a->lowerdir);
-		if (r >= 0 && !lowerdir_ok(a->lowerdir))
+		if (r >= 0 && !rkt_pod_lowerdir_valid(a->lowerdir))
 			r = -EINVAL;
 		if (r >= 0 && !a->tree_store_id)
 			r = rkt_error_set(err, ENOENT, "app \"%s\": 'appsinfo/%s/treeStoreID'",

@@ -9,6 +9,7 @@
 
 #include "aci/aci.h"
 #include "pod/export.h"
+#include "pod/layout.h"
 #include "pod/stage1.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
@@ -19,7 +20,8 @@
 static int mount_app_root(const struct rkt_pod *pod, const char *app, const char *target,
                           struct rkt_error *err)
 {
-	_cleanup_free_ char *lower = NULL, *id = NULL, *name = NULL, *opts = NULL, *src = NULL;
+	_cleanup_free_ char *lower = NULL, *id = NULL, *name = NULL, *opts = NULL, *src = NULL,
+	                    *lowerdir = NULL;
 	int r;
 
 	if (faccessat(pod->fd, "overlay-prepared", F_OK, 0) < 0) {
@@ -38,7 +40,11 @@ static int mount_app_root(const struct rkt_pod *pod, const char *app, const char
 		return r;
 	lower[strcspn(lower, "\n")] = '\0';
 	id[strcspn(id, "\n")] = '\0';
-	opts = xasprintf("lowerdir=%s/overlay/%s/upper/%s:%s", pod->path, id, app, lower);
+	if (!rkt_pod_lowerdir_valid(lower))
+		return rkt_error_set(err, EINVAL, "pod '%s': bad 'appsinfo/%s/lowerdir'", pod->uuid,
+		                     app);
+	lowerdir = rkt_pod_lowerdir_resolve(pod->path, lower);
+	opts = xasprintf("lowerdir=%s/overlay/%s/upper/%s:%s", pod->path, id, app, lowerdir);
 	if (mount("overlay", target, "overlay", MS_RDONLY, opts) < 0)
 		return rkt_error_set(err, errno, "mount the root of app '%s'", app);
 	return 0;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pod/layout.h"
 #include "pod/prepare.h"
 #include "render/render.h"
 #include "util/cleanup.h"
@@ -87,7 +88,7 @@ static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
 		return r;
 	p = xasprintf("%s/lowerdir", info);
 	free(line);
-	line = xasprintf("%s\n", lower);
+	line = xasprintf("%s\n", rkt_pod_path_relative(pod->path, lower));
 	r = rkt_write_file_atomic_at(pod->fd, p, line, strlen(line), 0640, err);
 	if (r < 0)
 		return r;
@@ -119,7 +120,7 @@ static int prepare_stage1(struct rkt_pod *pod, struct rkt_store *store, const ch
 	if (r < 0)
 		return r;
 	free(line);
-	line = xasprintf("%s\n", lower);
+	line = xasprintf("%s\n", rkt_pod_path_relative(pod->path, lower));
 	/* ours, stage0 only: where rkt_pod_mount_stage1() finds the lower directory */
 	r = rkt_write_file_atomic_at(pod->fd, "stage1/lowerdir", line, strlen(line), 0640, err);
 	if (r < 0)
@@ -164,7 +165,8 @@ int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct r
 
 int rkt_pod_mount_stage1(struct rkt_pod *pod, struct rkt_error *err)
 {
-	_cleanup_free_ char *lower = NULL, *id = NULL, *opts = NULL, *target = NULL;
+	_cleanup_free_ char *lower = NULL, *id = NULL, *opts = NULL, *target = NULL,
+	                    *lowerdir = NULL;
 	int r;
 
 	if (faccessat(pod->fd, "overlay-prepared", F_OK, 0) < 0)
@@ -176,8 +178,11 @@ int rkt_pod_mount_stage1(struct rkt_pod *pod, struct rkt_error *err)
 		return rkt_error_wrap(err, r, "pod '%s'", pod->uuid);
 	lower[strcspn(lower, "\n")] = '\0';
 	id[strcspn(id, "\n")] = '\0';
+	if (!rkt_pod_lowerdir_valid(lower))
+		return rkt_error_set(err, EINVAL, "pod '%s': bad 'stage1/lowerdir'", pod->uuid);
+	lowerdir = rkt_pod_lowerdir_resolve(pod->path, lower);
 	opts = xasprintf("lowerdir=%s,upperdir=%s/overlay/%s/upper,workdir=%s/overlay/%s/work",
-	                 lower, pod->path, id, pod->path, id);
+	                 lowerdir, pod->path, id, pod->path, id);
 	target = xasprintf("%s/stage1/rootfs", pod->path);
 	if (mount("overlay", target, "overlay", 0, opts) < 0)
 		return rkt_error_set(err, errno,

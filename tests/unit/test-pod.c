@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "pod/gc.h"
+#include "pod/layout.h"
 #include "pod/pod.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
@@ -462,6 +463,34 @@ static void image_ids_of_every_pod(void **state)
 	rmtree(d);
 }
 
+static void lowerdir_paths_survive_pod_moves(void **state)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL;
+
+	(void)state;
+	assert_string_equal(rkt_pod_path_relative("/d/pods/prepare/u", "/d/pods/prepare/u/x/y"),
+	                    "x/y");
+	assert_string_equal(rkt_pod_path_relative("/d/pods/prepare/u/", "/d/pods/prepare/u/x"),
+	                    "x");
+	assert_string_equal(rkt_pod_path_relative("/d/pods/prepare/u", "/d/pods/prepare/uv/x"),
+	                    "/d/pods/prepare/uv/x");
+	assert_string_equal(rkt_pod_path_relative("/d/p", "/d/p"), "/d/p");
+	assert_true(rkt_pod_lowerdir_valid("/d/cas/tree/x/rootfs"));
+	assert_true(rkt_pod_lowerdir_valid("appsinfo/a/rendered/rootfs:/d/cas/tree/x/rootfs"));
+	assert_true(rkt_pod_lowerdir_valid("a/..b/c"));
+	assert_false(rkt_pod_lowerdir_valid(""));
+	assert_false(rkt_pod_lowerdir_valid("a::/b"));
+	assert_false(rkt_pod_lowerdir_valid("../x"));
+	assert_false(rkt_pod_lowerdir_valid("a/../../x"));
+	assert_false(rkt_pod_lowerdir_valid("a/.."));
+	assert_false(rkt_pod_lowerdir_valid("/a,upperdir=/b"));
+	assert_false(rkt_pod_lowerdir_valid("/a\\b"));
+	a = rkt_pod_lowerdir_resolve("/d/pods/run/u", "appsinfo/a/rendered/rootfs");
+	assert_string_equal(a, "/d/pods/run/u/appsinfo/a/rendered/rootfs");
+	b = rkt_pod_lowerdir_resolve("/p", "/s/x:r/y:/s/z");
+	assert_string_equal(b, "/s/x:/p/r/y:/s/z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +514,7 @@ int main(void)
 		cmocka_unit_test(remove_refuses_running_pod),
 		cmocka_unit_test(remove_deletes_exited_pod),
 		cmocka_unit_test(image_ids_of_every_pod),
+		cmocka_unit_test(lowerdir_paths_survive_pod_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "pod/pod.h"
 #include "rkt.h"
 #include "trust/trust.h"
 
@@ -14,6 +15,8 @@ int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err
 		r = rkt_store_open(ctx->dir, &ctx->store, err);
 		if (r < 0)
 			return r;
+		/* image rm and gc must keep what pods use */
+		rkt_pods_hold_images(ctx->store, ctx->dir);
 	}
 	*ret = ctx->store;
 	return 0;

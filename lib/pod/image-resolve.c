@@ -68,6 +68,24 @@ int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m
 	return r;
 }
 
+int rkt_image_layer_ids(struct rkt_store *store, const char *id, struct rkt_strv *out,
+                        struct rkt_error *err)
+{
+	_cleanup_(rkt_layers_release) struct rkt_layers layers = { 0 };
+	struct rkt_image_manifest *m = NULL;
+	int r;
+
+	r = read_manifest(store, id, &m, err);
+	if (r < 0)
+		return r;
+	r = rkt_layers_build(id, m, rkt_store_resolve_dep, store, &layers, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "dependencies of image '%s'", id);
+	for (size_t i = 0; i < layers.n; i++)
+		rkt_strv_push(out, layers.items[i].id);
+	return 0;
+}
+
 /* overlayfs splits lowerdir= at ':' and mount options at ','. */
 static bool overlay_safe(const char *p)
 {

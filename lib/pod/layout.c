@@ -5,6 +5,11 @@
 #include "pod/layout.h"
 #include "util/xalloc.h"
 
+char *rkt_pod_app_file(const char *app, const char *name)
+{
+	return xasprintf(RKT_POD_APPSINFO "/%s/%s", app, name);
+}
+
 const char *rkt_pod_path_relative(const char *pod_dir, const char *path)
 {
 	size_t n = strlen(pod_dir);
@@ -52,8 +57,8 @@ char *rkt_pod_lowerdir_resolve(const char *pod_dir, const char *lowerdir)
 
 	for (const char *p = lowerdir;;) {
 		size_t n = strcspn(p, ":");
-		char *t = xasprintf("%s%s%s%s%.*s", out, *out ? ":" : "", p[0] == '/' ? "" : pod_dir,
-		                    p[0] == '/' ? "" : "/", (int)n, p);
+		char *t = xasprintf("%s%s%s%s%.*s", out, *out ? ":" : "",
+		                    p[0] == '/' ? "" : pod_dir, p[0] == '/' ? "" : "/", (int)n, p);
 
 		free(out);
 		out = t;

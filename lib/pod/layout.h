@@ -6,6 +6,19 @@
 
 #include <stdbool.h>
 
+/* Files and directories directly in $P. */
+#define RKT_POD_APPSINFO             "appsinfo"
+#define RKT_POD_STAGE1_TREE_STORE_ID "stage1TreeStoreID"
+/* ours: every image the pod uses (stage1, apps, their dependencies), one full ID a line,
+ * written before anything is rendered, so that the store's rm and gc keep them */
+#define RKT_POD_IMAGES "images"
+
+/* Files in appsinfo/<app>/. */
+#define RKT_POD_APP_TREE_STORE_ID "treeStoreID"
+
+/* "appsinfo/<APP>/<NAME>" (new string). */
+char *rkt_pod_app_file(const char *app, const char *name);
+
 /* Recorded paths (appsinfo/<app>/lowerdir, stage1/lowerdir) must survive every move of the pod
  * between the state directories (pods/prepare/ -> pods/run/ ...): a path inside the pod is
  * recorded relative to $P, a path outside it (the store's trees) absolute. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "appc/types.h"
+#include "pod/layout.h"
 #include "pod/pod.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -65,40 +66,49 @@ static size_t sort_unique(char **v, size_t n)
 	return out;
 }
 
-/* Adds the first line of NAME under DIR_FD to V if it is an image ID. */
-static void push_id_file(int dir_fd, const char *name, char ***v, size_t *n, size_t *cap)
+/* Adds every line of NAME under DIR_FD that is a full image ID to V, held by HOLDER. */
+static void push_refs_file(int dir_fd, const char *name, const char *holder,
+                           struct rkt_image_ref **v, size_t *n, size_t *cap)
 {
 	_cleanup_free_ char *buf = NULL;
+	char *save = NULL;
 
 	if (rkt_read_file_at(dir_fd, name, &buf, NULL, NULL) < 0)
 		return;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (rkt_image_id_check(buf, true, "", NULL) == 0)
-		push(v, n, cap, TAKE_PTR(buf));
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (rkt_image_id_check(l, true, "", NULL) < 0)
+			continue;
+		xgrow((void **)v, cap, *n + 1, sizeof(**v));
+		memcpy((*v)[*n].id, l, RKT_IMAGE_ID_SIZE);
+		(*v)[(*n)++].holder = xstrdup(holder);
+	}
 }
 
-int rkt_pods_image_ids(const char *data_dir, char ***ret, size_t *ret_n, struct rkt_error *err)
+int rkt_pods_image_refs(const char *data_dir, struct rkt_image_ref **ret, size_t *ret_n,
+                        struct rkt_error *err)
 {
 	_cleanup_(rkt_strv_free_arrayp) char **uuids = NULL;
-	char **v = xzalloc(sizeof(*v));
-	size_t n = 0, cap = 1;
+	struct rkt_image_ref *v = NULL;
+	size_t n = 0, cap = 0;
 	int r;
 
 	r = rkt_pod_list_uuids(data_dir, &uuids, NULL, err);
-	if (r < 0) {
-		free(v);
+	if (r < 0)
 		return r;
-	}
 	for (char **u = uuids; *u; u++) {
 		_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+		_cleanup_free_ char *holder = xasprintf("pod '%s'", *u);
 		_cleanup_closedir_ DIR *apps = NULL;
 		struct dirent *de;
 		int fd;
 
 		if (rkt_pod_load(data_dir, *u, &pod, NULL) < 0)
 			continue;
-		push_id_file(pod->fd, "stage1TreeStoreID", &v, &n, &cap);
-		fd = openat(pod->fd, "appsinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* Every image the pod uses, dependencies included; pods made before that file
+		 * existed name only the stage1 and the apps' images. */
+		push_refs_file(pod->fd, RKT_POD_IMAGES, holder, &v, &n, &cap);
+		push_refs_file(pod->fd, RKT_POD_STAGE1_TREE_STORE_ID, holder, &v, &n, &cap);
+		fd = openat(pod->fd, RKT_POD_APPSINFO, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || !(apps = fdopendir(fd))) {
 			if (fd >= 0)
 				(void)close(fd);
@@ -109,11 +119,41 @@ int rkt_pods_image_ids(const char *data_dir, char ***ret, size_t *ret_n, struct 
 
 			if (de->d_name[0] == '.')
 				continue;
-			name = xasprintf("%s/treeStoreID", de->d_name);
-			push_id_file(dirfd(apps), name, &v, &n, &cap);
+			name = rkt_pod_app_file(de->d_name, RKT_POD_APP_TREE_STORE_ID);
+			push_refs_file(pod->fd, name, holder, &v, &n, &cap);
 		}
 	}
-	n = sort_unique(v, n);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int pods_refs(void *userdata, struct rkt_image_ref **ret, size_t *ret_n,
+                     struct rkt_error *err)
+{
+	return rkt_pods_image_refs(userdata, ret, ret_n, err);
+}
+
+void rkt_pods_hold_images(struct rkt_store *store, const char *data_dir)
+{
+	rkt_store_set_refs(store, pods_refs, (void *)data_dir);
+}
+
+int rkt_pods_image_ids(const char *data_dir, char ***ret, size_t *ret_n, struct rkt_error *err)
+{
+	struct rkt_image_ref *refs = NULL;
+	size_t n_refs = 0, n;
+	char **v;
+	int r;
+
+	r = rkt_pods_image_refs(data_dir, &refs, &n_refs, err);
+	if (r < 0)
+		return r;
+	v = xmalloc_array(n_refs + 1, sizeof(*v));
+	for (size_t i = 0; i < n_refs; i++)
+		v[i] = xstrdup(refs[i].id);
+	rkt_image_refs_free(refs, n_refs);
+	n = sort_unique(v, n_refs);
 	*ret = v;
 	if (ret_n)
 		*ret_n = n;

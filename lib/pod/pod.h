@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "appc/manifest.h"
+#include "store/store.h"
 #include "util/fs.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -103,10 +104,17 @@ static inline void rkt_strv_free_arrayp(char ***v)
 	rkt_strv_free_array(*v);
 }
 
-/* The image IDs (tree store IDs) every existing pod uses: its stage1 and its apps, sorted,
- * each once, NULL-terminated (free with rkt_strv_free_array). For the store's gc, which must
- * keep these trees: pods use them as overlay lower directories and export reads them. */
+/* The images every pod that exists (in any state directory) uses: its stage1, its apps'
+ * images and their dependencies (the pod's "images" file, written before anything is
+ * rendered), each with the pod as holder ("pod '<uuid>'"). Pods use these trees as overlay lower
+ * directories, and stop, export and run-prepared need them until the pod is collected. */
+int rkt_pods_image_refs(const char *data_dir, struct rkt_image_ref **ret, size_t *ret_n,
+                        struct rkt_error *err);
+/* The same IDs, sorted, each once, NULL-terminated (free with rkt_strv_free_array). */
 int rkt_pods_image_ids(const char *data_dir, char ***ret, size_t *ret_n, struct rkt_error *err);
+/* Makes the store's rm and gc keep the images the pods under DATA_DIR use (DATA_DIR must
+ * outlive STORE). */
+void rkt_pods_hold_images(struct rkt_store *store, const char *data_dir);
 
 /* Looks at the pod's directory again (it may have moved, or its lock holder may have exited).
  * -ENOENT if the pod is gone. */

@@ -130,6 +130,29 @@ static int prepare_stage1(struct rkt_pod *pod, struct rkt_store *store, const ch
 	return prepare_overlay(pod, id, NULL, err);
 }
 
+/* Records every image the pod uses before anything is rendered from them (see layout.h). */
+static int write_images(struct rkt_pod *pod, struct rkt_store *store,
+                        const struct rkt_prepare_opts *o, struct rkt_error *err)
+{
+	_cleanup_(rkt_strv_release) struct rkt_strv ids = { 0 };
+	_cleanup_free_ char *buf = xstrdup("");
+	int r;
+
+	rkt_strv_push(&ids, o->stage1_id);
+	for (size_t i = 0; i < o->n_apps; i++) {
+		r = rkt_image_layer_ids(store, o->apps[i].image_id, &ids, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app '%s'", o->apps[i].name);
+	}
+	for (size_t i = 0; i < ids.n; i++) {
+		char *t = xasprintf("%s%s\n", buf, ids.items[i]);
+
+		free(buf);
+		buf = t;
+	}
+	return rkt_write_file_atomic_at(pod->fd, RKT_POD_IMAGES, buf, strlen(buf), 0640, err);
+}
+
 int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct rkt_prepare_opts *o,
                     struct rkt_error *err)
 {
@@ -137,6 +160,9 @@ int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct r
 	_cleanup_close_ int fd = -EBADF;
 	int r;
 
+	r = write_images(pod, store, o, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "prepare pod '%s'", pod->uuid);
 	r = prepare_stage1(pod, store, o->stage1_id, o->no_overlay, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "prepare stage1 of pod '%s'", pod->uuid);

@@ -27,7 +27,8 @@ struct rkt_prepare_opts {
 	bool no_overlay; /* copy trees into the pod instead of overlay mounts */
 };
 
-/* Writes pod, pod-created, stage1/manifest, stage1TreeStoreID, appsinfo/<app>/{manifest,
+/* Writes images (first: every image the pod uses, see pod/layout.h), pod, pod-created,
+ * stage1/manifest, stage1TreeStoreID, appsinfo/<app>/{manifest,
  * treeStoreID,lowerdir}, overlay-prepared and the overlay upper/work dirs, or (no_overlay) the
  * stage1 and app trees copied into place. */
 int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store,
@@ -47,6 +48,10 @@ int rkt_pod_write_dns(struct rkt_pod *pod, const char *resolv_conf, const char *
  * and RENDER_DIR/rootfs is returned. New string in *RET. */
 int rkt_image_lowerdir(struct rkt_store *store, const char *id, const char *render_dir, char **ret,
                        struct rkt_error *err);
+
+/* Appends the IDs of image ID and of every image in its dependency chain (REN-2) to OUT. */
+int rkt_image_layer_ids(struct rkt_store *store, const char *id, struct rkt_strv *out,
+                        struct rkt_error *err);
 
 /* Finds or imports the image a command line names (a path, file:// URL, http(s) URL, hash, or
  * name with the store's lookup) with rkt_fetch() under OPTS (pull policy, insecure options,

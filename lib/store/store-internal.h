@@ -21,6 +21,8 @@ struct rkt_store {
 	int tmp_fd;  /* DIR/cas/tmp */
 	sqlite3 *db;
 	char *dir;
+	rkt_store_refs_fn refs; /* images in use, or NULL */
+	void *refs_userdata;
 };
 
 /* Opens the index at PATH (creating it), sets WAL and the busy timeout, and migrates it to

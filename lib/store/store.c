@@ -401,13 +401,54 @@ static int remove_locked(struct rkt_store *s, const char *id, struct rkt_error *
 	return 0;
 }
 
+void rkt_image_refs_free(struct rkt_image_ref *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(refs[i].holder);
+	free(refs);
+}
+
+void rkt_store_set_refs(struct rkt_store *s, rkt_store_refs_fn fn, void *userdata)
+{
+	s->refs = fn;
+	s->refs_userdata = userdata;
+}
+
+/* The images in use; exclusive lock held. */
+static int list_refs(struct rkt_store *s, struct rkt_image_ref **ret, size_t *ret_n,
+                     struct rkt_error *err)
+{
+	*ret = NULL;
+	*ret_n = 0;
+	if (!s->refs)
+		return 0;
+	return s->refs(s->refs_userdata, ret, ret_n, err);
+}
+
+static const struct rkt_image_ref *find_ref(const struct rkt_image_ref *refs, size_t n,
+                                            const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(refs[i].id, id) == 0)
+			return &refs[i];
+	return NULL;
+}
+
 int rkt_store_remove(struct rkt_store *s, const char *id, struct rkt_error *err)
 {
+	struct rkt_image_ref *refs = NULL;
+	const struct rkt_image_ref *ref;
+	size_t n_refs = 0;
 	int r = rkt_store_lock(s, true, err);
 
 	if (r < 0)
 		return r;
-	r = remove_locked(s, id, err);
+	r = list_refs(s, &refs, &n_refs, err);
+	if (r >= 0 && (ref = find_ref(refs, n_refs, id)))
+		r = rkt_error_set(err, EBUSY, "image '%s' is in use by %s", id, ref->holder);
+	rkt_image_refs_free(refs, n_refs);
+	if (r >= 0)
+		r = remove_locked(s, id, err);
 	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);
 	return r < 0 ? r : q;
 }
@@ -418,17 +459,24 @@ int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
 {
 	struct rkt_store_gc_result res = { 0 };
 	struct rkt_image_info *v = NULL;
+	struct rkt_image_ref *refs = NULL;
 	int64_t now = rkt_now_ns();
-	size_t n = 0;
+	size_t n = 0, n_refs = 0;
 	int r;
 
 	r = rkt_store_lock(s, true, err);
 	if (r < 0)
 		return r;
-	r = rkt_index_list(s->db, &v, &n, err);
+	r = list_refs(s, &refs, &n_refs, err);
+	if (r >= 0)
+		r = rkt_index_list(s->db, &v, &n, err);
 	for (size_t i = 0; r >= 0 && grace_ns >= 0 && i < n; i++) {
 		if (now - v[i].last_used < grace_ns)
 			continue;
+		if (find_ref(refs, n_refs, v[i].id)) {
+			res.images_in_use++;
+			continue;
+		}
 		r = remove_locked(s, v[i].id, err);
 		if (r >= 0) {
 			res.images_removed++;
@@ -437,6 +485,7 @@ int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
 		}
 	}
 	rkt_image_info_array_free(v, n);
+	rkt_image_refs_free(refs, n_refs);
 	if (r >= 0) {
 		res.files_removed = rkt_store_sweep_tmp(s, true) + sweep_orphans(s);
 		(void)unlinkat(s->cas_fd, DIRTY_MARK, 0);

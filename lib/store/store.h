@@ -149,16 +149,33 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool overwrite,
                      struct rkt_error *err);
 
-/* Removes the image's index rows, blob and tree (takes the exclusive lock). -ENOENT. */
+/* An image something outside the store uses (a pod): rm and gc must keep it. */
+struct rkt_image_ref {
+	char id[RKT_IMAGE_ID_SIZE];
+	char *holder; /* who uses it, for messages: "pod '<uuid>'" */
+};
+void rkt_image_refs_free(struct rkt_image_ref *refs, size_t n);
+/* Lists the images in use (any order, duplicates allowed; *RET new, free with
+ * rkt_image_refs_free). Called by rm and gc with the exclusive store lock held, so that it sees
+ * every reference a store user (who holds the shared lock from opening the store on) recorded
+ * before it let go of the store. */
+typedef int (*rkt_store_refs_fn)(void *userdata, struct rkt_image_ref **ret, size_t *ret_n,
+                                 struct rkt_error *err);
+/* Installs the lister of images in use (NULL: none; then nothing is held). */
+void rkt_store_set_refs(struct rkt_store *s, rkt_store_refs_fn fn, void *userdata);
+
+/* Removes the image's index rows, blob and tree (takes the exclusive lock). -ENOENT; -EBUSY if
+ * the image is in use (the message names the image and its user). */
 int rkt_store_remove(struct rkt_store *s, const char *id, struct rkt_error *err);
 
 struct rkt_store_gc_result {
 	size_t images_removed;
+	size_t images_in_use; /* old enough, but kept: in use */
 	size_t trees_removed;
 	size_t files_removed; /* orphans and temporary files */
 };
-/* Removes images not used for GRACE_NS nanoseconds (a negative grace keeps every image),
- * then trees, blobs and temporary files that no index row refers to. Takes the exclusive lock.
+/* Removes images not used for GRACE_NS nanoseconds (a negative grace keeps every image) and
+ * not in use (see rkt_store_set_refs), then trees, blobs and temporary files that no index row refers to. Takes the exclusive lock.
  * REMOVED_ID is called for each image removed (may be NULL). */
 int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
                  void (*removed_id)(void *userdata, const char *id), void *userdata,

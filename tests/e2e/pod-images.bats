@@ -86,3 +86,87 @@ run_prepared_bg() {
 	[ "$(cat x/rootfs/layers/d)" = written ]
 	[ -z "$(mounts_below | grep export || true)" ]
 }
+
+# fetch_id ACI: the image's ID in $output (what prepare and run find in the store).
+fetch_id() {
+	rkt_ok --insecure-options=image fetch --full "$1"
+}
+
+# expect_held ID UUID: image rm refuses the image, naming it and the pod, and keeps it.
+expect_held() {
+	rkt image rm "$1"
+	expect_error "$1" "$2" "in use"
+	rkt_ok image list --no-legend --full --fields=id
+	[[ "$output" == *"$1"* ]] || fail "image $1 was removed"
+}
+
+@test "image rm refuses every image a prepared pod uses, dependencies and stage1 included" {
+	fetch_deps
+	fetch_id "$APP_ACI"
+	local app=$output
+	fetch_id "$S1_ACI"
+	local stage1=$output
+	prepare_pod "$APP_ACI"
+	local id
+	for id in "$app" "$DEP1" "$DEP2" "$stage1"; do
+		expect_held "$id" "$UUID"
+	done
+	rkt_ok image gc --grace-period=0s
+	rkt_ok image list --no-legend --full --fields=id
+	[ "${#lines[@]}" -eq 4 ] || fail "images left: $output"
+	rkt run-prepared "$UUID"
+	[ "$status" -eq 0 ] || fail "run-prepared: $stderr"
+	[ "$output" = "$LAYERS" ]
+	# collected, the pod holds nothing any more
+	rkt_ok gc --grace-period=0s
+	rkt_ok image rm "$app" "$DEP1"
+	rkt_ok image gc --grace-period=0s
+	expect_empty_store
+}
+
+@test "image gc keeps the images of running, exited and prepared pods" {
+	fetch_deps
+	build_layer_aci "$T/solo.aci" example.com/solo s
+	# exited
+	rkrun --uuid-file-save="$T/exited" "$T/solo.aci"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	local exited
+	exited=$(cat "$T/exited")
+	# running
+	prepare_pod "$BB_ACI" --exec /bin/sleep -- 1000
+	local running=$UUID
+	run_prepared_bg
+	# prepared
+	prepare_pod "$APP_ACI"
+	local prepared=$UUID
+	rkt_ok image gc --grace-period=0s
+	rkt_ok image list --no-legend --full --fields=name
+	[ "${#lines[@]}" -eq 6 ] || fail "images left: $output"
+	rkt_ok image verify
+	# each pod still does what its state allows
+	rkt_ok export "$exited" solo.aci
+	tar -xzf solo.aci rootfs/layers/s
+	rkt_ok enter "$running" /bin/true
+	rkt_ok stop "$running"
+	rkt_ok status --wait=20s "$running"
+	rkt_ok export "$running" bb.aci
+	rkt run-prepared "$prepared"
+	[ "$status" -eq 0 ] || fail "run-prepared: $stderr"
+	[ "$output" = "$LAYERS" ]
+	rkt_ok gc --grace-period=0s
+	expect_no_pods
+	rkt_ok image gc --grace-period=0s
+	expect_empty_store
+}
+
+# A pod whose stage1 went missing cannot be stopped by rkt: kill its PID 1 (started by this
+# test) so that a failing test does not hang, then the usual teardown.
+teardown() {
+	local p
+	for p in "$D"/pods/run/*/; do
+		[ -f "$p/pid" ] || continue
+		"$RKT" --dir="$D" stop --force "$(basename "$p")" >/dev/null 2>&1 ||
+			kill -KILL "$(cat "$p/pid")" 2>/dev/null || true
+	done
+	pod_teardown
+}

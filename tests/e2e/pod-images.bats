@@ -159,10 +159,97 @@ expect_held() {
 	expect_empty_store
 }
 
+# chaos_round: image gc --grace-period=0s, then image rm of every image listed. Failures other
+# than "in use" (a pod holds it) and "no image" (removed since the list) go to $T/chaos.fail.
+chaos_round() {
+	local id e=$T/chaos.err.$BASHPID
+	"$RKT" --dir="$D" image gc --grace-period=0s >/dev/null 2>"$e" ||
+		{ echo "image gc: $(cat "$e")" >>"$T/chaos.fail"; }
+	for id in $("$RKT" --dir="$D" image list --no-legend --full --fields=id); do
+		"$RKT" --dir="$D" image rm "$id" >/dev/null 2>"$e" && continue
+		grep -q -e "is in use by pod" -e "no image" "$e" ||
+			{ echo "image rm: $(cat "$e")" >>"$T/chaos.fail"; }
+	done
+}
+
+# chaos_loop: rounds until $T/chaos.stop exists; their number in $T/chaos.rounds.
+chaos_loop() {
+	local n=0
+	while [ ! -e "$T/chaos.stop" ]; do
+		chaos_round
+		n=$((n + 1))
+		echo "$n" >"$T/chaos.rounds"
+	done
+}
+
+stop_chaos() {
+	[ -n "${CHAOS_PID:-}" ] || return 0
+	touch "$T/chaos.stop"
+	wait "$CHAOS_PID" || true
+	CHAOS_PID=
+}
+
+@test "chaos: image gc and rm in a loop while pods are prepared, run and exit" {
+	fetch_deps
+	# holds the dependency chain from the start: prepare needs it in the store
+	prepare_pod "$APP_ACI"
+	local prepared=("$UUID") running=() exited=() u
+	chaos_loop &
+	CHAOS_PID=$!
+
+	prepare_pod "$APP_ACI"
+	prepared+=("$UUID")
+	chaos_round
+	prepare_pod "$BB_ACI" --exec /bin/sleep -- 1000
+	running+=("$UUID")
+	run_prepared_bg
+	chaos_round
+	prepare_pod "$APP_ACI" --exec /bin/sh -- -c 'cat /layers/*; exec sleep 1000'
+	running+=("$UUID")
+	run_prepared_bg
+	chaos_round
+	for u in 1 2; do
+		rkrun --uuid-file-save="$T/exited" "$BB_ACI" --exec /bin/true --- "$APP_ACI"
+		[ "$status" -eq 0 ] || fail "run: $stderr"
+		exited+=("$(cat "$T/exited")" busybox "$(cat "$T/exited")" app)
+		chaos_round
+	done
+	stop_chaos
+	[ ! -s "$T/chaos.fail" ] || fail "$(cat "$T/chaos.fail")"
+	[ "$(cat "$T/chaos.rounds")" -ge 1 ]
+	rkt_ok image verify
+
+	for u in "${running[@]}"; do
+		rkt_ok enter "$u" /bin/true
+		rkt_ok stop "$u"
+		rkt_ok status --wait=20s "$u"
+	done
+	exited+=("${running[0]}" busybox "${running[1]}" app)
+	for u in "${prepared[@]}"; do
+		rkt run-prepared "$u"
+		[ "$status" -eq 0 ] || fail "run-prepared $u: $stderr"
+		[ "$output" = "$LAYERS" ]
+		exited+=("$u" app)
+	done
+	# UUID APP pairs
+	set -- "${exited[@]}"
+	while [ $# -gt 0 ]; do
+		rkt_ok export --app="$2" "$1" "$1-$2.aci"
+		"$ACTOOL" validate "$1-$2.aci" >/dev/null
+		shift 2
+	done
+	rkt_ok image verify
+	rkt_ok gc --grace-period=0s
+	expect_no_pods
+	rkt_ok image gc --grace-period=0s
+	expect_empty_store
+}
+
 # A pod whose stage1 went missing cannot be stopped by rkt: kill its PID 1 (started by this
 # test) so that a failing test does not hang, then the usual teardown.
 teardown() {
 	local p
+	stop_chaos
 	for p in "$D"/pods/run/*/; do
 		[ -f "$p/pid" ] || continue
 		"$RKT" --dir="$D" stop --force "$(basename "$p")" >/dev/null 2>&1 ||

@@ -33,7 +33,7 @@ static bool exists_at(int dirfd, const char *path)
 static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
 {
 	const struct rkt_stage1_app *a = s->a;
-	_cleanup_free_ char *rel = xasprintf("stage1/rootfs/opt/stage2/%s/rootfs", s->name);
+	_cleanup_free_ char *rel = rkt_pod_app_rootfs(s->name);
 	int r;
 
 	r = rkt_mkdir_p_at(c->podfd, rel, 0755, NULL);
@@ -42,9 +42,8 @@ static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *
 	s->root = xasprintf("%s/%s", c->pod_dir, rel);
 	if (c->pod.overlay) {
 		_cleanup_free_ char *upper =
-		        xasprintf("overlay/%s/upper/%s", a->tree_store_id, s->name);
-		_cleanup_free_ char *work =
-		        xasprintf("overlay/%s/work/%s", a->tree_store_id, s->name);
+		        rkt_pod_overlay_dir(a->tree_store_id, "upper", s->name);
+		_cleanup_free_ char *work = rkt_pod_overlay_dir(a->tree_store_id, "work", s->name);
 		if ((r = rkt_mkdir_p_at(c->podfd, upper, 0755, NULL)) < 0 ||
 		    (r = rkt_mkdir_p_at(c->podfd, work, 0755, NULL)) < 0)
 			return rkt_error_set(err, -r, "app \"%s\": overlay directories", s->name);
@@ -107,7 +106,7 @@ static int write_env_file(struct pod_ctx *c, struct app_state *s, struct rkt_err
 	char *p = buf;
 	for (size_t i = 0; s->envp[i]; i++)
 		p = stpcpy(stpcpy(p, s->envp[i]), "\n");
-	_cleanup_free_ char *path = xasprintf("stage1/rootfs/rkt/env/%s", s->name);
+	_cleanup_free_ char *path = rkt_pod_app_env(s->name);
 	int r = rkt_write_file_atomic_at(c->podfd, path, buf, len, 0644, NULL);
 	return r < 0 ? rkt_error_set(err, -r, "'%s'", path) : 0;
 }
@@ -178,7 +177,7 @@ static int setup_cgroups(struct pod_ctx *c, struct app_state *s, struct rkt_erro
 		if (r < 0)
 			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
 		_cleanup_free_ char *line = xasprintf("/sys/fs/cgroup/%s%s\n", controllers[i], rel);
-		_cleanup_close_ int lf = openat(c->podfd, "cgroups",
+		_cleanup_close_ int lf = openat(c->podfd, RKT_POD_CGROUPS,
 		                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (lf < 0 || rkt_write_all(lf, line, strlen(line)) < 0)
 			return rkt_error_set(err, errno, "'cgroups'");
@@ -190,7 +189,7 @@ void stage1_cgroups_remove(int podfd)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	if (rkt_read_in_root(podfd, "cgroups", 1 << 20, &buf, &len) < 0)
+	if (rkt_read_in_root(podfd, RKT_POD_CGROUPS, 1 << 20, &buf, &len) < 0)
 		return;
 	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
@@ -335,7 +334,7 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		s->err_w = p2[1];
 		(void)fcntl(s->out_r, F_SETFL, O_NONBLOCK);
 		(void)fcntl(s->err_r, F_SETFL, O_NONBLOCK);
-		_cleanup_free_ char *log = xasprintf("logs/%s.log", s->name);
+		_cleanup_free_ char *log = rkt_pod_app_log(s->name);
 		s->log_fd = openat(c->podfd, log,
 		                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
 		if (s->log_fd < 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "isolate/isolate.h"
+#include "pod/layout.h"
 #include "stage1.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -20,7 +21,7 @@
 /* The app's environment: KEY=VALUE lines. */
 static char **read_env(int podfd, const char *app)
 {
-	_cleanup_free_ char *path = xasprintf("stage1/rootfs/rkt/env/%s", app);
+	_cleanup_free_ char *path = rkt_pod_app_env(app);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, n = 0;
 	if (rkt_read_in_root(podfd, path, 1u << 20, &buf, &len) < 0)
@@ -84,8 +85,8 @@ int main(int argc, char **argv)
 	    join(pid, "net", CLONE_NEWNET) < 0 || join(pid, "pid", CLONE_NEWPID) < 0 ||
 	    join(pid, "mnt", CLONE_NEWNS) < 0)
 		return STAGE1_EXIT_FAILURE;
-	_cleanup_free_ char *root =
-	        xasprintf("%s/stage1/rootfs/opt/stage2/%s/rootfs", pod_dir, app);
+	_cleanup_free_ char *rel = rkt_pod_app_rootfs(app);
+	_cleanup_free_ char *root = xasprintf("%s/%s", pod_dir, rel);
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		fprintf(stderr, "stage1: enter: app root '%s': %s\n", root, strerror(errno));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "pod/layout.h"
 #include "stage1.h"
 
 static int write_number(int podfd, const char *name, long v, struct rkt_error *err)
@@ -46,15 +47,15 @@ int main(int argc, char **argv)
 		rkt_error_set(&err, errno, "private mount namespace");
 		return stage1_fail(&err);
 	}
-	if ((r = rkt_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/env", 0755, NULL)) < 0 ||
-	    (r = rkt_mkdir_p_at(c.podfd, "stage1/rootfs/rkt/status", 0755, NULL)) < 0) {
+	if ((r = rkt_mkdir_p_at(c.podfd, RKT_POD_STAGE1_ENV_DIR, 0755, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c.podfd, RKT_POD_STAGE1_STATUS_DIR, 0755, NULL)) < 0) {
 		rkt_error_set(&err, -r, "'stage1/rootfs/rkt'");
 		return stage1_fail(&err);
 	}
 	if (stage1_prepare_app(&c, s, true, &err) < 0)
 		return stage1_fail(&err);
-	if (write_number(c.podfd, "pid", (long)getpid(), &err) < 0 ||
-	    write_number(c.podfd, "pgid", (long)getpgid(0), &err) < 0)
+	if (write_number(c.podfd, RKT_POD_PID, (long)getpid(), &err) < 0 ||
+	    write_number(c.podfd, RKT_POD_PGID, (long)getpgid(0), &err) < 0)
 		return stage1_fail(&err);
 	/* chroot rather than pivot_root, as upstream: enter finds the app root by its path in
 	 * this mount namespace. */

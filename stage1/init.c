@@ -25,6 +25,7 @@
 
 #include "isolate/isolate.h"
 #include "app.h"
+#include "pod/layout.h"
 #include "stage1.h"
 #include "util/cleanup.h"
 #include "util/io.h"
@@ -169,7 +170,7 @@ static void write_status(struct pod_ctx *c, struct app_state *s, const char *suf
 {
 	char buf[16];
 	int n = code >= 0 ? snprintf(buf, sizeof(buf), "%d", code) : 0;
-	_cleanup_free_ char *path = xasprintf("stage1/rootfs/rkt/status/%s%s", s->name, suffix);
+	_cleanup_free_ char *path = rkt_pod_app_status(s->name, suffix);
 	int r = rkt_write_file_atomic_at(c->podfd, path, buf, (size_t)n, 0644, NULL);
 	if (r < 0)
 		stage1_warn("'%s': %s", path, strerror(-r));
@@ -374,17 +375,16 @@ static int pod_setup(struct pod_ctx *c, struct rkt_error *err)
 		return rkt_error_set(err, errno, "sethostname \"%s\"", hostname);
 	if (c->opts.net != STAGE1_NET_HOST && (r = loopback_up(err)) < 0)
 		return r;
-	if ((r = rkt_mkdir_p_at(c->podfd, "stage1/rootfs/rkt/status", 0755, NULL)) < 0 ||
-	    (r = rkt_mkdir_p_at(c->podfd, "stage1/rootfs/rkt/env", 0755, NULL)) < 0 ||
-	    (r = rkt_mkdir_p_at(c->podfd, "stage1/rootfs/etc", 0755, NULL)) < 0 ||
-	    (r = rkt_mkdir_p_at(c->podfd, "logs", 0750, NULL)) < 0 ||
-	    (r = rkt_mkdir_p_at(c->podfd, "sharedVolumes", 0755, NULL)) < 0)
+	if ((r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_STATUS_DIR, 0755, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_ENV_DIR, 0755, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_ETC, 0755, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c->podfd, RKT_POD_LOGS, 0750, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c->podfd, RKT_POD_SHARED_VOLUMES, 0755, NULL)) < 0)
 		return rkt_error_set(err, -r, "pod directories");
 	_cleanup_free_ char *hn = xasprintf("%s\n", hostname);
-	r = rkt_write_file_atomic_at(c->podfd, "stage1/rootfs/etc/hostname", hn, strlen(hn), 0644,
-	                             NULL);
+	r = rkt_write_file_atomic_at(c->podfd, RKT_POD_STAGE1_HOSTNAME, hn, strlen(hn), 0644, NULL);
 	if (r < 0)
-		return rkt_error_set(err, -r, "'stage1/rootfs/etc/hostname'");
+		return rkt_error_set(err, -r, "'" RKT_POD_STAGE1_HOSTNAME "'");
 	c->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (c->devnull < 0)
 		return rkt_error_set(err, errno, "/dev/null");
@@ -516,7 +516,7 @@ int main(int argc, char **argv)
 	if (n == 1) {
 		char buf[32];
 		int len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
-		r = rkt_write_file_atomic_at(c.podfd, "pid", buf, (size_t)len, 0644, NULL);
+		r = rkt_write_file_atomic_at(c.podfd, RKT_POD_PID, buf, (size_t)len, 0644, NULL);
 		if (r < 0) {
 			stage1_warn("writing 'pid': %s", strerror(-r));
 			(void)kill(pid, SIGKILL);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pod/layout.h"
 #include "stage1.h"
 
 int main(int argc, char **argv)
@@ -32,8 +33,8 @@ int main(int argc, char **argv)
 		return STAGE1_EXIT_FAILURE;
 	}
 	int sig = force ? SIGKILL : SIGTERM;
-	bool group = stage1_read_pid(AT_FDCWD, "pgid", &pid) == 0;
-	if (!group && (r = stage1_read_pid(AT_FDCWD, "pid", &pid)) < 0) {
+	bool group = stage1_read_pid(AT_FDCWD, RKT_POD_PGID, &pid) == 0;
+	if (!group && (r = stage1_read_pid(AT_FDCWD, RKT_POD_PID, &pid)) < 0) {
 		fprintf(stderr, "stage1: stop: reading 'pid': %s\n", strerror(-r));
 		return STAGE1_EXIT_FAILURE;
 	}

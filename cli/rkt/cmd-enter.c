@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pod-util.h"
+#include "pod/layout.h"
 #include "pod/stage1.h"
 
 #define PID_POLL_NS 100000000L
@@ -33,15 +34,15 @@ static int wait_pid(struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
 
 static bool app_has_bash(pid_t pid, const char *app)
 {
-	_cleanup_free_ char *p = NULL;
+	_cleanup_free_ char *p = NULL, *rootfs = rkt_stage1_app_rootfs(app);
 	struct stat st;
 
 	/* the app's root exists only in the pod's mount namespace */
-	p = xasprintf("/proc/%d/root/opt/stage2/%s/rootfs/bin/bash", (int)pid, app);
+	p = xasprintf("/proc/%d/root/%s/bin/bash", (int)pid, rootfs);
 	if (lstat(p, &st) == 0)
 		return true;
 	free(p);
-	p = xasprintf("/proc/%d/root/proc/1/root/opt/stage2/%s/rootfs/bin/bash", (int)pid, app);
+	p = xasprintf("/proc/%d/root/proc/1/root/%s/bin/bash", (int)pid, rootfs);
 	return lstat(p, &st) == 0;
 }
 

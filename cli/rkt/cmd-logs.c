@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pod/layout.h"
 #include "pod-util.h"
 #include "util/io.h"
 
@@ -78,7 +79,7 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 
 		if (app && strcmp(app, m->apps[i].name) != 0)
 			continue;
-		name = xasprintf("logs/%s.log", m->apps[i].name);
+		name = rkt_pod_app_log(m->apps[i].name);
 		fds[n] = openat(pod->fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fds[n] < 0 && errno != ENOENT)
 			r = rkt_error_set(err, errno, "logs: open '%s'", name);
@@ -99,7 +100,7 @@ int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		for (size_t i = 0; i < n && r >= 0; i++)
 			if (fds[i] < 0) {
 				_cleanup_free_ char *name =
-				        xasprintf("logs/%s.log", app ? app : m->apps[i].name);
+				        rkt_pod_app_log(app ? app : m->apps[i].name);
 				fds[i] = openat(pod->fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			}
 	}

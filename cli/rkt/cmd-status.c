@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "pod/layout.h"
 #include "pod-util.h"
 
 #define POLL_NS 100000000L
@@ -95,7 +96,7 @@ static bool is_ready(struct rkt_pod *pod)
 	struct stat st;
 
 	return has_exited(pod) ||
-	       (pod->state == RKT_POD_STATE_RUNNING && fstatat(pod->fd, "pid", &st, 0) == 0);
+	       (pod->state == RKT_POD_STATE_RUNNING && fstatat(pod->fd, RKT_POD_PID, &st, 0) == 0);
 }
 
 /* Polls until DONE(pod) or TIMEOUT_NS (0: forever) has passed. */

@@ -63,16 +63,17 @@ int rkt_stage1_pod_load(int podfd, struct rkt_stage1_pod *ret, struct rkt_error 
 	size_t len;
 	int r;
 
-	r = read_at(podfd, "pod", MANIFEST_MAX, &buf, &len);
+	r = read_at(podfd, RKT_POD_MANIFEST, MANIFEST_MAX, &buf, &len);
 	if (r < 0)
-		return rkt_error_set(err, -r, "pod manifest 'pod'");
-	r = rkt_pod_manifest_parse(buf, len, "pod manifest 'pod'", &pod.manifest, err);
+		return rkt_error_set(err, -r, "pod manifest '" RKT_POD_MANIFEST "'");
+	r = rkt_pod_manifest_parse(buf, len, "pod manifest '" RKT_POD_MANIFEST "'", &pod.manifest,
+	                           err);
 	if (r < 0)
 		return r;
 	r = rkt_pod_manifest_check_reified(pod.manifest, err); /* ACE-2, POD-15 */
 	if (r < 0)
 		goto fail;
-	pod.overlay = faccessat(podfd, "overlay-prepared", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	pod.overlay = faccessat(podfd, RKT_POD_OVERLAY_PREPARED, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (pod.manifest->n_apps == 0) {
 		r = rkt_error_set(err, EINVAL, "pod manifest 'pod': no apps");
 		goto fail;
@@ -83,7 +84,7 @@ int rkt_stage1_pod_load(int podfd, struct rkt_stage1_pod *ret, struct rkt_error 
 	for (size_t i = 0; i < pod.n_apps; i++) {
 		struct rkt_stage1_app *a = &pod.apps[i];
 		const char *name = pod.manifest->apps[i].name;
-		_cleanup_free_ char *mpath = xasprintf("appsinfo/%s/manifest", name);
+		_cleanup_free_ char *mpath = rkt_pod_app_file(name, RKT_POD_APP_MANIFEST);
 		_cleanup_free_ char *mbuf = NULL;
 		_cleanup_free_ char *what = xasprintf("image manifest '%s'", mpath);
 
@@ -101,7 +102,7 @@ int rkt_stage1_pod_load(int podfd, struct rkt_stage1_pod *ret, struct rkt_error 
 			r = rkt_error_set(err, EINVAL, "app \"%s\" has no exec (ACE-21)", name);
 			goto fail;
 		}
-		_cleanup_free_ char *tpath = xasprintf("appsinfo/%s/treeStoreID", name);
+		_cleanup_free_ char *tpath = rkt_pod_app_file(name, RKT_POD_APP_TREE_STORE_ID);
 		r = read_line_at(podfd, tpath, &a->tree_store_id);
 		if (r < 0 && r != -ENOENT) {
 			r = rkt_error_set(err, -r, "app \"%s\": '%s'", name, tpath);
@@ -113,7 +114,7 @@ int rkt_stage1_pod_load(int podfd, struct rkt_stage1_pod *ret, struct rkt_error 
 		}
 		if (!pod.overlay)
 			continue;
-		_cleanup_free_ char *lpath = xasprintf("appsinfo/%s/lowerdir", name);
+		_cleanup_free_ char *lpath = rkt_pod_app_file(name, RKT_POD_APP_LOWERDIR);
 		r = read_line_at(podfd, lpath, &a->lowerdir);
 		if (r >= 0 && !rkt_pod_lowerdir_valid(a->lowerdir))
 			r = -EINVAL;

@@ -21,19 +21,21 @@ static int mount_app_root(const struct rkt_pod *pod, const char *app, const char
                           struct rkt_error *err)
 {
 	_cleanup_free_ char *lower = NULL, *id = NULL, *name = NULL, *opts = NULL, *src = NULL,
-	                    *lowerdir = NULL;
+	                    *lowerdir = NULL, *upper = NULL;
 	int r;
 
-	if (faccessat(pod->fd, "overlay-prepared", F_OK, 0) < 0) {
-		src = xasprintf("%s/stage1/rootfs/opt/stage2/%s/rootfs", pod->path, app);
+	if (faccessat(pod->fd, RKT_POD_OVERLAY_PREPARED, F_OK, 0) < 0) {
+		_cleanup_free_ char *rootfs = rkt_pod_app_rootfs(app);
+
+		src = xasprintf("%s/%s", pod->path, rootfs);
 		if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return rkt_error_set(err, errno, "bind '%s'", src);
 		return 0;
 	}
-	name = xasprintf("appsinfo/%s/lowerdir", app);
+	name = rkt_pod_app_file(app, RKT_POD_APP_LOWERDIR);
 	r = rkt_read_file_at(pod->fd, name, &lower, NULL, err);
 	free(name);
-	name = xasprintf("appsinfo/%s/treeStoreID", app);
+	name = rkt_pod_app_file(app, RKT_POD_APP_TREE_STORE_ID);
 	if (r >= 0)
 		r = rkt_read_file_at(pod->fd, name, &id, NULL, err);
 	if (r < 0)
@@ -44,7 +46,8 @@ static int mount_app_root(const struct rkt_pod *pod, const char *app, const char
 		return rkt_error_set(err, EINVAL, "pod '%s': bad 'appsinfo/%s/lowerdir'", pod->uuid,
 		                     app);
 	lowerdir = rkt_pod_lowerdir_resolve(pod->path, lower);
-	opts = xasprintf("lowerdir=%s/overlay/%s/upper/%s:%s", pod->path, id, app, lowerdir);
+	upper = rkt_pod_overlay_dir(id, "upper", app);
+	opts = xasprintf("lowerdir=%s/%s:%s", pod->path, upper, lowerdir);
 	if (mount("overlay", target, "overlay", MS_RDONLY, opts) < 0)
 		return rkt_error_set(err, errno, "mount the root of app '%s'", app);
 	return 0;
@@ -62,7 +65,7 @@ int rkt_pod_export_app(const struct rkt_pod *pod, const char *app, const char *o
 
 	if (!rkt_ac_name_is_valid(app))
 		return rkt_error_set(err, EINVAL, "'%s' is not an app name", app);
-	manifest = xasprintf("appsinfo/%s/manifest", app);
+	manifest = rkt_pod_app_file(app, RKT_POD_APP_MANIFEST);
 	r = rkt_read_file_at(pod->fd, manifest, &buf, NULL, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "pod '%s' has no app '%s'", pod->uuid, app);

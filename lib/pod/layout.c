@@ -10,6 +10,37 @@ char *rkt_pod_app_file(const char *app, const char *name)
 	return xasprintf(RKT_POD_APPSINFO "/%s/%s", app, name);
 }
 
+char *rkt_stage1_app_rootfs(const char *app)
+{
+	return xasprintf("opt/stage2/%s/rootfs", app);
+}
+
+char *rkt_pod_app_rootfs(const char *app)
+{
+	return xasprintf(RKT_POD_STAGE1_ROOTFS "/opt/stage2/%s/rootfs", app);
+}
+
+char *rkt_pod_overlay_dir(const char *tree_id, const char *kind, const char *app)
+{
+	return xasprintf(RKT_POD_OVERLAY "/%s/%s%s%s", tree_id, kind, app ? "/" : "",
+	                 app ? app : "");
+}
+
+char *rkt_pod_app_log(const char *app)
+{
+	return xasprintf(RKT_POD_LOGS "/%s.log", app);
+}
+
+char *rkt_pod_app_env(const char *app)
+{
+	return xasprintf(RKT_POD_STAGE1_ENV_DIR "/%s", app);
+}
+
+char *rkt_pod_app_status(const char *app, const char *suffix)
+{
+	return xasprintf(RKT_POD_STAGE1_STATUS_DIR "/%s%s", app, suffix);
+}
+
 const char *rkt_pod_path_relative(const char *pod_dir, const char *path)
 {
 	size_t n = strlen(pod_dir);

@@ -6,18 +6,61 @@
 
 #include <stdbool.h>
 
-/* Files and directories directly in $P. */
-#define RKT_POD_APPSINFO             "appsinfo"
+/* Files and directories directly in $P (section 2 and 3.2 of docs/stage1-abi.md). */
+#define RKT_POD_MANIFEST             "pod"         /* the reified pod manifest */
+#define RKT_POD_CREATED              "pod-created" /* mtime = creation time */
+#define RKT_POD_PID                  "pid"         /* the pod's PID 1 (default), the app (fly) */
+#define RKT_POD_PPID                 "ppid"        /* upstream's alternative to pid */
+#define RKT_POD_PGID                 "pgid"        /* fly: the app's process group */
+#define RKT_POD_APPSINFO             "appsinfo"    /* appsinfo/<app>/... */
 #define RKT_POD_STAGE1_TREE_STORE_ID "stage1TreeStoreID"
+#define RKT_POD_OVERLAY_PREPARED     "overlay-prepared" /* marker: apps and stage1 use overlayfs */
+#define RKT_POD_OVERLAY              "overlay"       /* overlay/<treeStoreID>/{upper,work}/<app> */
+#define RKT_POD_CGROUPS              "cgroups"       /* ours: cgroups stage1 made, one a line */
+#define RKT_POD_LOGS                 "logs"          /* ours: logs/<app>.log */
+#define RKT_POD_SHARED_VOLUMES       "sharedVolumes" /* sharedVolumes/<volume> */
 /* ours: every image the pod uses (stage1, apps, their dependencies), one full ID a line,
  * written before anything is rendered, so that the store's rm and gc keep them */
 #define RKT_POD_IMAGES "images"
 
-/* Files in appsinfo/<app>/. */
-#define RKT_POD_APP_TREE_STORE_ID "treeStoreID"
+/* The stage1 image in $P. */
+#define RKT_POD_STAGE1          "stage1"
+#define RKT_POD_STAGE1_MANIFEST "stage1/manifest"
+#define RKT_POD_STAGE1_LOWERDIR "stage1/lowerdir" /* ours, stage0 only: its overlay lower dir */
+#define RKT_POD_STAGE1_RENDERED "stage1/rendered" /* a stage1 with dependencies, rendered */
+#define RKT_POD_STAGE1_ROOTFS   "stage1/rootfs"   /* $S1 */
+#define RKT_POD_STAGE1_FLAVOR   RKT_POD_STAGE1_ROOTFS "/flavor"
+#define RKT_POD_STAGE1_ETC      RKT_POD_STAGE1_ROOTFS "/etc"
+#define RKT_POD_STAGE1_HOSTNAME RKT_POD_STAGE1_ETC "/hostname"
+/* written by stage0 for --dns* and --hosts-entry */
+#define RKT_POD_STAGE1_RESOLV_CONF    RKT_POD_STAGE1_ETC "/rkt-resolv.conf"
+#define RKT_POD_STAGE1_HOSTS          RKT_POD_STAGE1_ETC "/rkt-hosts"
+#define RKT_POD_STAGE1_HOSTS_FALLBACK RKT_POD_STAGE1_ETC "/hosts-fallback"
+#define RKT_POD_STAGE1_ENV_DIR        RKT_POD_STAGE1_ROOTFS "/rkt/env"    /* <app>: environment */
+#define RKT_POD_STAGE1_STATUS_DIR     RKT_POD_STAGE1_ROOTFS "/rkt/status" /* <app>: exit status */
 
-/* "appsinfo/<APP>/<NAME>" (new string). */
+/* Files in appsinfo/<app>/. */
+#define RKT_POD_APP_MANIFEST      "manifest"    /* the app's image manifest */
+#define RKT_POD_APP_TREE_STORE_ID "treeStoreID" /* its image ID */
+#define RKT_POD_APP_LOWERDIR      "lowerdir"    /* ours: its overlay lower directory */
+#define RKT_POD_APP_RENDERED      "rendered"    /* ours: an image with dependencies, rendered */
+
+/* New strings, all relative to $P unless said otherwise. */
+/* "appsinfo/<APP>/<NAME>" */
 char *rkt_pod_app_file(const char *app, const char *name);
+/* "opt/stage2/<APP>/rootfs": the app's root, relative to $S1 */
+char *rkt_stage1_app_rootfs(const char *app);
+/* "stage1/rootfs/opt/stage2/<APP>/rootfs" */
+char *rkt_pod_app_rootfs(const char *app);
+/* "overlay/<TREE_ID>/<KIND>" or, with APP, "overlay/<TREE_ID>/<KIND>/<APP>"; KIND is "upper"
+ * or "work" */
+char *rkt_pod_overlay_dir(const char *tree_id, const char *kind, const char *app);
+/* "logs/<APP>.log" */
+char *rkt_pod_app_log(const char *app);
+/* "stage1/rootfs/rkt/env/<APP>" */
+char *rkt_pod_app_env(const char *app);
+/* "stage1/rootfs/rkt/status/<APP><SUFFIX>" ("" or "-started") */
+char *rkt_pod_app_status(const char *app, const char *suffix);
 
 /* Recorded paths (appsinfo/<app>/lowerdir, stage1/lowerdir) must survive every move of the pod
  * between the state directories (pods/prepare/ -> pods/run/ ...): a path inside the pod is

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "appc/types.h"
+#include "pod/layout.h"
 #include "pod/pod.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -392,7 +393,7 @@ static int64_t stat_ns(const struct timespec *ts)
 
 int rkt_pod_created_time(const struct rkt_pod *pod, int64_t *ret, struct rkt_error *err)
 {
-	static const char *const names[] = { "pod-created", "pod", "." };
+	static const char *const names[] = { RKT_POD_CREATED, RKT_POD_MANIFEST, "." };
 	struct stat st;
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)
@@ -407,8 +408,8 @@ int64_t rkt_pod_started_time(const struct rkt_pod *pod)
 {
 	struct stat st;
 
-	if (fstatat(pod->fd, "pid", &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-	    fstatat(pod->fd, "ppid", &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fstatat(pod->fd, RKT_POD_PID, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    fstatat(pod->fd, RKT_POD_PPID, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return stat_ns(&st.st_mtim);
 	return 0;
 }
@@ -444,13 +445,13 @@ int rkt_pod_pid(const struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
 	pid_t ppid, child;
 	int r;
 
-	r = rkt_read_file_at(pod->fd, "pid", &buf, NULL, NULL);
+	r = rkt_read_file_at(pod->fd, RKT_POD_PID, &buf, NULL, NULL);
 	if (r == 0) {
 		if (parse_pid(buf, ret) < 0)
 			return rkt_error_set(err, EINVAL, "pod '%s': bad pid file", pod->uuid);
 		return 0;
 	}
-	r = rkt_read_file_at(pod->fd, "ppid", &buf, NULL, NULL);
+	r = rkt_read_file_at(pod->fd, RKT_POD_PPID, &buf, NULL, NULL);
 	if (r < 0)
 		return rkt_error_input(err, ENOENT, "pod '%s' has no pid yet", pod->uuid);
 	if (parse_pid(buf, &ppid) < 0)
@@ -468,7 +469,7 @@ int rkt_pod_pid(const struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
 int rkt_pod_read_manifest_raw(const struct rkt_pod *pod, char **ret, size_t *ret_len,
                               struct rkt_error *err)
 {
-	int r = rkt_read_file_at(pod->fd, "pod", ret, ret_len, err);
+	int r = rkt_read_file_at(pod->fd, RKT_POD_MANIFEST, ret, ret_len, err);
 
 	if (r < 0)
 		return rkt_error_wrap(err, r, "pod '%s'", pod->uuid);
@@ -499,7 +500,7 @@ int rkt_pod_app_exit_code(const struct rkt_pod *pod, const char *app, int *ret,
 
 	if (!rkt_ac_name_is_valid(app))
 		return rkt_error_set(err, EINVAL, "'%s' is not an app name", app);
-	name = xasprintf("stage1/rootfs/rkt/status/%s", app);
+	name = rkt_pod_app_status(app, "");
 	r = rkt_read_file_at(pod->fd, name, &buf, NULL, err);
 	if (r < 0)
 		return r;

@@ -42,8 +42,7 @@ static int prepare_overlay(struct rkt_pod *pod, const char *tree_id, const char 
 	static const char *const kinds[] = { "upper", "work" };
 
 	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-		_cleanup_free_ char *p = xasprintf("overlay/%s/%s%s%s", tree_id, kinds[i],
-		                                   app ? "/" : "", app ? app : "");
+		_cleanup_free_ char *p = rkt_pod_overlay_dir(tree_id, kinds[i], app);
 		int r = rkt_mkdir_p_at(pod->fd, p, 0755, err);
 
 		if (r < 0)
@@ -55,38 +54,40 @@ static int prepare_overlay(struct rkt_pod *pod, const char *tree_id, const char 
 static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
                        const struct rkt_prepare_app *a, bool no_overlay, struct rkt_error *err)
 {
-	_cleanup_free_ char *info = xasprintf("appsinfo/%s", a->name), *p = NULL, *lower = NULL,
-	                    *render_dir = NULL, *line = NULL;
+	_cleanup_free_ char *info = xasprintf(RKT_POD_APPSINFO "/%s", a->name), *p = NULL,
+	                    *lower = NULL, *render_dir = NULL, *line = NULL;
 	int r;
 
 	r = rkt_mkdir_p_at(pod->fd, info, 0755, err);
 	if (r < 0)
 		return r;
-	p = xasprintf("%s/manifest", info);
+	p = rkt_pod_app_file(a->name, RKT_POD_APP_MANIFEST);
 	r = copy_manifest(store, pod->fd, a->image_id, p, err);
 	if (r < 0)
 		return r;
 	free(p);
-	p = xasprintf("%s/treeStoreID", info);
+	p = rkt_pod_app_file(a->name, RKT_POD_APP_TREE_STORE_ID);
 	line = xasprintf("%s\n", a->image_id);
 	r = rkt_write_file_atomic_at(pod->fd, p, line, strlen(line), 0640, err);
 	if (r < 0)
 		return r;
 	free(p);
 	if (no_overlay) {
-		p = xasprintf("stage1/rootfs/opt/stage2/%s", a->name);
+		_cleanup_free_ char *rootfs = rkt_pod_app_rootfs(a->name);
+
+		p = xstrndup(rootfs, strlen(rootfs) - strlen("/rootfs"));
 		r = rkt_mkdir_p_at(pod->fd, p, 0755, err);
 		if (r < 0)
 			return r;
 		free(p);
-		p = xasprintf("%s/stage1/rootfs/opt/stage2/%s/rootfs", pod->path, a->name);
+		p = xasprintf("%s/%s", pod->path, rootfs);
 		return render_into(store, a->image_id, p, err);
 	}
-	render_dir = xasprintf("%s/%s/rendered", pod->path, info);
+	render_dir = xasprintf("%s/%s/" RKT_POD_APP_RENDERED, pod->path, info);
 	r = rkt_image_lowerdir(store, a->image_id, render_dir, &lower, err);
 	if (r < 0)
 		return r;
-	p = xasprintf("%s/lowerdir", info);
+	p = rkt_pod_app_file(a->name, RKT_POD_APP_LOWERDIR);
 	free(line);
 	line = xasprintf("%s\n", rkt_pod_path_relative(pod->path, lower));
 	r = rkt_write_file_atomic_at(pod->fd, p, line, strlen(line), 0640, err);
@@ -102,31 +103,33 @@ static int prepare_stage1(struct rkt_pod *pod, struct rkt_store *store, const ch
 	                    *rootfs = NULL;
 	int r;
 
-	r = rkt_mkdir_p_at(pod->fd, "stage1", 0755, err);
+	r = rkt_mkdir_p_at(pod->fd, RKT_POD_STAGE1, 0755, err);
 	if (r < 0)
 		return r;
-	r = copy_manifest(store, pod->fd, id, "stage1/manifest", err);
+	r = copy_manifest(store, pod->fd, id, RKT_POD_STAGE1_MANIFEST, err);
 	if (r < 0)
 		return r;
-	r = rkt_write_file_atomic_at(pod->fd, "stage1TreeStoreID", line, strlen(line), 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, RKT_POD_STAGE1_TREE_STORE_ID, line, strlen(line),
+	                             0640, err);
 	if (r < 0)
 		return r;
 	if (no_overlay) {
-		rootfs = xasprintf("%s/stage1/rootfs", pod->path);
+		rootfs = xasprintf("%s/" RKT_POD_STAGE1_ROOTFS, pod->path);
 		return render_into(store, id, rootfs, err);
 	}
-	render_dir = xasprintf("%s/stage1/rendered", pod->path);
+	render_dir = xasprintf("%s/" RKT_POD_STAGE1_RENDERED, pod->path);
 	r = rkt_image_lowerdir(store, id, render_dir, &lower, err);
 	if (r < 0)
 		return r;
 	free(line);
 	line = xasprintf("%s\n", rkt_pod_path_relative(pod->path, lower));
 	/* ours, stage0 only: where rkt_pod_mount_stage1() finds the lower directory */
-	r = rkt_write_file_atomic_at(pod->fd, "stage1/lowerdir", line, strlen(line), 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, RKT_POD_STAGE1_LOWERDIR, line, strlen(line), 0640,
+	                             err);
 	if (r < 0)
 		return r;
-	if (mkdirat(pod->fd, "stage1/rootfs", 0755) < 0 && errno != EEXIST)
-		return rkt_error_set(err, errno, "create 'stage1/rootfs'");
+	if (mkdirat(pod->fd, RKT_POD_STAGE1_ROOTFS, 0755) < 0 && errno != EEXIST)
+		return rkt_error_set(err, errno, "create '" RKT_POD_STAGE1_ROOTFS "'");
 	return prepare_overlay(pod, id, NULL, err);
 }
 
@@ -166,8 +169,8 @@ int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct r
 	r = prepare_stage1(pod, store, o->stage1_id, o->no_overlay, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "prepare stage1 of pod '%s'", pod->uuid);
-	if (mkdirat(pod->fd, "appsinfo", 0755) < 0 && errno != EEXIST)
-		return rkt_error_set(err, errno, "create 'appsinfo'");
+	if (mkdirat(pod->fd, RKT_POD_APPSINFO, 0755) < 0 && errno != EEXIST)
+		return rkt_error_set(err, errno, "create '" RKT_POD_APPSINFO "'");
 	for (size_t i = 0; i < o->n_apps; i++) {
 		r = prepare_app(pod, store, &o->apps[i], o->no_overlay, err);
 		if (r < 0)
@@ -175,41 +178,45 @@ int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct r
 			                      o->apps[i].name, pod->uuid);
 	}
 	if (!o->no_overlay) {
-		r = rkt_write_file_atomic_at(pod->fd, "overlay-prepared", "", 0, 0640, err);
+		r = rkt_write_file_atomic_at(pod->fd, RKT_POD_OVERLAY_PREPARED, "", strlen(""),
+		                             0640, err);
 		if (r < 0)
 			return r;
 	}
 	json = rkt_pod_manifest_format(o->manifest, false);
-	r = rkt_write_file_atomic_at(pod->fd, "pod", json, strlen(json), 0640, err);
+	r = rkt_write_file_atomic_at(pod->fd, RKT_POD_MANIFEST, json, strlen(json), 0640, err);
 	if (r < 0)
 		return r;
-	fd = openat(pod->fd, "pod-created", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	fd = openat(pod->fd, RKT_POD_CREATED, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0)
-		return rkt_error_set(err, errno, "create 'pod-created'");
+		return rkt_error_set(err, errno, "create '" RKT_POD_CREATED "'");
 	return 0;
 }
 
 int rkt_pod_mount_stage1(struct rkt_pod *pod, struct rkt_error *err)
 {
 	_cleanup_free_ char *lower = NULL, *id = NULL, *opts = NULL, *target = NULL,
-	                    *lowerdir = NULL;
+	                    *lowerdir = NULL, *upper = NULL, *work = NULL;
 	int r;
 
-	if (faccessat(pod->fd, "overlay-prepared", F_OK, 0) < 0)
+	if (faccessat(pod->fd, RKT_POD_OVERLAY_PREPARED, F_OK, 0) < 0)
 		return 0;
-	r = rkt_read_file_at(pod->fd, "stage1/lowerdir", &lower, NULL, err);
+	r = rkt_read_file_at(pod->fd, RKT_POD_STAGE1_LOWERDIR, &lower, NULL, err);
 	if (r >= 0)
-		r = rkt_read_file_at(pod->fd, "stage1TreeStoreID", &id, NULL, err);
+		r = rkt_read_file_at(pod->fd, RKT_POD_STAGE1_TREE_STORE_ID, &id, NULL, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "pod '%s'", pod->uuid);
 	lower[strcspn(lower, "\n")] = '\0';
 	id[strcspn(id, "\n")] = '\0';
 	if (!rkt_pod_lowerdir_valid(lower))
-		return rkt_error_set(err, EINVAL, "pod '%s': bad 'stage1/lowerdir'", pod->uuid);
+		return rkt_error_set(err, EINVAL, "pod '%s': bad '" RKT_POD_STAGE1_LOWERDIR "'",
+		                     pod->uuid);
 	lowerdir = rkt_pod_lowerdir_resolve(pod->path, lower);
-	opts = xasprintf("lowerdir=%s,upperdir=%s/overlay/%s/upper,workdir=%s/overlay/%s/work",
-	                 lowerdir, pod->path, id, pod->path, id);
-	target = xasprintf("%s/stage1/rootfs", pod->path);
+	upper = rkt_pod_overlay_dir(id, "upper", NULL);
+	work = rkt_pod_overlay_dir(id, "work", NULL);
+	opts = xasprintf("lowerdir=%s,upperdir=%s/%s,workdir=%s/%s", lowerdir, pod->path, upper,
+	                 pod->path, work);
+	target = xasprintf("%s/" RKT_POD_STAGE1_ROOTFS, pod->path);
 	if (mount("overlay", target, "overlay", 0, opts) < 0)
 		return rkt_error_set(err, errno,
 		                     "mount the stage1 overlay of pod '%s' (try --no-overlay)",
@@ -222,13 +229,13 @@ int rkt_pod_write_dns(struct rkt_pod *pod, const char *resolv_conf, const char *
 {
 	int r = 0;
 
-	if ((resolv_conf || hosts) && rkt_mkdir_p_at(pod->fd, "stage1/rootfs/etc", 0755, err) < 0)
+	if ((resolv_conf || hosts) && rkt_mkdir_p_at(pod->fd, RKT_POD_STAGE1_ETC, 0755, err) < 0)
 		return -err->code;
 	if (resolv_conf)
-		r = rkt_write_file_atomic_at(pod->fd, "stage1/rootfs/etc/rkt-resolv.conf",
-		                             resolv_conf, strlen(resolv_conf), 0644, err);
+		r = rkt_write_file_atomic_at(pod->fd, RKT_POD_STAGE1_RESOLV_CONF, resolv_conf,
+		                             strlen(resolv_conf), 0644, err);
 	if (r >= 0 && hosts)
-		r = rkt_write_file_atomic_at(pod->fd, "stage1/rootfs/etc/rkt-hosts", hosts,
-		                             strlen(hosts), 0644, err);
+		r = rkt_write_file_atomic_at(pod->fd, RKT_POD_STAGE1_HOSTS, hosts, strlen(hosts),
+		                             0644, err);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pod/layout.h"
 #include "pod/stage1.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -33,7 +34,7 @@ int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_sta
 	ssize_t n;
 	int r;
 
-	r = rkt_read_file_at(pod->fd, "stage1/manifest", &buf, &len, err);
+	r = rkt_read_file_at(pod->fd, RKT_POD_STAGE1_MANIFEST, &buf, &len, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "pod '%s': stage1", pod->uuid);
 	what = xasprintf("stage1 manifest of pod '%s'", pod->uuid);
@@ -58,9 +59,9 @@ int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_sta
 			                     version);
 		v = (unsigned)l;
 	}
-	ret->path = xasprintf("%s/stage1/rootfs%s", pod->path, ep);
+	ret->path = xasprintf("%s/" RKT_POD_STAGE1_ROOTFS "%s", pod->path, ep);
 	ret->interface_version = v;
-	n = readlinkat(pod->fd, "stage1/rootfs/flavor", link, sizeof(link) - 1);
+	n = readlinkat(pod->fd, RKT_POD_STAGE1_FLAVOR, link, sizeof(link) - 1);
 	ret->flavor = n > 0 ? xstrndup(link, (size_t)n) : NULL;
 	return 0;
 }

@@ -55,10 +55,8 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
 	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
 	_cleanup_(rkt_stage1_entry_release) struct rkt_stage1_entry enter = { 0 };
-	_cleanup_free_ char *pid_arg = NULL, *app_arg = NULL;
-	_cleanup_free_ const char **args = NULL;
+	_cleanup_(rkt_strv_free_arrayp) char **args = NULL;
 	const char *app = NULL;
-	size_t n = 0;
 	pid_t pid;
 	int c, r;
 
@@ -104,20 +102,11 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	if (r < 0)
 		return rkt_error_wrap(err, r, "enter");
 
-	args = xmalloc_array((size_t)(argc - optind) + 6, sizeof(*args));
-	args[n++] = enter.path;
-	args[n++] = pid_arg = xasprintf("--pid=%d", (int)pid);
-	args[n++] = app_arg = xasprintf("--appname=%s", app);
-	args[n++] = "--";
-	if (optind < argc)
-		for (int i = optind; i < argc; i++)
-			args[n++] = argv[i];
-	else if (app_has_bash(pid, app))
-		args[n++] = "/bin/bash";
-	args[n] = NULL;
+	args = rkt_stage1_enter_argv(&enter, pid, app, optind < argc ? argv + optind : NULL,
+	                             optind >= argc && app_has_bash(pid, app));
 	if (chdir(pod->path) < 0)
 		return rkt_error_set(err, errno, "enter: chdir '%s'", pod->path);
 	fflush(stdout);
-	execv(enter.path, (char *const *)args);
+	execv(enter.path, args);
 	return rkt_error_set(err, errno, "enter: execute '%s'", enter.path);
 }

@@ -11,6 +11,7 @@
 static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, struct rkt_error *err)
 {
 	_cleanup_(rkt_stage1_entry_release) struct rkt_stage1_entry stop = { 0 };
+	_cleanup_(rkt_strv_free_arrayp) char **argv = NULL;
 	bool force = *(bool *)userdata;
 	int r;
 
@@ -19,7 +20,7 @@ static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, st
 	r = rkt_stage1_entry(pod, "stop", &stop, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "stop");
-	char *argv[] = { stop.path, force ? "--force" : pod->uuid, force ? pod->uuid : NULL, NULL };
+	argv = rkt_stage1_stop_argv(&stop, pod, force);
 	r = rkt_stage1_call(pod, argv, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "stop");

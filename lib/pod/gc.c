@@ -49,8 +49,7 @@ static int delete_locked(struct rkt_pod *pod, bool debug, struct rkt_error *err)
 
 	if (pod->dir == RKT_POD_DIR_EXITED_GARBAGE && rkt_stage1_entry(pod, "gc", &gc, NULL) == 0 &&
 	    access(gc.path, X_OK) == 0) {
-		char *argv[] = { gc.path, debug ? "--debug" : pod->uuid, debug ? pod->uuid : NULL,
-			         NULL };
+		_cleanup_(rkt_strv_free_arrayp) char **argv = rkt_stage1_gc_argv(&gc, pod, debug);
 
 		/* Like upstream, a failing stage1 gc does not keep the pod: the mounts it would
 		 * have removed are removed below. */

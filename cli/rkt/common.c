@@ -49,6 +49,7 @@ void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt
 		.pull_policy = policy,
 		.insecure = ctx->insecure,
 		.keystore = ctx->keystore,
+		.config = ctx->config,
 		.verified = print_signer,
 	};
 }

@@ -60,7 +60,7 @@ static void print_usage(FILE *f)
 	      "      --system-config=/usr/lib/rkt    system configuration directory\n"
 	      "      --trust-keys-from-https[=false] automatically trust gpg keys fetched from "
 	      "https\n"
-	      "      --user-config=                  user configuration directory\n",
+	      "      --user-config=~/.config/rkt     user configuration directory\n",
 	      f);
 }
 
@@ -151,6 +151,21 @@ static int parse_globals(struct cli_ctx *ctx, int *argc, char **argv, struct rkt
 	return 0;
 }
 
+/* The configuration directories, merged (docs/config.md); paths.d "data" is the data directory
+ * unless --dir was given. */
+static int load_config(struct cli_ctx *ctx, struct rkt_error *err)
+{
+	const char *dirs[] = { ctx->system_config, ctx->local_config, ctx->user_config };
+	int r;
+
+	r = rkt_config_load(dirs, ELEMENTSOF(dirs), &ctx->config, err);
+	if (r < 0)
+		return r;
+	if (!ctx->dir_set && ctx->config->data_dir)
+		ctx->dir = ctx->config->data_dir;
+	return 0;
+}
+
 static bool wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -169,8 +184,14 @@ int main(int argc, char **argv)
 	};
 	struct rkt_error err = { 0 };
 	const struct cli_command *cmd = NULL;
+	_cleanup_free_ char *user_config = NULL;
+	const char *home = getenv("HOME");
 	int r;
 
+	/* Upstream reads a user directory only when --user-config names one; ours defaults to
+	 * ~/.config/rkt (docs/config.md). */
+	if (home && home[0] == '/')
+		ctx.user_config = user_config = xasprintf("%s/" RKT_USER_CONFIG_SUBDIR, home);
 	r = parse_globals(&ctx, &argc, argv, &err);
 	if (r < 0) {
 		report(&err);
@@ -194,9 +215,13 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 
-	r = cmd->run(&ctx, argc - 1, argv + 1, &err);
+	/* upstream's version command reads no configuration: it works with a broken one */
+	r = cmd->run == cmd_version ? 0 : load_config(&ctx, &err);
+	if (r >= 0)
+		r = cmd->run(&ctx, argc - 1, argv + 1, &err);
 	ctx.store = rkt_store_free(ctx.store);
 	ctx.keystore = rkt_keystore_free(ctx.keystore);
+	ctx.config = rkt_config_free(ctx.config);
 	if (r >= 0 && (fflush(stdout) != 0 || ferror(stdout)))
 		r = rkt_error_set(&err, errno ? errno : EIO, "write to standard output");
 	if (r >= 0)

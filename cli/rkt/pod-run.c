@@ -281,19 +281,23 @@ static char *exe_dir(void)
 }
 
 /* The default stage1 ACI named FILE: next to the rkt binary, in the build tree
- * (<build>/cli/rkt/rkt -> <build>/stage1/), or in the stage1 images directory. */
+ * (<build>/cli/rkt/rkt -> <build>/stage1/), in the stage1 images directory of an installed rkt
+ * found from the binary's own directory (BINDIR/../LIBDIR/rkt/stage1-images, so that a
+ * `meson install --destdir` tree works where it is), or in that directory's compiled-in path. */
 static char *find_stage1_file(const char *file)
 {
 	_cleanup_free_ char *dir = exe_dir();
+	_cleanup_free_ char *installed = rkt_config_installed_stage1_images_dir(dir);
 	char *candidates[] = {
 		xasprintf("%s/%s", dir, file),
 		xasprintf("%s/../../stage1/%s", dir, file),
-		xasprintf("%s/%s", RKT_DEFAULT_STAGE1_IMAGES, file),
+		installed ? xasprintf("%s/%s", installed, file) : NULL,
+		xasprintf("%s/%s", rkt_config_default_stage1_images_dir(), file),
 	};
 	char *found = NULL;
 
 	for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
-		if (!found && access(candidates[i], R_OK) == 0)
+		if (!found && candidates[i] && access(candidates[i], R_OK) == 0)
 			found = TAKE_PTR(candidates[i]);
 		free(candidates[i]);
 	}
@@ -315,14 +319,72 @@ static bool stage1_trusted_path(const char *path)
 	return a && b && strcmp(a, b) == 0;
 }
 
+static int stage1_resolve_image(struct cli_ctx *ctx, struct rkt_store *s, const char *image,
+                                enum rkt_pull_policy policy, bool trusted,
+                                char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
+	_cleanup_free_ char *file_path = NULL;
+	struct rkt_fetch_opts fo;
+	enum rkt_image_kind kind;
+
+	cli_fetch_opts(ctx, policy, &fo);
+	/* upstream: the stage1 of rkt's own directories need not be signed */
+	if (trusted || (rkt_image_classify(image, &kind, &file_path, NULL) == 0 &&
+	                kind == RKT_IMAGE_KIND_FILE && stage1_trusted_path(file_path)))
+		fo.insecure |= RKT_INSECURE_IMAGE;
+	return rkt_image_resolve(s, image, &fo, ret_id, &m, err);
+}
+
+/* The default stage1 of stage1.d (docs/config.md): NAME:VERSION if the store has it, else
+ * LOCATION; an absolute LOCATION that cannot be read falls back to the file of that name next
+ * to the rkt binary (upstream's order). Returns 1 if stage1.d names no stage1 that could be
+ * tried (neither is set, or only a name that is not in the store): the built-in default
+ * applies. */
+static int stage1_from_config(struct cli_ctx *ctx, struct rkt_store *s,
+                              char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	const struct rkt_config *c = ctx->config;
+	int r;
+
+	if (c->stage1_name) {
+		_cleanup_free_ char *ref = xasprintf("%s:%s", c->stage1_name, c->stage1_version);
+
+		r = stage1_resolve_image(ctx, s, ref, RKT_PULL_POLICY_NEVER, false, ret_id, err);
+		if (r >= 0)
+			return 0;
+		rkt_error_clear(err);
+	}
+	if (!c->stage1_location)
+		return 1;
+	r = stage1_resolve_image(ctx, s, c->stage1_location, RKT_PULL_POLICY_NEW, false, ret_id,
+	                         err);
+	if (r >= 0 || c->stage1_location[0] != '/')
+		return r;
+
+	_cleanup_free_ char *loc = xstrdup(c->stage1_location), *dir = exe_dir();
+	_cleanup_free_ char *beside = xasprintf("%s/%s", dir, basename(loc));
+	struct rkt_error e2 = { 0 };
+
+	if (access(beside, R_OK) < 0)
+		return r;
+	/* upstream: the stage1 next to the rkt binary need not be signed */
+	if (stage1_resolve_image(ctx, s, beside, RKT_PULL_POLICY_NEW, true, ret_id, &e2) < 0)
+		return r;
+	rkt_error_clear(err);
+	return 0;
+}
+
 static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
                           char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
-	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
-	_cleanup_free_ char *path = NULL, *file_path = NULL;
+	_cleanup_free_ char *path = NULL;
 	const char *image = o->stage1_path ?: o->stage1_name ?: o->stage1_hash ?: o->stage1_url;
-	struct rkt_fetch_opts fo;
-	enum rkt_image_kind kind;
+	const char *images_dir = ctx->config->stage1_images_dir;
+	/* upstream: the stage1 is looked up with the pull policy new, whatever --pull-policy
+	 * says; --stage1-hash only in the store */
+	enum rkt_pull_policy policy = o->stage1_hash ? RKT_PULL_POLICY_NEVER : RKT_PULL_POLICY_NEW;
+	bool trusted = false;
 	struct rkt_store *s;
 	int given = !!o->stage1_path + !!o->stage1_name + !!o->stage1_hash + !!o->stage1_url +
 	            !!o->stage1_from_dir;
@@ -334,9 +396,12 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 	r = cli_store(ctx, &s, err);
 	if (r < 0)
 		return r;
-	/* upstream: the stage1 is looked up with the pull policy new, whatever --pull-policy
-	 * says; --stage1-hash only in the store */
-	cli_fetch_opts(ctx, o->stage1_hash ? RKT_PULL_POLICY_NEVER : RKT_PULL_POLICY_NEW, &fo);
+	/* Flags win over stage1.d, which wins over the built-in default. */
+	if (!given) {
+		r = stage1_from_config(ctx, s, ret_id, err);
+		if (r <= 0)
+			return r < 0 ? rkt_error_wrap(err, r, "%s: stage1 of stage1.d", o->cmd) : 0;
+	}
 	if (!image) {
 		const char *file = o->stage1_from_dir ?: "stage1-default.aci";
 
@@ -345,22 +410,28 @@ static int stage1_resolve(struct cli_ctx *ctx, const struct make_opts *o,
 			                     "%s: --stage1-from-dir: '%s' is not a file "
 			                     "name",
 			                     o->cmd, file);
-		path = find_stage1_file(file);
-		if (!path)
-			return rkt_error_input(
-			        err, ENOENT,
-			        "%s: stage1 image '%s' not found next to rkt, in the build "
-			        "tree or in '%s'",
-			        o->cmd, file, RKT_DEFAULT_STAGE1_IMAGES);
-		image = path;
-		/* upstream: the stage1 of rkt's own directories need not be signed */
-		fo.insecure |= RKT_INSECURE_IMAGE;
-	} else if ((o->stage1_path || o->stage1_url) &&
-	           rkt_image_classify(image, &kind, &file_path, NULL) == 0 &&
-	           kind == RKT_IMAGE_KIND_FILE && stage1_trusted_path(file_path)) {
-		fo.insecure |= RKT_INSECURE_IMAGE;
+		/* paths.d "stage1-images" is where --stage1-from-dir looks (upstream) */
+		if (o->stage1_from_dir && images_dir) {
+			path = xasprintf("%s/%s", images_dir, file);
+			if (access(path, R_OK) < 0)
+				return rkt_error_input(err, ENOENT,
+				                       "%s: stage1 image '%s' not found in '%s' "
+				                       "(paths.d stage1-images)",
+				                       o->cmd, file, images_dir);
+			image = path;
+		} else {
+			path = find_stage1_file(file);
+			if (!path)
+				return rkt_error_input(
+				        err, ENOENT,
+				        "%s: stage1 image '%s' not found next to rkt, in "
+				        "the build tree or in '%s'",
+				        o->cmd, file, rkt_config_default_stage1_images_dir());
+			image = path;
+			trusted = true;
+		}
 	}
-	r = rkt_image_resolve(s, image, &fo, ret_id, &m, err);
+	r = stage1_resolve_image(ctx, s, image, policy, trusted, ret_id, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s: stage1", o->cmd);
 	return 0;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config/config.h"
 #include "fetch/fetch.h"
 #include "store/store.h"
 #include "util/cleanup.h"
@@ -21,17 +22,18 @@
 #define RKT_DEFAULT_DIR           "/var/lib/rkt"
 #define RKT_DEFAULT_SYSTEM_CONFIG "/usr/lib/rkt"
 #define RKT_DEFAULT_LOCAL_CONFIG  "/etc/rkt"
-#define RKT_DEFAULT_STAGE1_IMAGES "/usr/lib/rkt/stage1-images"
+#define RKT_USER_CONFIG_SUBDIR    ".config/rkt" /* under $HOME (docs/config.md) */
 
 struct cli_ctx {
-	const char *dir;
-	bool dir_set; /* --dir given (overrides paths.d "data") */
+	const char *dir; /* --dir, else paths.d "data", else RKT_DEFAULT_DIR */
+	bool dir_set;    /* --dir given (overrides paths.d "data") */
 	bool debug;
 	unsigned insecure; /* enum rkt_insecure bits */
 	const char *system_config;
 	const char *local_config;
 	const char *user_config;
 	bool trust_keys_from_https;
+	struct rkt_config *config;     /* the merged configuration directories (main loads it) */
 	struct rkt_store *store;       /* opened by cli_store() */
 	struct rkt_keystore *keystore; /* made by cli_fetch_opts() */
 };

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "config/config.h"
 #include "net/http.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -91,12 +92,15 @@ struct rkt_fetch_opts {
 	void *progress_userdata;
 	rkt_fetch_remote_fn remote; /* NULL: no network */
 	void *remote_userdata;
+	const struct rkt_config *config; /* auth.d credentials for https downloads; may be NULL */
 };
 
 /* Fetches the http(s) URL into STORE under OPTS->pull_policy (update: a fresh max-age, or a
  * 304 to the stored ETag, reuses the stored image; new and never are decided by the caller,
  * rkt_fetch) and OPTS->insecure (http: plain http allowed, also on redirects; tls: no
- * certificate check; image: no signature). Without RKT_INSECURE_IMAGE the signature (OPTS->
+ * certificate check; image: no signature). An https URL (image or signature) whose host[:port]
+ * has auth.d credentials in OPTS->config gets their Authorization header; a redirect to another
+ * host, port or scheme does not (rkt_http_fetch). Without RKT_INSECURE_IMAGE the signature (OPTS->
  * signature, else URL.asc) is downloaded first: a missing one is -ENOKEY before the image is
  * downloaded. An interrupted download stays in the store and is resumed by the next call.
  * Errors as rkt_http_fetch() and rkt_store_import(). Blocks on the network. */

@@ -26,6 +26,23 @@ static unsigned http_flags(unsigned insecure)
 	       (insecure & RKT_INSECURE_TLS ? RKT_HTTP_INSECURE_TLS : 0);
 }
 
+/* The auth.d header for URL as a NULL-terminated header list in *RET (free the first entry), or
+ * NULL. */
+static const char *const *auth_headers(const struct rkt_fetch_opts *opts, const char *url,
+                                       char *ret[2])
+{
+	const struct rkt_config_auth *a = rkt_config_auth_for_url(opts->config, url);
+
+	ret[0] = a ? rkt_config_auth_header(a) : NULL;
+	ret[1] = NULL;
+	return ret[0] ? (const char *const *)ret : NULL;
+}
+
+static void auth_headers_release(char *(*h)[2])
+{
+	free((*h)[0]);
+}
+
 static bool is_url(const char *s)
 {
 	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
@@ -70,12 +87,14 @@ static int download_signature(const char *image, const char *url, const struct r
                               int *ret_fd, struct rkt_error *err)
 {
 	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
+	_cleanup_(auth_headers_release) char *headers[2] = { 0 };
 	_cleanup_close_ int fd = memfd_create("signature", MFD_CLOEXEC);
 	struct sig_sink sink = { .fd = fd };
 	struct progress pr = { .opts = opts, .what = "signature" };
 	struct rkt_http_request req = {
 		.url = url,
 		.flags = http_flags(opts->insecure),
+		.headers = auth_headers(opts, url, headers),
 		.write = sig_write,
 		.write_userdata = &sink,
 		.fd = -EBADF,
@@ -147,6 +166,7 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
 	_cleanup_(rkt_store_download_release) struct rkt_store_download d = { .fd = -EBADF };
 	_cleanup_free_ char *sig_url = NULL, *what = NULL;
+	_cleanup_(auth_headers_release) char *headers[2] = { 0 };
 	_cleanup_close_ int sig_fd = -EBADF;
 	bool insecure_image = opts->insecure & RKT_INSECURE_IMAGE;
 	bool have_cached;
@@ -182,6 +202,7 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 	struct rkt_http_request req = {
 		.url = url,
 		.flags = http_flags(opts->insecure),
+		.headers = auth_headers(opts, url, headers),
 		.etag = have_cached ? cached.etag : NULL,
 		.fd = d.fd,
 		/* Without the ETag of the partial body nothing says it is still the same file. */

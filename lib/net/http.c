@@ -331,7 +331,9 @@ static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct x
 	SET(CURLOPT_FOLLOWLOCATION, max_redirects > 0 ? 1L : 0L);
 	SET(CURLOPT_MAXREDIRS, (long)(max_redirects > 0 ? max_redirects : 0));
 	/* Credentials must not follow a redirect to another host (registries redirect blobs to
-	 * object storage); that is curl's default, stated here so nobody flips it. */
+	 * object storage): curl (>= 7.83.1) drops an "Authorization:" line of the request's
+	 * headers when a redirect changes the host, port or scheme, unless this is set. That is
+	 * the default, stated here so nobody flips it (tests/e2e/rkt-config.bats checks it). */
 	SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
 	SET(CURLOPT_CONNECTTIMEOUT, req->connect_timeout ?: DEFAULT_CONNECT_TIMEOUT);
 	/* Give up on a stalled transfer: less than 1 byte/s for 60 s. */

@@ -46,7 +46,9 @@ struct rkt_http_request {
 	unsigned flags;      /* enum rkt_http_flags */
 	const char *etag;    /* if set, sent as If-None-Match; a 304 reply sets not_modified */
 	const char *ca_file; /* CA bundle; NULL: RKT_TEST_CAFILE, SSL_CERT_FILE, system */
-	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL; an
+	                               "Authorization:" line is not sent after a redirect to
+	                               another host, port or scheme */
 	int max_redirects;          /* 0: 10; negative: no redirects followed */
 	long connect_timeout;       /* seconds; 0: 30 */
 

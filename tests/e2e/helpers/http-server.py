@@ -15,7 +15,8 @@ Routes, NAME being a file of DIR:
   /redirect?to=URL 302 to URL
   /loop            302 to /loop, forever
   /status/CODE     an empty reply with that status
-The log gets one line per request: "METHOD PATH if-none-match=... range=... if-range=...".
+The log gets one line per request: "METHOD PATH if-none-match=... range=... if-range=...",
+followed by " host=HOST authorization=VALUE" when the request has an Authorization header.
 """
 import argparse
 import hashlib
@@ -45,10 +46,13 @@ def main():
             if not args.log:
                 return
             h = self.headers
+            auth = ""
+            if h.get("Authorization") is not None:
+                auth = " host=%s authorization=%s" % (h.get("Host", ""), h["Authorization"])
             with open(args.log, "a") as f:
-                f.write("%s %s if-none-match=%s range=%s if-range=%s\n" % (
+                f.write("%s %s if-none-match=%s range=%s if-range=%s%s\n" % (
                     self.command, self.path, h.get("If-None-Match", ""),
-                    h.get("Range", ""), h.get("If-Range", "")))
+                    h.get("Range", ""), h.get("If-Range", ""), auth))
 
         def empty(self, code, headers=()):
             self.send_response(code)

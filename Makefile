@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build check demo asan fuzz format format-check bench clean
+.PHONY: all deps build check demo asan fuzz format format-check bench clean install
 
 all: build
 
@@ -14,6 +14,17 @@ $(BUILD)/build.ninja:
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
+
+# make install [PREFIX=/usr] [DESTDIR=/tmp/stage]: bin/rkt, bin/actool and the stage1 images
+# (LIBDIR/rkt/stage1-images, or /usr/lib/rkt/stage1-images for PREFIX=/usr), where the installed
+# rkt looks for them. PREFIX changes the build's prefix (compiled into rkt); without it the
+# build's own prefix (meson's default /usr/local) is kept.
+install: build
+ifneq ($(PREFIX),)
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	ninja -C $(BUILD)
+endif
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir "$(DESTDIR)")
 
 check: build
 	meson test -C $(BUILD) --print-errorlogs

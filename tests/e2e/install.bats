@@ -5,12 +5,18 @@
 # need not exist.
 
 load pod-helpers
+load helpers/pgp
 
 setup_file() {
 	pod_setup_file
 	BUILD=$(cd "$(dirname "$RKT")/../.." && pwd)
 	SRC=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	export BUILD SRC
+}
+
+teardown() {
+	pgp_teardown
+	pod_teardown
 }
 
 # installed_path FILE: where meson installs build file FILE (relative to the build dir).
@@ -80,4 +86,29 @@ install_into() {
 		--insecure-options=image run "$BB_ACI" --exec /bin/echo -- made
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[ "$output" = made ]
+}
+
+@test "the installed rkt runs a signed image of a trusted key without --insecure-options; an unsigned one fails with 254" {
+	local dest=$T/dest inst cfg
+	install_into "$dest"
+	inst=$dest$(installed_path "$BUILD" cli/rkt/rkt)
+	pgp_setup "$T/pgp"
+	pgp_genkey alice
+	cp "$BB_ACI" "$T/signed.aci"
+	pgp_sign alice "$T/signed.aci"
+	cp "$BB_ACI" "$T/unsigned.aci"
+	cfg=(--dir="$D" --system-config="$T/sys" --local-config="$T/local" --user-config=)
+	"$inst" "${cfg[@]}" trust --prefix=example.com/busybox --skip-fingerprint-review \
+		"$T/pgp/alice.asc" >/dev/null 2>&1
+	# the stage1 comes from the install's own directory: trusted without a signature
+	run --separate-stderr "$inst" "${cfg[@]}" run "$T/signed.aci" --exec /bin/echo -- signed
+	[ "$status" -eq 0 ] || fail "signed image: status $status: $stderr"
+	[ "$output" = signed ]
+	run --separate-stderr "$inst" "${cfg[@]}" run "$T/unsigned.aci" --exec /bin/echo -- unsigned
+	[ "$status" -eq 254 ] || fail "unsigned image: status $status: $stderr"
+	[ -z "$output" ] || fail "the unsigned image ran: $output"
+	[[ "$stderr" == *"unsigned.aci.asc"*"--insecure-options=image"* ]] || fail "no hint: $stderr"
+	[ "$(ls "$D/pods/run" | wc -l)" -eq 1 ] || fail "pods: $(find "$D/pods" -maxdepth 2)"
+	[ -z "$(find "$D/pods" -mindepth 2 -maxdepth 2 ! -path "$D/pods/run/*")" ] ||
+		fail "the refused pod was left behind: $(find "$D/pods" -maxdepth 2)"
 }

@@ -1,5 +1,6 @@
 #include "util/hash.h"
 
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +10,14 @@
 
 /* libcrypto is loaded on the first hash (util/dl.h): most commands, `rkt run` of a stored image
  * among them, hash nothing, and linking it cost every start its relocations. */
-#define CRYPTO_FUNCS(X)                    \
-	X(EVP_MD_CTX_new, md_ctx_new)      \
-	X(EVP_MD_CTX_free, md_ctx_free)    \
-	X(EVP_sha512, sha512)              \
-	X(EVP_DigestInit_ex, digest_init)  \
-	X(EVP_DigestUpdate, digest_update) \
-	X(EVP_DigestFinal_ex, digest_final)
+#define CRYPTO_FUNCS(X)                     \
+	X(EVP_MD_CTX_new, md_ctx_new)       \
+	X(EVP_MD_CTX_free, md_ctx_free)     \
+	X(EVP_sha512, sha512)               \
+	X(EVP_DigestInit_ex, digest_init)   \
+	X(EVP_DigestUpdate, digest_update)  \
+	X(EVP_DigestFinal_ex, digest_final) \
+	X(EVP_EncodeBlock, encode_block)
 
 static struct crypto_api {
 #define CRYPTO_FIELD(sym, field) __typeof__(sym) *field;
@@ -76,4 +78,15 @@ struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h)
 		free(h);
 	}
 	return NULL;
+}
+
+char *rkt_base64_encode(const void *data, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (!out || len > INT_MAX)
+		abort();
+	rkt_dl_require(&crypto_lib);
+	(void)C.encode_block((unsigned char *)out, data, (int)len);
+	return out;
 }

@@ -20,3 +20,7 @@ void rkt_sha512_update(struct rkt_sha512 *h, const void *data, size_t len);
 void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE]);
 struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h);
 RKT_DEFINE_CLEANUP(struct rkt_sha512 *, rkt_sha512_free)
+
+/* Standard base64 (RFC 4648, padded) of DATA, NUL-terminated; the caller frees it. Through
+ * libcrypto, loaded as for hashing. */
+char *rkt_base64_encode(const void *data, size_t len);

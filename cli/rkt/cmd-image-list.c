@@ -114,6 +114,12 @@ static int parse_args(int argc, char **argv, struct list_opts *o, struct rkt_err
 
 static const struct list_opts *sort_opts;
 
+/* Upstream's SIZE: the ACI as stored plus its extracted tree. */
+static uint64_t total_size(const struct rkt_image_info *img)
+{
+	return img->size + img->tree_size;
+}
+
 static int cmp_field(const struct rkt_image_info *a, const struct rkt_image_info *b, enum field f)
 {
 	switch (f) {
@@ -126,7 +132,7 @@ static int cmp_field(const struct rkt_image_info *a, const struct rkt_image_info
 	case F_LASTUSED:
 		return (a->last_used > b->last_used) - (a->last_used < b->last_used);
 	case F_SIZE:
-		return (a->size > b->size) - (a->size < b->size);
+		return (total_size(a) > total_size(b)) - (total_size(a) < total_size(b));
 	default:
 		return (int)a->latest - (int)b->latest;
 	}
@@ -239,7 +245,8 @@ static char *cell(const struct list_opts *o, const struct rkt_image_info *img, e
 	case F_LASTUSED:
 		return o->full ? full_time(img->last_used) : human_time(img->last_used, now);
 	case F_SIZE:
-		return o->full ? xasprintf("%" PRIu64, img->size) : human_size(img->size);
+		return o->full ? xasprintf("%" PRIu64, total_size(img))
+		               : human_size(total_size(img));
 	default:
 		return xstrdup(img->latest ? "true" : "false");
 	}
@@ -284,8 +291,10 @@ static void print_json(const struct rkt_image_info *imgs, size_t n, bool pretty)
 		json_object_object_add(o, "name", json_object_new_string(name));
 		json_object_object_add(o, "import_time",
 		                       json_object_new_int64(imgs[i].import_time));
-		json_object_object_add(o, "last_used", json_object_new_int64(imgs[i].last_used));
-		json_object_object_add(o, "size", json_object_new_int64((int64_t)imgs[i].size));
+		json_object_object_add(o, "last_used_time",
+		                       json_object_new_int64(imgs[i].last_used));
+		json_object_object_add(o, "size",
+		                       json_object_new_int64((int64_t)total_size(&imgs[i])));
 		json_object_array_add(arr, o);
 	}
 	_cleanup_free_ char *s = rkt_json_format(arr, pretty);

@@ -93,6 +93,22 @@ load rkt-helpers
 	expect_error "bogus"
 }
 
+@test "image list --format=json has upstream's field names; SIZE counts blob and tree" {
+	$MKACI a.aci --name example.com/a --big /data=200000
+	fetch_ok a.aci
+	local id=$output blob
+	rkt_ok image list --format=json
+	[ "$(jq -c '.[0] | keys_unsorted' <<<"$output")" = '["id","name","import_time","last_used_time","size"]' ]
+	[ "$(jq -r '.[0].id' <<<"$output")" = "$id" ]
+	blob=$(stat -c %s "$STORE/cas/blob/sha512/${id:7:2}/$id")
+	# The tree holds the 200000-byte file uncompressed: at least that on top of the blob.
+	local size
+	size=$(jq '.[0].size' <<<"$output")
+	[ "$size" -ge $((blob + 200000)) ]
+	rkt_ok image list --full --no-legend --fields=size
+	[ "$output" = "$size" ]
+}
+
 @test "image rm removes the image, its blob and its tree; a missing image fails" {
 	$MKACI a.aci --name example.com/a --file /a=1
 	fetch_ok a.aci

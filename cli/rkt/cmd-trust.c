@@ -2,8 +2,8 @@
  * add armored public keys (files or http(s) URLs) to the local keystore (rkt/rkt
  * Documentation/subcommands/trust.md, Documentation/configuration.md). The review (prefix, key
  * location, fingerprint, user IDs) and the yes/no question go to stderr; the stored path goes to
- * stdout. Without a terminal on stdin there is nobody to ask: refused unless
- * --skip-fingerprint-review. See docs/trust.md. */
+ * stdout. The answer is a line read from stdin, terminal or not (as upstream, so that
+ * `yes | rkt trust ...` works); end of input means no. See docs/trust.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -166,7 +166,7 @@ static void print_fingerprint(FILE *f, const char *fpr)
 	fputc('\n', f);
 }
 
-/* Asks on the terminal until "yes" or "no"; end of input is "no". */
+/* Asks until a line says "yes" or "no"; end of input is "no". */
 static bool confirm(void)
 {
 	_cleanup_free_ char *line = NULL;
@@ -206,17 +206,8 @@ static int trust_one(struct cli_ctx *ctx, struct rkt_keystore *ks, const struct 
 	print_fingerprint(stderr, key->fingerprint);
 	for (size_t i = 0; i < key->n_uids; i++)
 		fprintf(stderr, "\t%s\n", key->uids[i]);
-	if (!o->skip_review) {
-		if (!isatty(STDIN_FILENO))
-			return rkt_error_set(err, ENOTTY,
-			                     "trust: cannot ask to review key '%s': stdin is not a "
-			                     "terminal; check the fingerprint and use "
-			                     "--skip-fingerprint-review",
-			                     location);
-		if (!confirm())
-			return rkt_error_set(err, ECANCELED, "trust: key '%s' was not trusted",
-			                     location);
-	}
+	if (!o->skip_review && !confirm())
+		return rkt_error_set(err, ECANCELED, "trust: key '%s' was not trusted", location);
 	if (o->prefix)
 		fprintf(stderr, "Trusting \"%s\" for prefix \"%s\".\n", location, o->prefix);
 	else

@@ -39,10 +39,22 @@ rkt() {
 	[[ "$output" == *"Added root key at \"$LOCAL/trustedkeys/root.d/$ALICE\""* ]]
 }
 
-@test "trust refuses to proceed without a terminal unless the review is skipped" {
+@test "trust reads the answer from a pipe: yes trusts the key" {
+	run bash -c 'yes | "$@"' - "$RKT" --system-config="$SYS" --local-config="$LOCAL" \
+		trust --prefix=example.com "$K/alice.asc"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Are you sure you want to trust this key (yes/no)?"* ]]
+	[ -s "$LOCAL/trustedkeys/prefix.d/example.com/$ALICE" ]
+}
+
+@test "trust with no answer on stdin, or a piped no, stores nothing" {
 	run rkt trust --prefix=example.com "$K/alice.asc" </dev/null
 	[ "$status" -eq 254 ]
-	[[ "$output" == *"stdin is not a terminal"*"--skip-fingerprint-review"* ]]
+	[[ "$output" == *"key '$K/alice.asc' was not trusted"* ]]
+	run bash -c 'echo no | "$@"' - "$RKT" --system-config="$SYS" --local-config="$LOCAL" \
+		trust --prefix=example.com "$K/alice.asc"
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"was not trusted"* ]]
 	[ ! -e "$LOCAL/trustedkeys" ]
 }
 

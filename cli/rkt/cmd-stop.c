@@ -1,12 +1,28 @@
 /* rkt stop [--force] (--uuid-file=F | UUID...): run each running pod's stage1 stop entrypoint
  * (SIGTERM, or SIGKILL with --force) and wait until the pod has exited; prints "<uuid>" per
- * stopped pod. A pod that is not running is an error, as upstream. */
+ * stopped pod. As upstream, a pod that has already run is reported on stdout and is no error;
+ * one that has not run yet (prepared, preparing) is. */
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
 #include "pod-util.h"
 #include "pod/stage1.h"
+
+/* Upstream's "after run" states: exited, or on the way to being collected. */
+static bool has_run(const struct rkt_pod *pod)
+{
+	switch (pod->state) {
+	case RKT_POD_STATE_EXITED:
+	case RKT_POD_STATE_EXITED_GARBAGE:
+	case RKT_POD_STATE_EXITED_DELETING:
+	case RKT_POD_STATE_DELETING:
+	case RKT_POD_STATE_GARBAGE:
+		return true;
+	default:
+		return false;
+	}
+}
 
 static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, struct rkt_error *err)
 {
@@ -15,8 +31,13 @@ static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, st
 	bool force = *(bool *)userdata;
 	int r;
 
+	if (has_run(pod)) {
+		printf("pod \"%s\" is already stopped\n", pod->uuid);
+		fflush(stdout);
+		return 0;
+	}
 	if (pod->state != RKT_POD_STATE_RUNNING)
-		return rkt_error_set(err, EINVAL, "stop: pod \"%s\" is already stopped", pod->uuid);
+		return rkt_error_set(err, EINVAL, "stop: pod \"%s\" is not running", pod->uuid);
 	r = rkt_stage1_entry(pod, "stop", &stop, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "stop");

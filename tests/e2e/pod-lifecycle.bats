@@ -87,9 +87,17 @@ PY
 	rkt_ok stop --force "$UUID"
 	rkt_ok status --wait=10s "$UUID"
 	[ "${lines[0]}" = state=exited ]
-	rkt stop "$UUID"
-	[ "$status" -eq 254 ]
-	[[ "$stderr" == *"is already stopped"* ]]
+}
+
+@test "stop of an exited pod says so on stdout and succeeds; of a prepared pod fails" {
+	run_exited --exec /bin/true
+	rkt_ok stop "$UUID"
+	[ "$output" = "pod \"$UUID\" is already stopped" ]
+	[ -z "$stderr" ]
+	rkprepare "$BB_ACI" --exec /bin/true
+	local prepared=$output
+	rkt stop "$prepared"
+	expect_error "pod \"$prepared\" is not running"
 }
 
 @test "rm removes exited and prepared pods and refuses running ones" {

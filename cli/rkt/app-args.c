@@ -6,43 +6,6 @@
 #include "app-args.h"
 #include "rkt.h"
 
-enum {
-	APP_EXEC = 1,
-	APP_USER,
-	APP_GROUP,
-	APP_SUPP_GIDS,
-	APP_WORKING_DIR,
-	APP_READONLY_ROOTFS,
-	APP_NAME,
-	APP_ENVIRONMENT,
-	APP_MOUNT,
-	APP_SIGNATURE,
-	APP_ISOLATOR,
-};
-
-static const struct cli_flag app_flags[] = {
-	{ "exec", CLI_FLAG_VALUE, APP_EXEC },
-	{ "user", CLI_FLAG_VALUE, APP_USER },
-	{ "group", CLI_FLAG_VALUE, APP_GROUP },
-	{ "supplementary-gids", CLI_FLAG_VALUE, APP_SUPP_GIDS },
-	{ "working-dir", CLI_FLAG_VALUE, APP_WORKING_DIR },
-	{ "readonly-rootfs", CLI_FLAG_BOOL, APP_READONLY_ROOTFS },
-	{ "name", CLI_FLAG_VALUE, APP_NAME },
-	{ "environment", CLI_FLAG_VALUE, APP_ENVIRONMENT },
-	{ "mount", CLI_FLAG_VALUE, APP_MOUNT },
-	{ "signature", CLI_FLAG_VALUE, APP_SIGNATURE },
-	{ "memory", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "cpu", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "cpu-shares", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "oom-score-adj", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "caps-retain", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "caps-remove", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "cap-retain", CLI_FLAG_VALUE, APP_ISOLATOR }, /* upstream's deprecated aliases */
-	{ "cap-remove", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{ "seccomp", CLI_FLAG_VALUE, APP_ISOLATOR },
-	{},
-};
-
 void app_list_release(struct app_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -72,14 +35,6 @@ void app_list_release(struct app_list *l)
 		rkt_mount_arg_release(&l->mounts[j]);
 	free(l->mounts);
 	*l = (struct app_list){ 0 };
-}
-
-static const struct cli_flag *find_flag(const struct cli_flag *table, const char *name, size_t len)
-{
-	for (; table && table->name; table++)
-		if (strlen(table->name) == len && strncmp(table->name, name, len) == 0)
-			return table;
-	return NULL;
 }
 
 static int set_string(const char *cmd, const char *flag, char **dst, const char *v,
@@ -189,51 +144,7 @@ static int app_flag(const char *cmd, struct app_list *l, int id, const char *fla
 	}
 }
 
-/* Reads the flag at ARGV[*i]; sets *RET_FLAG and *RET_VALUE (normalised for booleans). */
-static int read_flag(const char *cmd, int argc, char **argv, int *i,
-                     const struct cli_flag *pod_flags, const struct cli_flag **ret_flag,
-                     bool *ret_is_app, const char **ret_value, struct rkt_error *err)
-{
-	const char *a = argv[*i] + 2, *eq = strchr(a, '=');
-	size_t len = eq ? (size_t)(eq - a) : strlen(a);
-	const struct cli_flag *f = find_flag(app_flags, a, len);
-	bool b;
-
-	*ret_is_app = f != NULL;
-	if (!f)
-		f = find_flag(pod_flags, a, len);
-	if (!f || argv[*i][1] != '-')
-		return rkt_error_set(err, EINVAL, "%s: unknown flag '%.*s'", cmd, (int)(len + 2),
-		                     argv[*i]);
-	*ret_flag = f;
-	switch (f->kind) {
-	case CLI_FLAG_BOOL:
-		if (!eq) {
-			*ret_value = "true";
-			return 0;
-		}
-		if (rkt_parse_bool(eq + 1, &b) < 0)
-			return rkt_error_set(err, EINVAL, "%s: --%s: '%s' is not a boolean", cmd,
-			                     f->name, eq + 1);
-		*ret_value = b ? "true" : "false";
-		return 0;
-	case CLI_FLAG_OPTIONAL:
-		*ret_value = eq ? eq + 1 : "";
-		return 0;
-	case CLI_FLAG_VALUE:
-		break;
-	}
-	if (eq) {
-		*ret_value = eq + 1;
-		return 0;
-	}
-	if (*i + 1 >= argc)
-		return rkt_error_set(err, EINVAL, "%s: flag '--%s' needs a value", cmd, f->name);
-	*ret_value = argv[++*i];
-	return 0;
-}
-
-int app_args_parse(const char *cmd, int argc, char **argv, const struct cli_flag *pod_flags,
+int app_args_parse(const char *cmd, int argc, char **argv, const struct cli_flag *flags,
                    cli_pod_flag_fn fn, void *userdata, bool allow_args, struct app_list *ret,
                    struct rkt_error *err)
 {
@@ -272,12 +183,15 @@ int app_args_parse(const char *cmd, int argc, char **argv, const struct cli_flag
 		} else if (a[0] == '-' && a[1] != '\0') {
 			const struct cli_flag *f = NULL;
 			const char *v = NULL;
-			bool is_app = false;
 
-			r = read_flag(cmd, argc, argv, &i, pod_flags, &f, &is_app, &v, err);
-			if (r >= 0)
-				r = is_app ? app_flag(cmd, &l, f->id, f->name, v, err)
-				           : fn(userdata, f->id, v, err);
+			r = cli_flag_read(flags, cmd, argc, argv, &i, &f, &v, err);
+			if (r >= 0 && !f)
+				r = rkt_error_set(err, EINVAL, "%s: unknown flag '%.*s'", cmd,
+				                  (int)strcspn(a, "="), a);
+			else if (r >= 0)
+				r = f->attrs & CLI_FLAG_PER_APP
+				            ? app_flag(cmd, &l, f->id, f->name, v, err)
+				            : fn(userdata, f->id, v, err);
 		} else {
 			l.apps = xrealloc_array(l.apps, l.n + 1, sizeof(*l.apps));
 			l.apps[l.n++] = (struct app_arg){ .image = xstrdup(a) };

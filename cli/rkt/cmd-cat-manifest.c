@@ -1,48 +1,44 @@
 /* rkt cat-manifest [--pretty-print[=bool]] (--uuid-file=F | UUID): the pod manifest. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "pod-util.h"
 
+struct cat_manifest_opts {
+	bool pretty;
+	const char *uuid_file;
+};
+
+const struct cli_flag cat_manifest_flags[] = {
+	FLAG("pretty-print", CLI_FLAG_BOOL, struct cat_manifest_opts, pretty, "true",
+	     "apply indent to format the output"),
+	FLAG("uuid-file", CLI_FLAG_STRING, struct cat_manifest_opts, uuid_file, "",
+	     "read pod UUID from file instead of argument"),
+	{},
+};
+
 int cmd_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "pretty-print", optional_argument, NULL, 'p' },
-		{ "uuid-file", required_argument, NULL, 'u' },
-		{},
-	};
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	struct cat_manifest_opts o = { .pretty = true };
 	struct rkt_pod_manifest *m = NULL;
-	const char *uuid_file = NULL;
-	bool pretty = true;
 	char *out;
-	int c, r;
+	int n, r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c == 'u') {
-			uuid_file = optarg;
-		} else if (c == 'p') {
-			pretty = true;
-			if (optarg && rkt_parse_bool(optarg, &pretty) < 0)
-				return rkt_error_set(err, EINVAL,
-				                     "cat-manifest: '%s' is not a boolean", optarg);
-		} else {
-			return cli_getopt_error("cat-manifest", c, argc, argv, err);
-		}
-	}
-	if (argc - optind > 1 || (optind < argc) == !!uuid_file)
+	n = cli_flags_parse(cat_manifest_flags, "cat-manifest", CLI_PARSE_INTERSPERSED, argc, argv,
+	                    &o, err);
+	if (n < 0)
+		return n;
+	if (n > 1 || (n == 1) == !!o.uuid_file)
 		return rkt_error_set(err, EINVAL,
 		                     "cat-manifest: expected one pod UUID or --uuid-file");
-	r = cli_pod_find(ctx, "cat-manifest", optind < argc ? argv[optind] : NULL, uuid_file, &pod,
-	                 err);
+	r = cli_pod_find(ctx, "cat-manifest", n ? argv[1] : NULL, o.uuid_file, &pod, err);
 	if (r < 0)
 		return r;
 	r = rkt_pod_read_manifest(pod, &m, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "cat-manifest");
-	out = rkt_pod_manifest_format(m, pretty);
+	out = rkt_pod_manifest_format(m, o.pretty);
 	printf("%s\n", out);
 	free(out);
 	rkt_pod_manifest_free(m);

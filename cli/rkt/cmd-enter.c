@@ -3,7 +3,6 @@
  * is needed when the pod has several apps. Without CMD: /bin/bash if the app has one (upstream's
  * default), else the entrypoint's default, /bin/sh (busybox-style images have no bash). */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -46,32 +45,39 @@ static bool app_has_bash(pid_t pid, const char *app)
 	return lstat(p, &st) == 0;
 }
 
+struct enter_opts {
+	const char *app;
+};
+
+const struct cli_flag enter_flags[] = {
+	FLAG("app", CLI_FLAG_STRING, struct enter_opts, app, "",
+	     "name of the app to enter within the specified pod"),
+	{},
+};
+
 int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "app", required_argument, NULL, 'a' },
-		{},
-	};
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
 	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
 	_cleanup_(rkt_stage1_entry_release) struct rkt_stage1_entry enter = { 0 };
 	_cleanup_(rkt_strv_free_arrayp) char **args = NULL;
-	const char *app = NULL;
+	struct enter_opts o = { 0 };
+	const char *app;
+	int nargs, next = 1;
 	pid_t pid;
-	int c, r;
+	int r;
 
-	optind = 0;
-	/* "+": options only before the UUID; the command's own flags follow it */
-	while ((c = getopt_long(argc, argv, "+:", options, NULL)) != -1) {
-		if (c != 'a')
-			return cli_getopt_error("enter", c, argc, argv, err);
-		app = optarg;
-	}
-	if (optind >= argc)
+	/* flags only before the UUID; the command's own flags follow it */
+	nargs = cli_flags_parse(enter_flags, "enter", CLI_PARSE_STOP_AT_ARG, argc, argv, &o, err);
+	if (nargs < 0)
+		return nargs;
+	argc = nargs + 1;
+	app = o.app;
+	if (next >= argc)
 		return rkt_error_set(err, EINVAL, "enter: expected a pod UUID");
 	if (geteuid() != 0)
 		return rkt_error_input(err, EPERM, "enter: must be run as root");
-	r = cli_pod_find(ctx, "enter", argv[optind++], NULL, &pod, err);
+	r = cli_pod_find(ctx, "enter", argv[next++], NULL, &pod, err);
 	if (r < 0)
 		return r;
 	if (pod->state != RKT_POD_STATE_RUNNING)
@@ -102,8 +108,9 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	if (r < 0)
 		return rkt_error_wrap(err, r, "enter");
 
-	args = rkt_stage1_enter_argv(&enter, pid, app, optind < argc ? argv + optind : NULL,
-	                             optind >= argc && app_has_bash(pid, app));
+	/* argv is NULL-terminated after the positional arguments (cli_flags_parse) */
+	args = rkt_stage1_enter_argv(&enter, pid, app, next < argc ? argv + next : NULL,
+	                             next >= argc && app_has_bash(pid, app));
 	if (chdir(pod->path) < 0)
 		return rkt_error_set(err, errno, "enter: chdir '%s'", pod->path);
 	fflush(stdout);

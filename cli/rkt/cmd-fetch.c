@@ -2,7 +2,6 @@
  * IDs, one per line (rkt/rkt Documentation/subcommands/fetch.md). Also "rkt image fetch". */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -17,49 +16,63 @@ struct fetch_opts {
 	const char *signature;
 };
 
+static int parse_pull_policy(void *opts, const struct cli_flag *f, const char *value,
+                             struct rkt_error *err)
+{
+	struct fetch_opts *o = opts;
+
+	return rkt_pull_policy_from_name(value, &o->pull_policy, err);
+}
+
+/* The deprecated spellings of --pull-policy: never and update. */
+static int parse_store_flag(void *opts, const struct cli_flag *f, const char *value,
+                            struct rkt_error *err)
+{
+	struct fetch_opts *o = opts;
+
+	if (strcmp(value, "true") == 0)
+		o->pull_policy = f->id;
+	return 0;
+}
+
+const struct cli_flag fetch_flags[] = {
+	FLAG("full", CLI_FLAG_BOOL, struct fetch_opts, full, "false",
+	     "print the full image hash after fetching"),
+	{ .name = "no-store",
+	  .type = CLI_FLAG_BOOL,
+	  .def = "false",
+	  .help = "fetch images, ignoring the local store (deprecated: --pull-policy=update)",
+	  .parse = parse_store_flag,
+	  .id = RKT_PULL_POLICY_UPDATE },
+	{ .name = "pull-policy",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "update",
+	  .help = "when to pull an image: never (only the store), new (if not in the store), "
+	          "update (always)",
+	  .parse = parse_pull_policy,
+	  .values = "never new update" },
+	FLAG("signature", CLI_FLAG_STRING, struct fetch_opts, signature, "",
+	     "local signature file to use in validating the image"),
+	{ .name = "store-only",
+	  .type = CLI_FLAG_BOOL,
+	  .def = "false",
+	  .help = "use only available images in the store (deprecated: --pull-policy=never)",
+	  .parse = parse_store_flag,
+	  .id = RKT_PULL_POLICY_NEVER },
+	{},
+};
+
 static int parse_args(int argc, char **argv, struct fetch_opts *o, struct rkt_error *err)
 {
-	enum { OPT_PULL_POLICY = 256, OPT_FULL, OPT_SIGNATURE, OPT_STORE_ONLY, OPT_NO_STORE };
-	static const struct option options[] = {
-		{ "pull-policy", required_argument, NULL, OPT_PULL_POLICY },
-		{ "full", no_argument, NULL, OPT_FULL },
-		{ "signature", required_argument, NULL, OPT_SIGNATURE },
-		{ "store-only", no_argument, NULL, OPT_STORE_ONLY },
-		{ "no-store", no_argument, NULL, OPT_NO_STORE },
-		{}
-	};
-	int c, r;
+	int n = cli_flags_parse(fetch_flags, "fetch", CLI_PARSE_INTERSPERSED, argc, argv, o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_PULL_POLICY:
-			r = rkt_pull_policy_from_name(optarg, &o->pull_policy, err);
-			if (r < 0)
-				return r;
-			break;
-		case OPT_FULL:
-			o->full = true;
-			break;
-		case OPT_SIGNATURE:
-			o->signature = optarg;
-			break;
-		/* deprecated spellings (rkt/rkt Documentation/subcommands/fetch.md) */
-		case OPT_STORE_ONLY:
-			o->pull_policy = RKT_PULL_POLICY_NEVER;
-			break;
-		case OPT_NO_STORE:
-			o->pull_policy = RKT_PULL_POLICY_UPDATE;
-			break;
-		default:
-			return cli_getopt_error("fetch", c, argc, argv, err);
-		}
-	}
-	if (optind >= argc)
+	if (n < 0)
+		return n;
+	if (n == 0)
 		return rkt_error_set(err, EINVAL, "fetch: expected at least one image");
-	if (o->signature && argc - optind > 1)
+	if (o->signature && n > 1)
 		return rkt_error_set(err, EINVAL, "fetch: --signature needs exactly one image");
-	return 0;
+	return n;
 }
 
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
@@ -135,6 +148,7 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	r = parse_args(argc, argv, &o, err);
 	if (r < 0)
 		return r;
+	argc = r + 1;
 	r = cli_store(ctx, &s, err);
 	if (r < 0)
 		return r;
@@ -147,7 +161,7 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		fo.progress = draw_progress;
 		fo.progress_userdata = &bar;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		char id[RKT_IMAGE_ID_SIZE], shortid[40];
 
 		r = rkt_fetch(s, argv[i], &fo, id, err);

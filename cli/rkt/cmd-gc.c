@@ -2,7 +2,6 @@
  * and expired pods (lib/pod/gc.h). stderr says which pods are moved to garbage, stdout which
  * are deleted, as upstream; a pod that cannot be collected is reported and skipped. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "pod-util.h"
@@ -37,16 +36,21 @@ static void on_event(void *userdata, enum rkt_gc_event ev, const char *uuid,
 	}
 }
 
-enum { OPT_GRACE = 256, OPT_EXPIRE, OPT_MARK_ONLY };
+const struct cli_flag gc_flags[] = {
+	FLAG("expire-prepared", CLI_FLAG_DURATION, struct rkt_gc_opts, expire_prepared_ns,
+	     "24h0m0s", "duration to wait before expiring prepared pods"),
+	FLAG("grace-period", CLI_FLAG_DURATION, struct rkt_gc_opts, grace_ns, "30m0s",
+	     "duration to wait before discarding inactive pods from garbage"),
+	FLAG("mark-only", CLI_FLAG_BOOL, struct rkt_gc_opts, mark_only, "false",
+	     "if set to true, only the \"mark\" phase of the garbage collection process will be "
+	     "performed (i.e., exited/aborted pods will be moved to the garbage, but nothing will "
+	     "be "
+	     "deleted)"),
+	{},
+};
 
 int cmd_gc(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "grace-period", required_argument, NULL, OPT_GRACE },
-		{ "expire-prepared", required_argument, NULL, OPT_EXPIRE },
-		{ "mark-only", optional_argument, NULL, OPT_MARK_ONLY },
-		{},
-	};
 	struct gc_state st = { 0 };
 	struct rkt_gc_opts o = {
 		.grace_ns = 30 * NS_PER_MIN,
@@ -55,30 +59,13 @@ int cmd_gc(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		.event = on_event,
 		.userdata = &st,
 	};
-	int c, r;
+	int r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_GRACE:
-		case OPT_EXPIRE:
-			if (cli_parse_duration(optarg, c == OPT_GRACE ? &o.grace_ns
-			                                              : &o.expire_prepared_ns) < 0)
-				return rkt_error_set(err, EINVAL, "gc: '%s' is not a duration",
-				                     optarg);
-			break;
-		case OPT_MARK_ONLY:
-			o.mark_only = true;
-			if (optarg && rkt_parse_bool(optarg, &o.mark_only) < 0)
-				return rkt_error_set(err, EINVAL, "gc: '%s' is not a boolean",
-				                     optarg);
-			break;
-		default:
-			return cli_getopt_error("gc", c, argc, argv, err);
-		}
-	}
-	if (optind < argc)
-		return rkt_error_set(err, EINVAL, "gc: unexpected argument '%s'", argv[optind]);
+	r = cli_flags_parse(gc_flags, "gc", CLI_PARSE_INTERSPERSED, argc, argv, &o, err);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return rkt_error_set(err, EINVAL, "gc: unexpected argument '%s'", argv[1]);
 	r = rkt_gc(ctx->dir, &o, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "gc");

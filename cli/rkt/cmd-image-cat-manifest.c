@@ -1,33 +1,37 @@
-/* rkt image cat-manifest [--pretty-print] IMAGE: the stored image's manifest, serialized as
- * upstream does (json.Marshal, or MarshalIndent with --pretty-print). */
+/* rkt image cat-manifest [--pretty-print[=BOOL]] IMAGE: the stored image's manifest, serialized
+ * as upstream does (json.Marshal by default, MarshalIndent with --pretty-print). */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "appc/manifest.h"
 #include "rkt.h"
 
+struct image_cat_manifest_opts {
+	bool pretty;
+};
+
+const struct cli_flag image_cat_manifest_flags[] = {
+	FLAG("pretty-print", CLI_FLAG_BOOL, struct image_cat_manifest_opts, pretty, "false",
+	     "apply indent to format the output"),
+	{},
+};
+
 int cmd_image_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	enum { OPT_PRETTY = 256 };
-	static const struct option options[] = { { "pretty-print", no_argument, NULL, OPT_PRETTY },
-		                                 {} };
 	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
 	_cleanup_free_ char *raw = NULL, *out = NULL, *what = NULL;
 	char id[RKT_IMAGE_ID_SIZE];
 	struct rkt_store *s;
-	bool pretty = false;
-	int c, r;
+	struct image_cat_manifest_opts o = { 0 };
+	int r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c != OPT_PRETTY)
-			return cli_getopt_error("image cat-manifest", c, argc, argv, err);
-		pretty = true;
-	}
-	if (argc - optind != 1)
+	r = cli_flags_parse(image_cat_manifest_flags, "image cat-manifest", CLI_PARSE_INTERSPERSED,
+	                    argc, argv, &o, err);
+	if (r < 0)
+		return r;
+	if (r != 1)
 		return rkt_error_set(err, EINVAL, "image cat-manifest: expected one image");
-	r = cli_image_lookup(ctx, argv[optind], id, err);
+	r = cli_image_lookup(ctx, argv[1], id, err);
 	if (r >= 0)
 		r = cli_store(ctx, &s, err);
 	if (r >= 0)
@@ -38,7 +42,7 @@ int cmd_image_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rk
 	r = rkt_image_manifest_parse(raw, strlen(raw), what, &m, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "image cat-manifest");
-	out = rkt_image_manifest_format(m, pretty);
+	out = rkt_image_manifest_format(m, o.pretty);
 	printf("%s\n", out);
 	return 0;
 }

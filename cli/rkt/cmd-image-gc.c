@@ -1,7 +1,6 @@
 /* rkt image gc [--grace-period=DURATION]: remove images unused for longer than the grace
  * period, then blobs, trees and temporary files that no image refers to. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "rkt.h"
@@ -15,29 +14,25 @@ static void removed(void *userdata, const char *id)
 	printf("successfully removed aci for image: \"%s\"\n", id);
 }
 
+const struct cli_flag image_gc_flags[] = {
+	FLAG("grace-period", CLI_FLAG_DURATION, struct gc_opts, grace_ns, "24h0m0s",
+	     "duration to wait since an image was last used before removing it"),
+	{},
+};
+
 int cmd_image_gc(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	enum { OPT_GRACE = 256 };
-	static const struct option options[] = {
-		{ "grace-period", required_argument, NULL, OPT_GRACE }, {}
-	};
 	struct gc_opts o = { .grace_ns = 24LL * 3600 * 1000000000 };
 	struct rkt_store_gc_result res;
 	struct rkt_store *s;
-	int c, r;
+	int r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c != OPT_GRACE)
-			return cli_getopt_error("image gc", c, argc, argv, err);
-		if (cli_parse_duration(optarg, &o.grace_ns) < 0)
-			return rkt_error_set(err, EINVAL,
-			                     "image gc: --grace-period: '%s' is not a duration",
-			                     optarg);
-	}
-	if (optind < argc)
-		return rkt_error_set(err, EINVAL, "image gc: unexpected argument '%s'",
-		                     argv[optind]);
+	r = cli_flags_parse(image_gc_flags, "image gc", CLI_PARSE_INTERSPERSED, argc, argv, &o,
+	                    err);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return rkt_error_set(err, EINVAL, "image gc: unexpected argument '%s'", argv[1]);
 	r = cli_store(ctx, &s, err);
 	if (r < 0)
 		return r;

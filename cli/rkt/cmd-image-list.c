@@ -1,7 +1,6 @@
 /* rkt image list: the images in the store as a table (upstream's columns ID NAME SIZE
  * IMPORT TIME LAST USED, tab-aligned like Go's tabwriter) or as JSON. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -19,11 +18,9 @@ static const char *const field_names[_F_MAX] = { "id",       "name", "importtime
 static const char *const field_titles[_F_MAX] = { "ID",        "NAME", "IMPORT TIME",
 	                                          "LAST USED", "SIZE", "LATEST" };
 
-enum format { FORMAT_TABLE, FORMAT_JSON, FORMAT_JSON_PRETTY };
-
 struct list_opts {
 	bool no_legend, full, desc;
-	enum format format;
+	enum cli_format format;
 	enum field fields[_F_MAX];
 	size_t n_fields;
 	enum field sort[_F_MAX];
@@ -55,61 +52,67 @@ static int parse_fields(const char *s, enum field *out, size_t *n, const char *o
 	return 0;
 }
 
+enum { OPT_FIELDS = 1, OPT_SORT };
+
+static int parse_field_flag(void *opts, const struct cli_flag *f, const char *value,
+                            struct rkt_error *err)
+{
+	struct list_opts *o = opts;
+
+	if (f->id == OPT_FIELDS)
+		return parse_fields(value, o->fields, &o->n_fields, f->name, err);
+	return parse_fields(value, o->sort, &o->n_sort, f->name, err);
+}
+
+static int parse_order(void *opts, const struct cli_flag *f, const char *value,
+                       struct rkt_error *err)
+{
+	struct list_opts *o = opts;
+
+	if (strcmp(value, "asc") && strcmp(value, "desc"))
+		return rkt_error_set(err, EINVAL, "image list: --order: '%s' is not asc or desc",
+		                     value);
+	o->desc = strcmp(value, "desc") == 0;
+	return 0;
+}
+
+const struct cli_flag image_list_flags[] = {
+	{ .name = "fields",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "id,name,size,importtime,lastused",
+	  .help = "comma-separated list of fields to display. Accepted values: id, name, "
+	          "importtime, lastused, size, latest",
+	  .parse = parse_field_flag,
+	  .id = OPT_FIELDS },
+	CLI_FORMAT_FLAG(struct list_opts, format, "a table"),
+	FLAG("full", CLI_FLAG_BOOL, struct list_opts, full, "false", "use long output format"),
+	FLAG("no-legend", CLI_FLAG_BOOL, struct list_opts, no_legend, "false",
+	     "suppress a legend with the list"),
+	{ .name = "order",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "asc",
+	  .help = "choose the sorting order if at least one sort field is provided (--sort). "
+	          "Accepted values: \"asc\", \"desc\"",
+	  .parse = parse_order,
+	  .values = "asc desc" },
+	{ .name = "sort",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "importtime",
+	  .help = "sort the output according to the provided comma-separated list of fields. "
+	          "Accepted values: id, name, importtime, lastused, size, latest",
+	  .parse = parse_field_flag,
+	  .id = OPT_SORT },
+	{},
+};
+
 static int parse_args(int argc, char **argv, struct list_opts *o, struct rkt_error *err)
 {
-	enum { OPT_NO_LEGEND = 256, OPT_FULL, OPT_FIELDS, OPT_SORT, OPT_ORDER, OPT_FORMAT };
-	static const struct option options[] = { { "no-legend", no_argument, NULL, OPT_NO_LEGEND },
-		                                 { "full", no_argument, NULL, OPT_FULL },
-		                                 { "fields", required_argument, NULL, OPT_FIELDS },
-		                                 { "sort", required_argument, NULL, OPT_SORT },
-		                                 { "order", required_argument, NULL, OPT_ORDER },
-		                                 { "format", required_argument, NULL, OPT_FORMAT },
-		                                 {} };
-	int c, r = 0;
+	int r = cli_flags_parse(image_list_flags, "image list", CLI_PARSE_INTERSPERSED, argc, argv,
+	                        o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_NO_LEGEND:
-			o->no_legend = true;
-			break;
-		case OPT_FULL:
-			o->full = true;
-			break;
-		case OPT_FIELDS:
-			r = parse_fields(optarg, o->fields, &o->n_fields, "fields", err);
-			break;
-		case OPT_SORT:
-			r = parse_fields(optarg, o->sort, &o->n_sort, "sort", err);
-			break;
-		case OPT_ORDER:
-			if (strcmp(optarg, "asc") && strcmp(optarg, "desc"))
-				return rkt_error_set(err, EINVAL,
-				                     "image list: --order: '%s' is not asc or desc",
-				                     optarg);
-			o->desc = strcmp(optarg, "desc") == 0;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->format = FORMAT_JSON;
-			else if (strcmp(optarg, "json-pretty") == 0)
-				o->format = FORMAT_JSON_PRETTY;
-			else if (strcmp(optarg, "") != 0)
-				return rkt_error_set(err, EINVAL,
-				                     "image list: --format: '%s' is not json or "
-				                     "json-pretty",
-				                     optarg);
-			break;
-		default:
-			return cli_getopt_error("image list", c, argc, argv, err);
-		}
-		if (r < 0)
-			return r;
-	}
-	if (optind < argc)
-		return rkt_error_set(err, EINVAL, "image list: unexpected argument '%s'",
-		                     argv[optind]);
-	return 0;
+	if (r > 0)
+		return rkt_error_set(err, EINVAL, "image list: unexpected argument '%s'", argv[1]);
+	return r;
 }
 
 static const struct list_opts *sort_opts;
@@ -328,8 +331,8 @@ int cmd_image_list(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error 
 	if (n)
 		qsort(imgs, n, sizeof(*imgs), cmp_images);
 
-	if (o.format != FORMAT_TABLE) {
-		print_json(imgs, n, o.format == FORMAT_JSON_PRETTY);
+	if (o.format != CLI_FORMAT_TABBED) {
+		print_json(imgs, n, o.format == CLI_FORMAT_JSON_PRETTY);
 	} else {
 		size_t rows = n + !o.no_legend, k = 0;
 		char **cells = xmalloc_array(rows * o.n_fields + 1, sizeof(*cells));

@@ -12,6 +12,10 @@ int cmd_image_rm(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *e
 	size_t done = 0, failed = 0;
 	int r;
 
+	r = cli_flags_parse(NULL, "image rm", CLI_PARSE_INTERSPERSED, argc, argv, NULL, err);
+	if (r < 0)
+		return r;
+	argc = r + 1;
 	if (argc < 2)
 		return rkt_error_set(err, EINVAL, "image rm: expected at least one image");
 	r = cli_store(ctx, &s, err);

@@ -11,6 +11,10 @@ int cmd_image_verify(struct cli_ctx *ctx, int argc, char **argv, struct rkt_erro
 	size_t n = 0;
 	int r;
 
+	r = cli_flags_parse(NULL, "image verify", CLI_PARSE_INTERSPERSED, argc, argv, NULL, err);
+	if (r < 0)
+		return r;
+	argc = r + 1;
 	r = cli_store(ctx, &s, err);
 	if (r < 0)
 		return r;

@@ -2,7 +2,6 @@
  * pod's columns on its first row only (rkt/rkt Documentation/subcommands/list.md). Networks stay
  * empty: our pods use the host network or none (no CNI). */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "pod-util.h"
@@ -12,46 +11,21 @@ struct list_opts {
 	enum cli_format format;
 };
 
-enum { OPT_FULL = 256, OPT_NO_LEGEND, OPT_FORMAT };
+const struct cli_flag list_flags[] = {
+	CLI_FORMAT_FLAG(struct list_opts, format, "a table"),
+	FLAG("full", CLI_FLAG_BOOL, struct list_opts, full, "false", "use long output format"),
+	FLAG("no-legend", CLI_FLAG_BOOL, struct list_opts, no_legend, "false",
+	     "suppress a legend with the list"),
+	{},
+};
 
 static int parse_args(int argc, char **argv, struct list_opts *o, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "full", optional_argument, NULL, OPT_FULL },
-		{ "no-legend", optional_argument, NULL, OPT_NO_LEGEND },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{},
-	};
-	int c;
+	int r = cli_flags_parse(list_flags, "list", CLI_PARSE_INTERSPERSED, argc, argv, o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		bool *flag = NULL;
-
-		switch (c) {
-		case OPT_FULL:
-			flag = &o->full;
-			break;
-		case OPT_NO_LEGEND:
-			flag = &o->no_legend;
-			break;
-		case OPT_FORMAT: {
-			int r = cli_format_parse("list", optarg, &o->format, err);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		default:
-			return cli_getopt_error("list", c, argc, argv, err);
-		}
-		if (optarg && rkt_parse_bool(optarg, flag) < 0)
-			return rkt_error_set(err, EINVAL, "list: '%s' is not a boolean", optarg);
-		if (!optarg)
-			*flag = true;
-	}
-	if (optind < argc)
-		return rkt_error_set(err, EINVAL, "list: unexpected argument '%s'", argv[optind]);
-	return 0;
+	if (r > 0)
+		return rkt_error_set(err, EINVAL, "list: unexpected argument '%s'", argv[1]);
+	return r;
 }
 
 struct table {

@@ -4,7 +4,6 @@
  * --follow keeps printing what is appended until the pod has stopped running. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,37 +35,38 @@ static int drain(int fd, struct rkt_error *err)
 	}
 }
 
+struct logs_opts {
+	const char *app;
+	bool follow;
+};
+
+const struct cli_flag logs_flags[] = {
+	FLAG("app", CLI_FLAG_STRING, struct logs_opts, app, "",
+	     "name of the app whose output to print (default: every app)"),
+	FLAG("follow", CLI_FLAG_BOOL, struct logs_opts, follow, "false",
+	     "keep printing what the apps write until the pod stops"),
+	{},
+};
+
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "app", required_argument, NULL, 'a' },
-		{ "follow", optional_argument, NULL, 'f' },
-		{},
-	};
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
 	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
 	_cleanup_free_ int *fds = NULL;
-	const char *app = NULL;
-	bool follow = false;
+	struct logs_opts o = { 0 };
+	const char *app;
+	bool follow;
 	size_t n = 0;
-	int c, r;
+	int r;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c == 'a') {
-			app = optarg;
-		} else if (c == 'f') {
-			follow = true;
-			if (optarg && rkt_parse_bool(optarg, &follow) < 0)
-				return rkt_error_set(err, EINVAL, "logs: '%s' is not a boolean",
-				                     optarg);
-		} else {
-			return cli_getopt_error("logs", c, argc, argv, err);
-		}
-	}
-	if (argc - optind != 1)
+	r = cli_flags_parse(logs_flags, "logs", CLI_PARSE_INTERSPERSED, argc, argv, &o, err);
+	if (r < 0)
+		return r;
+	if (r != 1)
 		return rkt_error_set(err, EINVAL, "logs: expected one pod UUID");
-	r = cli_pod_find(ctx, "logs", argv[optind], NULL, &pod, err);
+	app = o.app;
+	follow = o.follow;
+	r = cli_pod_find(ctx, "logs", argv[1], NULL, &pod, err);
 	if (r < 0)
 		return r;
 	r = rkt_pod_read_manifest(pod, &m, err);

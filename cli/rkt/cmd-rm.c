@@ -2,7 +2,6 @@
  * preparing and deleting pods are refused. Prints "<uuid>" (quoted, as upstream) per removed
  * pod; every pod is tried, and the command fails if any could not be removed. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "pod-util.h"
@@ -19,21 +18,22 @@ static int remove_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata,
 	return 0;
 }
 
+struct rm_opts {
+	const char *uuid_file;
+};
+
+const struct cli_flag rm_flags[] = {
+	FLAG("uuid-file", CLI_FLAG_STRING, struct rm_opts, uuid_file, "",
+	     "read pod UUID from file instead of argument"),
+	{},
+};
+
 int cmd_rm(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "uuid-file", required_argument, NULL, 'u' },
-		{},
-	};
-	const char *uuid_file = NULL;
-	int c;
+	struct rm_opts o = { 0 };
+	int n = cli_flags_parse(rm_flags, "rm", CLI_PARSE_INTERSPERSED, argc, argv, &o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c != 'u')
-			return cli_getopt_error("rm", c, argc, argv, err);
-		uuid_file = optarg;
-	}
-	return cli_each_pod(ctx, "rm", argv + optind, argc - optind, uuid_file, remove_one, NULL,
-	                    err);
+	if (n < 0)
+		return n;
+	return cli_each_pod(ctx, "rm", argv + 1, n, o.uuid_file, remove_one, NULL, err);
 }

@@ -6,7 +6,6 @@
  * and before any app starts (docs/stage1-abi.md 3.2), which is what upstream's
  * supervisor-status link told. Both fail with ETIMEDOUT after the given duration. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -23,64 +22,59 @@ struct status_opts {
 	const char *uuid_file;
 };
 
-enum { OPT_WAIT = 256, OPT_WAIT_READY, OPT_FORMAT, OPT_UUID_FILE };
+enum { OPT_WAIT = 1, OPT_WAIT_READY };
 
 /* --wait[=bool|duration] */
-static int parse_wait(const char *name, const char *v, bool *ret, int64_t *ret_ns,
-                      struct rkt_error *err)
+static int parse_wait(void *opts, const struct cli_flag *f, const char *v, struct rkt_error *err)
 {
-	if (!v) {
-		*ret = true;
-		return 0;
-	}
+	struct status_opts *o = opts;
+	bool *ret = f->id == OPT_WAIT ? &o->wait : &o->wait_ready;
+	int64_t *ret_ns = f->id == OPT_WAIT ? &o->wait_ns : &o->wait_ready_ns;
+
 	if (rkt_parse_bool(v, ret) == 0)
 		return 0;
 	if (cli_parse_duration(v, ret_ns) < 0)
 		return rkt_error_set(err, EINVAL,
-		                     "status: --%s: '%s' is neither a boolean nor a "
-		                     "duration",
-		                     name, v);
+		                     "status: --%s: '%s' is neither a boolean nor a duration",
+		                     f->name, v);
 	*ret = true;
 	return 0;
 }
 
+const struct cli_flag status_flags[] = {
+	CLI_FORMAT_FLAG(struct status_opts, format, "key value pairs"),
+	FLAG("uuid-file", CLI_FLAG_STRING, struct status_opts, uuid_file, "",
+	     "read pod UUID from file instead of argument"),
+	{ .name = "wait",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "false",
+	  .noopt = "true",
+	  .help = "toggles waiting for the pod to finish. Use the output to determine the actual "
+	          "terminal state.",
+	  .parse = parse_wait,
+	  .id = OPT_WAIT,
+	  .values = "true false" },
+	{ .name = "wait-ready",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "false",
+	  .noopt = "true",
+	  .help = "toggles waiting until the pod is ready.",
+	  .parse = parse_wait,
+	  .id = OPT_WAIT_READY,
+	  .values = "true false" },
+	{},
+};
+
 static int parse_args(int argc, char **argv, struct status_opts *o, const char **ret_uuid,
                       struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "wait", optional_argument, NULL, OPT_WAIT },
-		{ "wait-ready", optional_argument, NULL, OPT_WAIT_READY },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "uuid-file", required_argument, NULL, OPT_UUID_FILE },
-		{},
-	};
-	int c, r = 0;
+	int n = cli_flags_parse(status_flags, "status", CLI_PARSE_INTERSPERSED, argc, argv, o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_WAIT:
-			r = parse_wait("wait", optarg, &o->wait, &o->wait_ns, err);
-			break;
-		case OPT_WAIT_READY:
-			r = parse_wait("wait-ready", optarg, &o->wait_ready, &o->wait_ready_ns,
-			               err);
-			break;
-		case OPT_FORMAT:
-			r = cli_format_parse("status", optarg, &o->format, err);
-			break;
-		case OPT_UUID_FILE:
-			o->uuid_file = optarg;
-			break;
-		default:
-			return cli_getopt_error("status", c, argc, argv, err);
-		}
-		if (r < 0)
-			return r;
-	}
-	if (argc - optind > 1 || (argc - optind == 1) == !!o->uuid_file)
+	if (n < 0)
+		return n;
+	if (n > 1 || (n == 1) == !!o->uuid_file)
 		return rkt_error_set(err, EINVAL, "status: expected one pod UUID or --uuid-file");
-	*ret_uuid = optind < argc ? argv[optind] : NULL;
+	*ret_uuid = n ? argv[1] : NULL;
 	return 0;
 }
 

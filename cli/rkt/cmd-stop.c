@@ -3,7 +3,6 @@
  * stopped pod. As upstream, a pod that has already run is reported on stdout and is no error;
  * one that has not run yet (prepared, preparing) is. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "pod-util.h"
@@ -56,30 +55,24 @@ static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, st
 	return 0;
 }
 
+struct stop_opts {
+	bool force;
+	const char *uuid_file;
+};
+
+const struct cli_flag stop_flags[] = {
+	FLAG("force", CLI_FLAG_BOOL, struct stop_opts, force, "false", "forced stopping"),
+	FLAG("uuid-file", CLI_FLAG_STRING, struct stop_opts, uuid_file, "",
+	     "read pod UUID from file instead of argument"),
+	{},
+};
+
 int cmd_stop(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	static const struct option options[] = {
-		{ "force", optional_argument, NULL, 'f' },
-		{ "uuid-file", required_argument, NULL, 'u' },
-		{},
-	};
-	const char *uuid_file = NULL;
-	bool force = false;
-	int c;
+	struct stop_opts o = { 0 };
+	int n = cli_flags_parse(stop_flags, "stop", CLI_PARSE_INTERSPERSED, argc, argv, &o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c == 'u') {
-			uuid_file = optarg;
-		} else if (c == 'f') {
-			force = true;
-			if (optarg && rkt_parse_bool(optarg, &force) < 0)
-				return rkt_error_set(err, EINVAL, "stop: '%s' is not a boolean",
-				                     optarg);
-		} else {
-			return cli_getopt_error("stop", c, argc, argv, err);
-		}
-	}
-	return cli_each_pod(ctx, "stop", argv + optind, argc - optind, uuid_file, stop_one, &force,
-	                    err);
+	if (n < 0)
+		return n;
+	return cli_each_pod(ctx, "stop", argv + 1, n, o.uuid_file, stop_one, &o.force, err);
 }

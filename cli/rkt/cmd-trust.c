@@ -6,7 +6,6 @@
  * `yes | rkt trust ...` works); end of input means no. See docs/trust.md. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -25,37 +24,24 @@ struct trust_opts {
 	bool allow_http;
 };
 
+const struct cli_flag trust_flags[] = {
+	FLAG("insecure-allow-http", CLI_FLAG_BOOL, struct trust_opts, allow_http, "false",
+	     "allow HTTP use for key discovery and/or retrieval"),
+	FLAG("prefix", CLI_FLAG_STRING, struct trust_opts, prefix, "", "prefix to limit trust to"),
+	FLAG("root", CLI_FLAG_BOOL, struct trust_opts, root, "false",
+	     "add root key from filesystem without a prefix"),
+	FLAG("skip-fingerprint-review", CLI_FLAG_BOOL, struct trust_opts, skip_review, "false",
+	     "accept key without fingerprint confirmation"),
+	{},
+};
+
+/* Returns the number of keys, moved to ARGV[1..]. */
 static int parse_args(int argc, char **argv, struct trust_opts *o, struct rkt_error *err)
 {
-	enum { OPT_PREFIX = 256, OPT_ROOT, OPT_SKIP_REVIEW, OPT_ALLOW_HTTP };
-	static const struct option options[] = {
-		{ "prefix", required_argument, NULL, OPT_PREFIX },
-		{ "root", no_argument, NULL, OPT_ROOT },
-		{ "skip-fingerprint-review", no_argument, NULL, OPT_SKIP_REVIEW },
-		{ "insecure-allow-http", no_argument, NULL, OPT_ALLOW_HTTP },
-		{}
-	};
-	int c;
+	int n = cli_flags_parse(trust_flags, "trust", CLI_PARSE_INTERSPERSED, argc, argv, o, err);
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_PREFIX:
-			o->prefix = optarg;
-			break;
-		case OPT_ROOT:
-			o->root = true;
-			break;
-		case OPT_SKIP_REVIEW:
-			o->skip_review = true;
-			break;
-		case OPT_ALLOW_HTTP:
-			o->allow_http = true;
-			break;
-		default:
-			return cli_getopt_error("trust", c, argc, argv, err);
-		}
-	}
+	if (n < 0)
+		return n;
 	/* Upstream's refusals: unbounded trust needs --root spelled out. */
 	if (o->root && o->prefix)
 		return rkt_error_set(err, EINVAL,
@@ -72,12 +58,12 @@ static int parse_args(int argc, char **argv, struct trust_opts *o, struct rkt_er
 		return rkt_error_set(err, EINVAL,
 		                     "trust: prefix '%s' is not a valid image name prefix",
 		                     o->prefix);
-	if (optind >= argc)
+	if (n == 0)
 		return rkt_error_set(
 		        err, EOPNOTSUPP,
 		        "trust: key discovery (ac-discovery-pubkeys) is not supported; "
 		        "give the key file or URL");
-	return 0;
+	return n;
 }
 
 struct membuf {
@@ -232,8 +218,9 @@ int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	r = parse_args(argc, argv, &o, err);
 	if (r < 0)
 		return r;
+	argc = r + 1;
 	ks = rkt_keystore_new(ctx->system_config, ctx->local_config);
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		r = trust_one(ctx, ks, &o, argv[i], err);
 		if (r < 0)
 			return r;

@@ -20,7 +20,11 @@
 
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
-	if (argc > 1)
+	int r = cli_flags_parse(NULL, "version", CLI_PARSE_INTERSPERSED, argc, argv, NULL, err);
+
+	if (r < 0)
+		return r;
+	if (r > 0)
 		return rkt_error_set(err, EINVAL, "version: unexpected argument '%s'", argv[1]);
 	printf("rkt Version: %s\n", RKT_VERSION);
 	printf("appc Version: %s\n", RKT_APPC_VERSION);

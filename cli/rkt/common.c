@@ -1,6 +1,5 @@
 /* Helpers the rkt command files share: the store, option values, image lookups. */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 
 #include "pod/pod.h"
@@ -54,17 +53,17 @@ void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt
 	};
 }
 
-int cli_getopt_error(const char *cmd, int result, int argc, char **argv, struct rkt_error *err)
+int cli_format_flag_parse(void *opts, const struct cli_flag *f, const char *value,
+                          struct rkt_error *err)
 {
-	/* getopt_long() has already advanced optind past the offending word. */
-	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-	int len = (int)strcspn(word, "=");
+	static const char *const names[] = { "", "json", "json-pretty" };
 
-	if (result == ':')
-		return rkt_error_set(err, EINVAL, "%s: option '%s' needs a value", cmd, word);
-	if (optopt && word[0] == '-' && word[1] != '-')
-		return rkt_error_set(err, EINVAL, "%s: unknown option '-%c'", cmd, optopt);
-	return rkt_error_set(err, EINVAL, "%s: unknown option '%.*s'", cmd, len, word);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strcmp(value, names[i]) == 0) {
+			*(enum cli_format *)((char *)opts + f->offset) = (enum cli_format)i;
+			return 0;
+		}
+	return rkt_error_set(err, EINVAL, "--format: '%s' is not one of json, json-pretty", value);
 }
 
 int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMAGE_ID_SIZE],
@@ -84,53 +83,4 @@ int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMA
 	if (r < 0)
 		return r;
 	return rkt_store_find_by_name(s, name, &labels, ret_id, err);
-}
-
-int cli_parse_duration(const char *s, int64_t *ret_ns)
-{
-	static const struct {
-		const char *unit;
-		int64_t ns;
-	} units[] = {
-		{ "ns", 1 },
-		{ "us", 1000 },
-		{ "ms", 1000000 },
-		{ "s", 1000000000 },
-		{ "m", 60LL * 1000000000 },
-		{ "h", 3600LL * 1000000000 },
-	};
-	int64_t total = 0;
-
-	if (strcmp(s, "0") == 0) {
-		*ret_ns = 0;
-		return 0;
-	}
-	if (!*s)
-		return -EINVAL;
-	while (*s) {
-		int64_t v = 0;
-		size_t best = 0, best_len = 0;
-
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (v > (INT64_MAX - 9) / 10)
-				return -ERANGE;
-			v = v * 10 + (*s - '0');
-		}
-		for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-			size_t len = strlen(units[i].unit);
-
-			if (strncmp(s, units[i].unit, len) == 0 && len > best_len)
-				best = i, best_len = len;
-		}
-		if (!best_len)
-			return -EINVAL;
-		if (v > INT64_MAX / units[best].ns || total > INT64_MAX - v * units[best].ns)
-			return -ERANGE;
-		total += v * units[best].ns;
-		s += best_len;
-	}
-	*ret_ns = total;
-	return 0;
 }

@@ -5,64 +5,101 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pod-run.h"
 #include "rkt.h"
 #include "trust/trust.h"
 
 #define EXIT_RKT_FAILURE 254
 
-static const struct cli_command commands[] = {
-	{ "cat-manifest", cmd_cat_manifest, "Inspect and print the pod manifest",
-	  "[--pretty-print] (--uuid-file=FILE | UUID)" },
-	{ "config", cmd_config, "Print configuration for each stage in JSON format",
-	  "[--pretty-print]" },
-	{ "enter", cmd_enter, "Enter the namespaces of an app within a rkt pod",
-	  "[--app=NAME] UUID [CMD [ARGS...]]" },
-	{ "export", cmd_export, "Export an app from an exited pod to an ACI file",
-	  "[--app=NAME] [--overwrite] UUID OUT.aci" },
-	{ "fetch", cmd_fetch, "Fetch image(s) and store them in the local store",
-	  "[--pull-policy=new|update|never] [--full] [--signature=FILE] IMAGE..." },
-	{ "gc", cmd_gc, "Garbage collect rkt pods no longer in use",
-	  "[--grace-period=30m] [--expire-prepared=24h] [--mark-only]" },
-	{ "image", cmd_image, "Operate on image(s) in the local store",
-	  "list|rm|gc|cat-manifest|export|extract|render|verify|fetch ..." },
-	{ "list", cmd_list, "List pods", "[--full] [--no-legend] [--format=json|json-pretty]" },
-	{ "logs", cmd_logs, "Print the output of the apps of a pod",
-	  "[--app=NAME] [--follow] UUID" },
-	{ "prepare", cmd_prepare, "Prepare to run image(s) in a pod in rkt",
-	  "[flags] IMAGE [per-app flags] [-- args] [---] [IMAGE ...]" },
-	{ "rm", cmd_rm, "Remove all files and resources associated with an exited pod",
-	  "(--uuid-file=FILE | UUID...)" },
-	{ "run", cmd_run, "Run image(s) in a pod in rkt",
-	  "[flags] IMAGE [per-app flags] [-- args] [---] [IMAGE ...]" },
-	{ "run-prepared", cmd_run_prepared, "Run a prepared application pod in rkt",
-	  "[--net=...] [--dns=...] [--hostname=H] [--interactive] UUID" },
-	{ "status", cmd_status, "Check the status of a rkt pod",
-	  "[--wait[=DURATION]] [--wait-ready[=DURATION]] [--format=json|json-pretty] "
-	  "(--uuid-file=FILE | UUID)" },
-	{ "stop", cmd_stop, "Stop a pod", "[--force] (--uuid-file=FILE | UUID...)" },
-	{ "trust", cmd_trust, "Trust a key for image verification",
-	  "[--prefix=PREFIX | --root] [--skip-fingerprint-review] [--insecure-allow-http] KEY..." },
-	{ "version", cmd_version, "Print the version and exit", "" },
+static int parse_dir(void *opts, const struct cli_flag *f, const char *value, struct rkt_error *err)
+{
+	struct cli_ctx *ctx = opts;
+
+	if (!value[0])
+		return rkt_error_set(err, EINVAL, "--dir: \"\" is not a valid directory");
+	ctx->dir = value;
+	ctx->dir_set = true;
+	return 0;
+}
+
+static int parse_insecure(void *opts, const struct cli_flag *f, const char *value,
+                          struct rkt_error *err)
+{
+	return rkt_insecure_options_parse(value, &((struct cli_ctx *)opts)->insecure, err);
+}
+
+const struct cli_flag cli_global_flags[] = {
+	FLAG("debug", CLI_FLAG_BOOL, struct cli_ctx, debug, "false",
+	     "print out more debug information to stderr"),
+	{ .name = "dir",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = RKT_DEFAULT_DIR,
+	  .help = "rkt data directory",
+	  .parse = parse_dir },
+	{ .name = "insecure-options",
+	  .type = CLI_FLAG_CUSTOM,
+	  .def = "none",
+	  .help = "comma-separated list of security features to disable. Allowed values: \"none\", "
+	          "\"image\", \"tls\", \"ondisk\", \"http\", \"pubkey\", \"capabilities\", "
+	          "\"paths\", "
+	          "\"seccomp\", \"all-fetch\", \"all-run\", \"all\"",
+	  .parse = parse_insecure,
+	  .values =
+	          "none image tls ondisk http pubkey capabilities paths seccomp all-fetch all-run "
+	          "all" },
+	FLAG("local-config", CLI_FLAG_STRING, struct cli_ctx, local_config,
+	     RKT_DEFAULT_LOCAL_CONFIG, "local configuration directory"),
+	FLAG("system-config", CLI_FLAG_STRING, struct cli_ctx, system_config,
+	     RKT_DEFAULT_SYSTEM_CONFIG, "system configuration directory"),
+	FLAG("trust-keys-from-https", CLI_FLAG_BOOL, struct cli_ctx, trust_keys_from_https, "false",
+	     "automatically trust gpg keys fetched from https"),
+	FLAG("user-config", CLI_FLAG_STRING, struct cli_ctx, user_config, "~/" RKT_USER_CONFIG_SUBDIR,
+	     "user configuration directory"),
+	{},
 };
 
-static void print_usage(FILE *f)
-{
-	fputs("Usage:\n  rkt [command]\n\nAvailable Commands:\n", f);
-	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		fprintf(f, "  %-14s%s\n", commands[i].name, commands[i].summary);
-	fputs("\nGlobal Flags:\n"
-	      "      --debug[=false]                 print out more debug information to stderr\n"
-	      "      --dir=/var/lib/rkt              rkt data directory\n"
-	      "      --insecure-options=none         comma-separated list of security features to "
-	      "disable: none,image,tls,ondisk,http,pubkey,capabilities,paths,seccomp,all-fetch,"
-	      "all-run,all\n"
-	      "      --local-config=/etc/rkt         local configuration directory\n"
-	      "      --system-config=/usr/lib/rkt    system configuration directory\n"
-	      "      --trust-keys-from-https[=false] automatically trust gpg keys fetched from "
-	      "https\n"
-	      "      --user-config=~/.config/rkt     user configuration directory\n",
-	      f);
-}
+const struct cli_command cli_commands[] = {
+	CMD("cat-manifest", cmd_cat_manifest, "Inspect and print the pod manifest",
+	    "--uuid-file=FILE | UUID", .complete = "pod", .flags = cat_manifest_flags),
+	CMD("completion", cmd_completion, "Output shell completion code for the specified shell",
+	    "SHELL",
+	    .description = "Prints a bash script that completes rkt's commands, flags, images and "
+	                   "pods:\n\n"
+	                   "\t$ source <(rkt completion bash)"),
+	CMD("config", cmd_config, "Print configuration for each stage in JSON format", "",
+	    .flags = config_flags),
+	CMD("enter", cmd_enter, "Enter the namespaces of an app within a rkt pod",
+	    "[--app=NAME] UUID [CMD [ARGS...]]", .complete = "pod", .flags = enter_flags),
+	CMD("export", cmd_export, "Export an app from an exited pod to an ACI file",
+	    "UUID OUTPUT_ACI_FILE", .complete = "pod", .flags = export_flags),
+	CMD("fetch", cmd_fetch, "Fetch image(s) and store them in the local store", "IMAGE...",
+	    .complete = "file", .flags = fetch_flags),
+	CMD("gc", cmd_gc, "Garbage collect rkt pods no longer in use", "", .flags = gc_flags),
+	CMD("help", cmd_help, "Help about any command", "[command]"),
+	CMD("image", cmd_image, "Operate on image(s) in the local store", "[command]",
+	    .subcommands = cli_image_commands),
+	CMD("list", cmd_list, "List pods", "", .flags = list_flags),
+	CMD("logs", cmd_logs, "Print the output of the apps of a pod", "UUID", .complete = "pod",
+	    .flags = logs_flags),
+	CMD("prepare", cmd_prepare, "Prepare to run image(s) in a pod in rkt",
+	    "[flags] IMAGE [per-app flags] [-- args] [---] [IMAGE ...]", .complete = "file",
+	    .flags = prepare_flags),
+	CMD("rm", cmd_rm, "Remove all files and resources associated with an exited pod",
+	    "--uuid-file=FILE | UUID...", .complete = "pod", .flags = rm_flags),
+	CMD("run", cmd_run, "Run image(s) in a pod in rkt",
+	    "[flags] IMAGE [per-app flags] [-- args] [---] [IMAGE ...]", .complete = "file",
+	    .flags = run_flags),
+	CMD("run-prepared", cmd_run_prepared, "Run a prepared application pod in rkt", "UUID",
+	    .complete = "pod", .flags = run_prepared_flags),
+	CMD("status", cmd_status, "Check the status of a rkt pod", "--uuid-file=FILE | UUID",
+	    .complete = "pod", .flags = status_flags),
+	CMD("stop", cmd_stop, "Stop a pod", "--uuid-file=FILE | UUID...", .complete = "pod",
+	    .flags = stop_flags),
+	CMD("trust", cmd_trust, "Trust a key for image verification",
+	    "(--prefix=PREFIX | --root) KEY...", .complete = "file", .flags = trust_flags),
+	CMD("version", cmd_version, "Print the version and exit", ""),
+	{},
+};
 
 static void report(const struct rkt_error *err)
 {
@@ -71,78 +108,27 @@ static void report(const struct rkt_error *err)
 	fprintf(stderr, "rkt: %s\n", rkt_error_format(err, line, sizeof(line)));
 }
 
-/* Matches "--NAME", "--NAME=VALUE" or (if TAKES_VALUE) "--NAME VALUE" at argv[*i]; returns the
- * value ("" for a bare boolean) or NULL. */
-static const char *match_flag(int argc, char **argv, int *i, const char *name, bool takes_value,
-                              bool *ret_missing)
-{
-	const char *a = argv[*i];
-	size_t len = strlen(name);
-
-	*ret_missing = false;
-	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0)
-		return NULL;
-	if (a[2 + len] == '=')
-		return a + 3 + len;
-	if (a[2 + len] != '\0')
-		return NULL;
-	if (!takes_value)
-		return "";
-	if (*i + 1 >= argc) {
-		*ret_missing = true;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static int parse_bool_flag(const char *name, const char *v, bool *ret, struct rkt_error *err)
-{
-	if (!v[0]) {
-		*ret = true;
-		return 0;
-	}
-	if (rkt_parse_bool(v, ret) < 0)
-		return rkt_error_set(err, EINVAL, "--%s: '%s' is not a boolean", name, v);
-	return 0;
-}
-
-/* Takes the global flags out of ARGV (up to "--"), leaving the rest in order. */
+/* Takes the global flags out of ARGV (up to "--"), leaving the rest in order: upstream's
+ * persistent flags may stand anywhere before the command's own arguments. */
 static int parse_globals(struct cli_ctx *ctx, int *argc, char **argv, struct rkt_error *err)
 {
 	int out = 1, i;
 
 	for (i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
-		const char *v;
-		bool missing;
-		int r = 0;
+		const struct cli_flag *f = NULL;
+		const char *v = NULL;
+		int r;
 
-		if ((v = match_flag(*argc, argv, &i, "dir", true, &missing))) {
-			ctx->dir = v;
-			ctx->dir_set = true;
-		} else if (!missing &&
-		           (v = match_flag(*argc, argv, &i, "system-config", true, &missing)))
-			ctx->system_config = v;
-		else if (!missing &&
-		         (v = match_flag(*argc, argv, &i, "local-config", true, &missing)))
-			ctx->local_config = v;
-		else if (!missing &&
-		         (v = match_flag(*argc, argv, &i, "user-config", true, &missing)))
-			ctx->user_config = v;
-		else if (!missing &&
-		         (v = match_flag(*argc, argv, &i, "insecure-options", true, &missing)))
-			r = rkt_insecure_options_parse(v, &ctx->insecure, err);
-		else if (!missing && (v = match_flag(*argc, argv, &i, "debug", false, &missing)))
-			r = parse_bool_flag("debug", v, &ctx->debug, err);
-		else if (!missing && (v = match_flag(*argc, argv, &i, "trust-keys-from-https",
-		                                     false, &missing)))
-			r = parse_bool_flag("trust-keys-from-https", v, &ctx->trust_keys_from_https,
-			                    err);
-		else if (missing)
-			return rkt_error_set(err, EINVAL, "option '%s' needs a value", argv[i]);
-		else
-			argv[out++] = argv[i];
-		if (r < 0)
-			return r;
+		if (argv[i][0] == '-') {
+			r = cli_flag_read(cli_global_flags, "", *argc, argv, &i, &f, &v, err);
+			if (r >= 0 && f)
+				r = cli_flag_apply(f, ctx, "", v, err);
+			if (r < 0)
+				return r;
+			if (f)
+				continue;
+		}
+		argv[out++] = argv[i];
 	}
 	for (; i < *argc; i++)
 		argv[out++] = argv[i];
@@ -183,7 +169,7 @@ int main(int argc, char **argv)
 		.user_config = "",
 	};
 	struct rkt_error err = { 0 };
-	const struct cli_command *cmd = NULL;
+	const struct cli_command *cmd;
 	_cleanup_free_ char *user_config = NULL;
 	const char *home = getenv("HOME");
 	int r;
@@ -197,21 +183,30 @@ int main(int argc, char **argv)
 		report(&err);
 		return EXIT_RKT_FAILURE;
 	}
-	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
-	    (wants_help(argc, argv) && argv[1][0] == '-')) {
-		print_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : EXIT_SUCCESS; /* upstream: a missing subcommand exits 2 */
+	if (argc < 2) {
+		/* upstream: "missing command", the usage, and status 2 */
+		fputs("rkt: missing command\n", stderr);
+		cli_help_root(stderr);
+		return 2;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		if (strcmp(commands[i].name, argv[1]) == 0)
-			cmd = &commands[i];
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_help_root(stdout);
+		return EXIT_SUCCESS;
+	}
+	cmd = cli_command_find(argv + 1, 1);
+	if (!cmd && argv[1][0] == '-') {
+		rkt_error_set(&err, EINVAL, "unknown flag '%.*s' (see 'rkt help')",
+		              (int)strcspn(argv[1], "="), argv[1]);
+		report(&err);
+		return EXIT_RKT_FAILURE;
+	}
 	if (!cmd) {
 		rkt_error_set(&err, EINVAL, "unknown command '%s' (see 'rkt help')", argv[1]);
 		report(&err);
 		return EXIT_RKT_FAILURE;
 	}
 	if (wants_help(argc - 1, argv + 1)) {
-		printf("Usage:\n  rkt %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+		cli_help_deepest(stdout, argv + 1, argc - 1);
 		return EXIT_SUCCESS;
 	}
 

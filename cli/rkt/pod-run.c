@@ -17,39 +17,77 @@
 
 extern char **environ;
 
-#define MAKE_FLAGS                                                          \
-	{ "stage1-path", CLI_FLAG_VALUE, RUN_STAGE1_PATH },                 \
-	        { "stage1-name", CLI_FLAG_VALUE, RUN_STAGE1_NAME },         \
-	        { "stage1-hash", CLI_FLAG_VALUE, RUN_STAGE1_HASH },         \
-	        { "stage1-url", CLI_FLAG_VALUE, RUN_STAGE1_URL },           \
-	        { "stage1-from-dir", CLI_FLAG_VALUE, RUN_STAGE1_FROM_DIR }, \
-	        { "set-env", CLI_FLAG_VALUE, RUN_SET_ENV },                 \
-	        { "set-env-file", CLI_FLAG_VALUE, RUN_SET_ENV_FILE },       \
-	        { "inherit-env", CLI_FLAG_BOOL, RUN_INHERIT_ENV },          \
-	        { "volume", CLI_FLAG_VALUE, RUN_VOLUME },                   \
-	        { "no-overlay", CLI_FLAG_BOOL, RUN_NO_OVERLAY },            \
-	        { "pod-manifest", CLI_FLAG_VALUE, RUN_POD_MANIFEST },       \
-	        { "uuid-file-save", CLI_FLAG_VALUE, RUN_UUID_FILE_SAVE },   \
-	        { "pull-policy", CLI_FLAG_VALUE, RUN_PULL_POLICY },         \
-	        { "store-only", CLI_FLAG_BOOL, RUN_STORE_ONLY },            \
-	{                                                                   \
-		"no-store", CLI_FLAG_BOOL, RUN_NO_STORE                     \
+#define POD_FLAG(n, t, i, d, h)                                    \
+	{                                                          \
+		.name = n, .type = t, .def = d, .help = h, .id = i \
 	}
+#define MAKE_FLAGS                                                                               \
+	POD_FLAG("stage1-path", CLI_FLAG_STRING, RUN_STAGE1_PATH, "",                            \
+	         "path to a stage1 image (absolute or relative to the current directory)"),      \
+	        POD_FLAG("stage1-name", CLI_FLAG_STRING, RUN_STAGE1_NAME, "",                    \
+	                 "name of a stage1 image in the store or to discover"),                  \
+	        POD_FLAG("stage1-hash", CLI_FLAG_STRING, RUN_STAGE1_HASH, "",                    \
+	                 "hash (image ID) of a stage1 image in the store"),                      \
+	        POD_FLAG("stage1-url", CLI_FLAG_STRING, RUN_STAGE1_URL, "",                      \
+	                 "URL of a stage1 image"),                                               \
+	        POD_FLAG("stage1-from-dir", CLI_FLAG_STRING, RUN_STAGE1_FROM_DIR, "",            \
+	                 "file name of a stage1 image in the stage1 images directory"),          \
+	        POD_FLAG("set-env", CLI_FLAG_STRING, RUN_SET_ENV, "",                            \
+	                 "an environment variable to set for apps (NAME=VALUE)"),                \
+	        POD_FLAG("set-env-file", CLI_FLAG_STRING, RUN_SET_ENV_FILE, "",                  \
+	                 "path to an environment variables file"),                               \
+	        POD_FLAG("inherit-env", CLI_FLAG_BOOL, RUN_INHERIT_ENV, "false",                 \
+	                 "inherit all environment variables not set by apps"),                   \
+	        POD_FLAG("volume", CLI_FLAG_STRING, RUN_VOLUME, "",                              \
+	                 "volumes to make available in the pod (NAME,kind=host|empty,...)"),     \
+	        POD_FLAG("no-overlay", CLI_FLAG_BOOL, RUN_NO_OVERLAY, "false",                   \
+	                 "disable the overlay filesystem"),                                      \
+	        POD_FLAG("pod-manifest", CLI_FLAG_STRING, RUN_POD_MANIFEST, "",                  \
+	                 "the path to the pod manifest; if not empty, other flags are ignored"), \
+	        POD_FLAG("uuid-file-save", CLI_FLAG_STRING, RUN_UUID_FILE_SAVE, "",              \
+	                 "write out the pod UUID to the specified file"),                        \
+	        POD_FLAG("pull-policy", CLI_FLAG_STRING, RUN_PULL_POLICY, "new",                 \
+	                 "when to fetch an image: never (only the store), new (if not in the "   \
+	                 "store), update (always)"),                                             \
+	        POD_FLAG("store-only", CLI_FLAG_BOOL, RUN_STORE_ONLY, "false",                   \
+	                 "use only available images in the store (deprecated: "                  \
+	                 "--pull-policy=never)"),                                                \
+	        POD_FLAG("no-store", CLI_FLAG_BOOL, RUN_NO_STORE, "false",                       \
+	                 "fetch images, ignoring the local store (deprecated: "                  \
+	                 "--pull-policy=update)")
 
-#define RUNTIME_FLAGS                                                                        \
-	{ "net", CLI_FLAG_OPTIONAL, RUN_NET }, { "hostname", CLI_FLAG_VALUE, RUN_HOSTNAME }, \
-	        { "hosts-entry", CLI_FLAG_VALUE, RUN_HOSTS_ENTRY },                          \
-	        { "dns", CLI_FLAG_VALUE, RUN_DNS },                                          \
-	        { "dns-search", CLI_FLAG_VALUE, RUN_DNS_SEARCH },                            \
-	        { "dns-opt", CLI_FLAG_VALUE, RUN_DNS_OPT },                                  \
-	        { "dns-domain", CLI_FLAG_VALUE, RUN_DNS_DOMAIN },                            \
-	        { "interactive", CLI_FLAG_BOOL, RUN_INTERACTIVE },                           \
-	{                                                                                    \
-		"mds-register", CLI_FLAG_BOOL, RUN_MDS_REGISTER                              \
-	}
+#define RUNTIME_FLAGS                                                                         \
+	{ .name = "net",                                                                      \
+	  .type = CLI_FLAG_STRING,                                                            \
+	  .def = "host",                                                                      \
+	  .noopt = "default",                                                                 \
+	  .help = "configure the pod's networking: host or none",                             \
+	  .id = RUN_NET,                                                                      \
+	  .values = "host none" },                                                            \
+	        POD_FLAG("hostname", CLI_FLAG_STRING, RUN_HOSTNAME, "",                       \
+	                 "pod's hostname (default \"rkt-$PODUUID\")"),                        \
+	        POD_FLAG("hosts-entry", CLI_FLAG_STRING, RUN_HOSTS_ENTRY, "",                 \
+	                 "entries to add to the pod-wide /etc/hosts (IP=HOSTNAME, or host)"), \
+	        POD_FLAG("dns", CLI_FLAG_STRING, RUN_DNS, "",                                 \
+	                 "name servers to write in /etc/resolv.conf (IP, host or none)"),     \
+	        POD_FLAG("dns-search", CLI_FLAG_STRING, RUN_DNS_SEARCH, "",                   \
+	                 "DNS search domains to write in /etc/resolv.conf"),                  \
+	        POD_FLAG("dns-opt", CLI_FLAG_STRING, RUN_DNS_OPT, "",                         \
+	                 "DNS options to write in /etc/resolv.conf"),                         \
+	        POD_FLAG("dns-domain", CLI_FLAG_STRING, RUN_DNS_DOMAIN, "",                   \
+	                 "DNS domain to write in /etc/resolv.conf"),                          \
+	        POD_FLAG("interactive", CLI_FLAG_BOOL, RUN_INTERACTIVE, "false",              \
+	                 "run the pod interactively (one image only)"),                       \
+	        POD_FLAG("mds-register", CLI_FLAG_BOOL, RUN_MDS_REGISTER, "false",            \
+	                 "register the pod with the metadata service (not available)")
 
-const struct cli_flag run_flags[] = { MAKE_FLAGS, RUNTIME_FLAGS, {} };
-const struct cli_flag prepare_flags[] = { MAKE_FLAGS, { "quiet", CLI_FLAG_BOOL, RUN_QUIET }, {} };
+const struct cli_flag run_flags[] = { MAKE_FLAGS, RUNTIME_FLAGS, CLI_APP_FLAGS, {} };
+const struct cli_flag prepare_flags[] = {
+	MAKE_FLAGS,
+	POD_FLAG("quiet", CLI_FLAG_BOOL, RUN_QUIET, "false", "suppress superfluous output"),
+	CLI_APP_FLAGS,
+	{},
+};
 const struct cli_flag run_prepared_flags[] = { RUNTIME_FLAGS, {} };
 
 void runtime_opts_release(struct runtime_opts *o)

@@ -8,19 +8,6 @@
 #include "pod-util.h"
 #include "util/json-util.h"
 
-int cli_format_parse(const char *cmd, const char *s, enum cli_format *ret, struct rkt_error *err)
-{
-	static const char *const names[] = { "", "json", "json-pretty" };
-
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (strcmp(s, names[i]) == 0) {
-			*ret = (enum cli_format)i;
-			return 0;
-		}
-	return rkt_error_set(err, EINVAL, "%s: --format: '%s' is not one of json, json-pretty", cmd,
-	                     s);
-}
-
 int cli_pod_find(struct cli_ctx *ctx, const char *cmd, const char *arg, const char *uuid_file,
                  struct rkt_pod **ret, struct rkt_error *err)
 {

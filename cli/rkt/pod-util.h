@@ -11,10 +11,6 @@
 #include "rkt.h"
 #include "util/time.h"
 
-/* Output formats of --format. */
-enum cli_format { CLI_FORMAT_TABBED = 0, CLI_FORMAT_JSON, CLI_FORMAT_JSON_PRETTY, _CLI_FORMAT_MAX };
-int cli_format_parse(const char *cmd, const char *s, enum cli_format *ret, struct rkt_error *err);
-
 /* The pod named by ARG (a UUID or unique prefix) or, if ARG is NULL, by the UUID in
  * UUID_FILE. Errors say "CMD: ...". */
 int cli_pod_find(struct cli_ctx *ctx, const char *cmd, const char *arg, const char *uuid_file,

@@ -2,21 +2,23 @@
  *
  * Global flags (--dir, --insecure-options, ...) may appear anywhere before "--", as with
  * upstream's cobra persistent flags; main.c takes them out of argv before the command sees it.
- * Each cmd_<verb>() parses its own argv (argv[0] is the command name) with getopt_long into a
- * struct <verb>_opts, calls into lib/, and prints results to stdout. It returns 0 or a negative
+ * Each cmd_<verb>() parses its own argv (argv[0] is the command name) with cli_flags_parse()
+ * against its flag table (flags.h) into a struct <verb>_opts, calls into lib/, and prints
+ * results to stdout. The same tables make the help, man pages and completion (help.c). It returns 0 or a negative
  * errno with ERR filled in: main prints "rkt: MSG" once on stderr and exits 254. */
 #pragma once
 
-#include "util/parse.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "config/config.h"
 #include "fetch/fetch.h"
+#include "flags.h"
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/parse.h"
 #include "util/xalloc.h"
 
 #define RKT_DEFAULT_DIR           "/var/lib/rkt"
@@ -38,12 +40,29 @@ struct cli_ctx {
 	struct rkt_keystore *keystore; /* made by cli_fetch_opts() */
 };
 
+/* A row of a command table (main.c; image subcommands in cmd-image.c). Help, man pages and
+ * completion are made from these rows and their flag tables (help.c). */
 struct cli_command {
 	const char *name;
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 	const char *summary;
-	const char *usage; /* arguments after "rkt NAME " */
+	const char *usage;                     /* arguments after "rkt NAME " */
+	const struct cli_flag *flags;          /* what run() parses; NULL: no flags */
+	const char *description;               /* more lines for help and man, or NULL */
+	const struct cli_command *subcommands; /* ended by a row with a NULL name, or NULL */
+	const char *complete; /* what the arguments are: "image", "pod", "file" or NULL */
 };
+
+/* A row of a command table; the optional fields follow as designated initializers. */
+#define CMD(n, fn, sum, use, ...)                                               \
+	{                                                                       \
+		.name = n, .run = fn, .summary = sum, .usage = use, __VA_ARGS__ \
+	}
+
+/* The tables: every command (main.c), the global flags (main.c), image's (cmd-image.c). */
+extern const struct cli_command cli_commands[];
+extern const struct cli_flag cli_global_flags[];
+extern const struct cli_command cli_image_commands[];
 
 int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 int cmd_image(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
@@ -72,6 +91,27 @@ int cmd_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_erro
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 
+/* Each command's flag table (in its cmd-*.c; run's, prepare's and run-prepared's in pod-run.h). */
+extern const struct cli_flag cat_manifest_flags[], config_flags[], enter_flags[], export_flags[],
+        fetch_flags[], gc_flags[], list_flags[], logs_flags[], rm_flags[], status_flags[],
+        stop_flags[], trust_flags[], image_cat_manifest_flags[], image_export_flags[],
+        image_extract_flags[], image_gc_flags[], image_list_flags[];
+
+/* Output formats of --format (list, status, image list), and the flag row for it: the value
+ * goes into the enum cli_format FIELD of the options struct ST; WHAT names the plain output. */
+enum cli_format { CLI_FORMAT_TABBED = 0, CLI_FORMAT_JSON, CLI_FORMAT_JSON_PRETTY, _CLI_FORMAT_MAX };
+int cli_format_flag_parse(void *opts, const struct cli_flag *f, const char *value,
+                          struct rkt_error *err);
+#define CLI_FORMAT_FLAG(st, field, what)                                                  \
+	{                                                                                 \
+		.name = "format", .type = CLI_FLAG_CUSTOM, .offset = offsetof(st, field), \
+		.def = "",                                                                \
+		.help = "choose the output format, allowed format includes 'json', "      \
+		        "'json-pretty'. If "                                              \
+		        "empty, then the result is printed as " what,                     \
+		.parse = cli_format_flag_parse, .values = "json json-pretty"              \
+	}
+
 /* common.c */
 /* Opens the store under ctx->dir once (the command table marks who needs it). */
 int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err);
@@ -79,10 +119,20 @@ int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err
  * rkt run and prepare): POLICY, --insecure-options, and the keystore of --system-config and
  * --local-config, with "signature verified:" and the signer on stderr after a good signature. */
 void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt_fetch_opts *ret);
-/* Records the getopt_long() failure that just happened (OPTSTRING must start with ':'). */
-int cli_getopt_error(const char *cmd, int result, int argc, char **argv, struct rkt_error *err);
 /* An image given by ID (prefix) or by name[:version] in the store: its full ID. */
 int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMAGE_ID_SIZE],
                      struct rkt_error *err);
-/* Go's time.ParseDuration subset: [0-9]+(ns|us|ms|s|m|h) repeated, or "0". */
-int cli_parse_duration(const char *s, int64_t *ret_ns);
+
+/* help.c: what `rkt help` and `--help` print, the man pages and the bash completion, all made
+ * from the tables above. PATH is the command's words after "rkt" ("image list"). */
+void cli_help_root(FILE *f);
+void cli_help_command(FILE *f, const char *path, const struct cli_command *cmd);
+/* The help of the longest command path that WORDS[0..N-1] starts with (WORDS[0] is a command):
+ * "image list --help" shows image list's. */
+void cli_help_deepest(FILE *f, char **words, int n);
+/* The command PATH[0..N-1] names, or NULL. */
+const struct cli_command *cli_command_find(char **path, int n);
+/* `rkt help [--man DIR | --flags CMD... | --commands | CMD...]`. */
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+/* `rkt completion bash`. */
+int cmd_completion(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);

@@ -20,9 +20,10 @@
 enum { POD_HOSTNAME = 1, POD_NET, POD_VERBOSE };
 
 static const struct cli_flag pod_flags[] = {
-	{ "hostname", CLI_FLAG_VALUE, POD_HOSTNAME },
-	{ "net", CLI_FLAG_OPTIONAL, POD_NET },
-	{ "verbose", CLI_FLAG_BOOL, POD_VERBOSE },
+	{ .name = "hostname", .type = CLI_FLAG_STRING, .id = POD_HOSTNAME },
+	{ .name = "net", .type = CLI_FLAG_STRING, .noopt = "default", .id = POD_NET },
+	{ .name = "verbose", .type = CLI_FLAG_BOOL, .id = POD_VERBOSE },
+	CLI_APP_FLAGS,
 	{},
 };
 
@@ -139,7 +140,7 @@ static void pod_flags_anywhere_outside_argument_lists(void **state)
 	assert_string_equal(s.hostname, "h");
 	assert_string_equal(s.verbose, "true");
 	/* an optional-value flag never takes the next word: b.aci stays an image */
-	assert_string_equal(s.net, "");
+	assert_string_equal(s.net, "default");
 	assert_int_equal(l.n, 2);
 	app_list_release(&l);
 }

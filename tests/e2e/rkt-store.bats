@@ -149,6 +149,13 @@ load rkt-helpers
 	rkt_ok image cat-manifest --pretty-print "$id"
 	[ "${lines[0]}" = "{" ]
 	[ "${lines[1]}" = '  "acKind": "ImageManifest",' ]
+	local compact
+	rkt_ok image cat-manifest "$id"
+	compact=$output
+	rkt_ok image cat-manifest --pretty-print=false "$id"
+	[ "$output" = "$compact" ]
+	rkt_ok image cat-manifest --pretty-print=true "$id"
+	[ "${lines[0]}" = "{" ]
 	rkt image cat-manifest sha512-ffff
 	expect_error "sha512-ffff"
 }

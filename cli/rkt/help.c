@@ -15,6 +15,12 @@
 	"A CLI for running app containers on Linux.\n\n" \
 	"To get the help on any specific command, run \"rkt help command\"."
 
+/* "PREFIX NAME", or NAME at the top. */
+static char *child_path(const char *prefix, const char *name)
+{
+	return prefix[0] ? xasprintf("%s %s", prefix, name) : xstrdup(name);
+}
+
 static const char *type_name(const struct cli_flag *f)
 {
 	switch (f->type) {
@@ -109,8 +115,7 @@ static void collect(const struct cli_command *cmds, const char *prefix, char ***
 	for (; cmds && cmds->name; cmds++) {
 		xgrow((void **)names, cap, *n + 1, sizeof(**names));
 		*summaries = xrealloc_array(*summaries, *cap, sizeof(**summaries));
-		(*names)[*n] =
-		        prefix[0] ? xasprintf("%s %s", prefix, cmds->name) : xstrdup(cmds->name);
+		(*names)[*n] = child_path(prefix, cmds->name);
 		(*summaries)[*n] = cmds->summary;
 		(*n)++;
 		if (cmds->subcommands) {
@@ -311,8 +316,7 @@ static int man_tree(int dir_fd, const char *dir, const char *prefix, const struc
                     struct rkt_error *err)
 {
 	for (; cmds->name; cmds++) {
-		_cleanup_free_ char *path =
-		        prefix[0] ? xasprintf("%s %s", prefix, cmds->name) : xstrdup(cmds->name);
+		_cleanup_free_ char *path = child_path(prefix, cmds->name);
 		int r = man_page(dir_fd, dir, path, cmds, err);
 
 		if (r >= 0 && cmds->subcommands)
@@ -350,8 +354,7 @@ static void words(FILE *f, const struct cli_flag *flags)
 static void completion_cases(FILE *f, const char *prefix, const struct cli_command *cmds)
 {
 	for (; cmds->name; cmds++) {
-		_cleanup_free_ char *path =
-		        prefix[0] ? xasprintf("%s %s", prefix, cmds->name) : xstrdup(cmds->name);
+		_cleanup_free_ char *path = child_path(prefix, cmds->name);
 
 		fprintf(f, "\t\"%s\")\n\t\tflags=\"", path);
 		words(f, cmds->flags);
@@ -374,8 +377,7 @@ static void completion_paths(FILE *f, const char *prefix, const struct cli_comma
                              bool *first)
 {
 	for (; cmds->name; cmds++) {
-		_cleanup_free_ char *path =
-		        prefix[0] ? xasprintf("%s %s", prefix, cmds->name) : xstrdup(cmds->name);
+		_cleanup_free_ char *path = child_path(prefix, cmds->name);
 
 		fprintf(f, "%s\"%s\"", *first ? "" : " | ", path);
 		*first = false;
@@ -502,8 +504,7 @@ int cmd_completion(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error 
 static void list_paths(const char *prefix, const struct cli_command *cmds)
 {
 	for (; cmds->name; cmds++) {
-		_cleanup_free_ char *path =
-		        prefix[0] ? xasprintf("%s %s", prefix, cmds->name) : xstrdup(cmds->name);
+		_cleanup_free_ char *path = child_path(prefix, cmds->name);
 
 		printf("%s\n", path);
 		if (cmds->subcommands)

@@ -34,15 +34,17 @@ static const struct cli_flag flags[] = {
 	FLAG("name", CLI_FLAG_STRING, struct opts, name, "", "a string"),
 	FLAG("force", CLI_FLAG_BOOL, struct opts, force, "false", "a boolean"),
 	FLAG("grace", CLI_FLAG_DURATION, struct opts, grace_ns, "30m0s", "a duration"),
-	{ .name = "net", .type = CLI_FLAG_STRING, .offset = offsetof(struct opts, net),
-	  .noopt = "default", .help = "a value with a bare form" },
+	{ .name = "net",
+	  .type = CLI_FLAG_STRING,
+	  .offset = offsetof(struct opts, net),
+	  .noopt = "default",
+	  .help = "a value with a bare form" },
 	{ .name = "custom", .type = CLI_FLAG_CUSTOM, .parse = count_custom, .help = "custom" },
 	{},
 };
 
 /* Parses the NULL-terminated words after "cmd" into O; ARGV keeps the result. */
-static int parse(char **argv, enum cli_parse_mode mode, struct opts *o, struct rkt_error *err,
-                 ...)
+static int parse(char **argv, enum cli_parse_mode mode, struct opts *o, struct rkt_error *err, ...)
 {
 	int argc = 1;
 	va_list ap;
@@ -75,9 +77,10 @@ static void values_and_arguments_in_any_order(void **state)
 
 static void booleans_take_every_go_spelling(void **state)
 {
-	static const char *const yes[] = { "--force", "--force=1", "--force=t", "--force=T",
-		                           "--force=TRUE", "--force=true", "--force=True" };
-	static const char *const no[] = { "--force=0", "--force=f", "--force=F",
+	static const char *const yes[] = { "--force",     "--force=1",    "--force=t",
+		                           "--force=T",   "--force=TRUE", "--force=true",
+		                           "--force=True" };
+	static const char *const no[] = { "--force=0",     "--force=f",     "--force=F",
 		                          "--force=FALSE", "--force=false", "--force=False" };
 	struct rkt_error err = { 0 };
 	char *argv[8];

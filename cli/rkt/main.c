@@ -53,8 +53,8 @@ const struct cli_flag cli_global_flags[] = {
 	     RKT_DEFAULT_SYSTEM_CONFIG, "system configuration directory"),
 	FLAG("trust-keys-from-https", CLI_FLAG_BOOL, struct cli_ctx, trust_keys_from_https, "false",
 	     "automatically trust gpg keys fetched from https"),
-	FLAG("user-config", CLI_FLAG_STRING, struct cli_ctx, user_config, "~/" RKT_USER_CONFIG_SUBDIR,
-	     "user configuration directory"),
+	FLAG("user-config", CLI_FLAG_STRING, struct cli_ctx, user_config,
+	     "~/" RKT_USER_CONFIG_SUBDIR, "user configuration directory"),
 	{},
 };
 

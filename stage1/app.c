@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,19 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		if (s->log_fd < 0)
 			return rkt_error_set(err, errno, "'%s'", log);
 	}
+	return 0;
+}
+
+int stage1_unshare_mounts(struct pod_ctx *c, int flags, struct rkt_error *err)
+{
+	if (unshare(CLONE_NEWNS | flags) < 0)
+		return rkt_error_set(err, errno, "unshare");
+	/* The kernel moved our cwd into the new namespace; the old fd stays in the old one. */
+	int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "pod directory '%s'", c->pod_dir);
+	(void)close(c->podfd);
+	c->podfd = fd;
 	return 0;
 }
 

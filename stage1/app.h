@@ -52,5 +52,10 @@ struct pod_ctx {
 int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err);
 /* Initialises C from the pod directory (the cwd) and OPTS: loads the pod. */
 int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
+/* Unshares the mount namespace and reopens the pod directory in the new one. An fd opened
+ * before unshare(CLONE_NEWNS) keeps pointing into the old namespace, and when stage0 was that
+ * namespace's last process (`unshare -m rkt run`), the old namespace is torn down and its
+ * mounts (the stage1 overlay) are gone from under the fd. FLAGS are more CLONE_* flags. */
+int stage1_unshare_mounts(struct pod_ctx *c, int flags, struct rkt_error *err);
 /* Removes the cgroups listed in $P/cgroups and their pod-level parents (best effort). */
 void stage1_cgroups_remove(int podfd);

@@ -77,14 +77,16 @@ int main(int argc, char **argv)
 	}
 	char *default_cmd[] = { (char *)"/bin/sh", NULL };
 	char **cmd = optind < argc ? argv + optind : default_cmd;
-	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char **envp = read_env(podfd, app);
 
 	/* The mount namespace last: the others are named through our /proc. */
 	if (join(pid, "ipc", CLONE_NEWIPC) < 0 || join(pid, "uts", CLONE_NEWUTS) < 0 ||
 	    join(pid, "net", CLONE_NEWNET) < 0 || join(pid, "pid", CLONE_NEWPID) < 0 ||
 	    join(pid, "mnt", CLONE_NEWNS) < 0)
 		return STAGE1_EXIT_FAILURE;
+	/* Read through the pod's mounts: the stage1 overlay that holds rkt/env may not be
+	 * mounted in our caller's namespace (rkt run from a service's own mount namespace). */
+	_cleanup_close_ int podfd = open(pod_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char **envp = read_env(podfd, app);
 	_cleanup_free_ char *rel = rkt_pod_app_rootfs(app);
 	_cleanup_free_ char *root = xasprintf("%s/%s", pod_dir, rel);
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

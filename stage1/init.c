@@ -470,15 +470,13 @@ int main(int argc, char **argv)
 	if (c.opts.net == STAGE1_NET_DEFAULT)
 		stage1_warn("--net=default: no CNI in this stage1; the pod has loopback only");
 
-	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID;
+	int flags = CLONE_NEWUTS | CLONE_NEWPID;
 	if (c.opts.private_ipc)
 		flags |= CLONE_NEWIPC;
 	if (c.opts.net != STAGE1_NET_HOST)
 		flags |= CLONE_NEWNET;
-	if (unshare(flags) < 0) {
-		rkt_error_set(&err, errno, "unshare");
+	if (stage1_unshare_mounts(&c, flags, &err) < 0)
 		return stage1_fail(&err);
-	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		rkt_error_set(&err, errno, "socketpair");
 		return stage1_fail(&err);

@@ -43,13 +43,17 @@ int main(int argc, char **argv)
 	}
 	struct app_state *s = &c.apps[0];
 	/* Ours: a private mount namespace, so nothing stays mounted on the host. */
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+	if (stage1_unshare_mounts(&c, 0, &err) < 0)
+		return stage1_fail(&err);
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
 		rkt_error_set(&err, errno, "private mount namespace");
 		return stage1_fail(&err);
 	}
+	/* sharedVolumes: the backing directories of empty volumes, as the default stage1. */
 	if ((r = rkt_mkdir_p_at(c.podfd, RKT_POD_STAGE1_ENV_DIR, 0755, NULL)) < 0 ||
-	    (r = rkt_mkdir_p_at(c.podfd, RKT_POD_STAGE1_STATUS_DIR, 0755, NULL)) < 0) {
-		rkt_error_set(&err, -r, "'stage1/rootfs/rkt'");
+	    (r = rkt_mkdir_p_at(c.podfd, RKT_POD_STAGE1_STATUS_DIR, 0755, NULL)) < 0 ||
+	    (r = rkt_mkdir_p_at(c.podfd, RKT_POD_SHARED_VOLUMES, 0755, NULL)) < 0) {
+		rkt_error_set(&err, -r, "pod directories");
 		return stage1_fail(&err);
 	}
 	if (stage1_prepare_app(&c, s, true, &err) < 0)

@@ -143,6 +143,11 @@ static bool path_is_under(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
 }
 
+static bool in_pod(const struct rkt_mount_plan_opts *o, const char *path)
+{
+	return o->pod_dir && path_is_under(path, o->pod_dir);
+}
+
 static int plan_volume(struct rkt_mount_plan *p, const struct rkt_mount_plan_opts *o,
                        const struct rkt_volume *vol, const char *target, bool mp_read_only,
                        struct rkt_error *err)
@@ -186,10 +191,13 @@ int rkt_mount_plan_build(const struct rkt_pod_manifest *pod, const struct rkt_ru
 	int r = 0;
 
 	plan_system(&plan, opts);
+	/* The host's own files (--net=host, --dns=host, hosts=host) are bound read-only: an app
+	 * must not rewrite the host's name resolution. The pod's files stay the pod's. */
 	if (opts->resolv_conf)
-		add_bind(&plan, opts->resolv_conf, "/etc/resolv.conf", false, true);
+		add_bind(&plan, opts->resolv_conf, "/etc/resolv.conf",
+		         !in_pod(opts, opts->resolv_conf), true);
 	if (opts->hosts)
-		add_bind(&plan, opts->hosts, "/etc/hosts", false, true);
+		add_bind(&plan, opts->hosts, "/etc/hosts", !in_pod(opts, opts->hosts), true);
 	if (opts->hostname_file)
 		add_bind(&plan, opts->hostname_file, "/etc/hostname", false, true);
 

@@ -595,6 +595,31 @@ static void test_plan_unknown_volume_is_refused(void **state)
 	rkt_pod_manifest_free(m);
 }
 
+static void test_plan_host_etc_files_are_read_only(void **state)
+{
+	/* The host's /etc/hosts and resolv.conf are bound read-only; the pod's own stay
+	 * writable. */
+	struct rkt_pod_manifest *m = pod_with(APP(""), NULL, NULL);
+	struct rkt_mount_plan_opts o = { .pod_dir = "/pods/p",
+		                         .resolv_conf = "/etc/resolv.conf",
+		                         .hosts = "/pods/p/stage1/rootfs/etc/rkt-hosts" };
+	struct rkt_mount_plan p = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(
+	        rkt_mount_plan_build(m, &m->apps[0], m->apps[0].app, &o, NULL, NULL, &p, &err), 0);
+	assert_true(find_op(&p, "/etc/resolv.conf")->read_only);
+	assert_false(find_op(&p, "/etc/hosts")->read_only);
+	rkt_mount_plan_release(&p);
+	o.resolv_conf = "/pods/p/stage1/rootfs/etc/rkt-resolv.conf";
+	o.hosts = "/etc/hosts";
+	assert_int_equal(
+	        rkt_mount_plan_build(m, &m->apps[0], m->apps[0].app, &o, NULL, NULL, &p, &err), 0);
+	assert_false(find_op(&p, "/etc/resolv.conf")->read_only);
+	assert_true(find_op(&p, "/etc/hosts")->read_only);
+	rkt_mount_plan_release(&p);
+	rkt_pod_manifest_free(m);
+}
+
 static void test_plan_read_only_rootfs_is_last(void **state)
 {
 	struct rkt_pod_manifest *m = pod_with(APP(""), "\"readOnlyRootFS\":true", NULL);
@@ -739,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_plan_uncovered_mount_point_gets_a_volume),
 		cmocka_unit_test(test_plan_nested_targets_are_refused),
 		cmocka_unit_test(test_plan_unknown_volume_is_refused),
+		cmocka_unit_test(test_plan_host_etc_files_are_read_only),
 		cmocka_unit_test(test_plan_read_only_rootfs_is_last),
 		cmocka_unit_test(test_cgroup_own_path_by_controller),
 		cmocka_unit_test(test_cgroup_limits_bounded_by_the_pod),

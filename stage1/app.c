@@ -121,67 +121,131 @@ static const struct rkt_isolator *last_isolator(const struct rkt_app *app, enum 
 	return found;
 }
 
-static void report_isolators(const struct app_state *s)
+/* ACE-32: one line naming every isolator that is not applied, each once per scope. */
+void stage1_report_isolators(const struct pod_ctx *c, const struct rkt_isolate_features *f)
 {
-	/* ACE-32: say what is not enforced. */
-	for (size_t i = 0; i < s->a->app->isolators.n; i++) {
-		const struct rkt_isolator *iso = &s->a->app->isolators.items[i];
-		switch (iso->type) {
-		case RKT_ISOLATOR_CAPABILITIES_RETAIN:
-		case RKT_ISOLATOR_CAPABILITIES_REMOVE:
-		case RKT_ISOLATOR_NO_NEW_PRIVILEGES:
-		case RKT_ISOLATOR_SECCOMP_REMOVE:
-		case RKT_ISOLATOR_SECCOMP_RETAIN:
-		case RKT_ISOLATOR_OOM_SCORE_ADJ:
-		case RKT_ISOLATOR_RESOURCE_MEMORY:
-		case RKT_ISOLATOR_RESOURCE_CPU:
-		case RKT_ISOLATOR_CPU_SHARES:
-			break;
-		default:
-			stage1_warn("app \"%s\": isolator \"%s\" ignored (not implemented)",
-			            s->name, iso->name);
+	char line[4096] = "";
+	size_t len = 0;
+
+	for (size_t a = 0; a <= c->n; a++) {
+		/* a == 0: the pod's isolators (POD-11), then each app's */
+		const struct rkt_isolator_list *l =
+		        a == 0 ? &c->pod.manifest->isolators : &c->apps[a - 1].a->app->isolators;
+		for (size_t i = 0; i < l->n; i++) {
+			const struct rkt_isolator *iso = &l->items[i];
+			char item[512];
+			if (rkt_isolator_applied(iso->type, a == 0, f))
+				continue;
+			if (a == 0)
+				snprintf(item, sizeof(item), "%s (pod)", iso->name);
+			else
+				snprintf(item, sizeof(item), "%s (app \"%s\")", iso->name,
+				         c->apps[a - 1].name);
+			/* ISO-2 lets some isolators repeat: name each once */
+			bool seen = false;
+			for (const char *p = line; (p = strstr(p, item)); p++)
+				if ((p == line || (p - line >= 2 && p[-2] == ',')) &&
+				    (p[strlen(item)] == ',' || p[strlen(item)] == '\0'))
+					seen = true;
+			if (!seen && len + strlen(item) + 3 < sizeof(line))
+				len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+				                        len ? ", " : "", item);
 		}
 	}
+	if (len)
+		stage1_warn("isolators not applied: %s", line);
 }
 
-/* The app's cgroups: <caller's cgroup>/rkt-<uuid>/<app> in the memory and cpu hierarchies,
- * as upstream without systemd; listed in $P/cgroups for the cleanup. */
+static int add_cgroup_line(struct pod_ctx *c, const char *path, struct rkt_error *err)
+{
+	_cleanup_free_ char *line = xasprintf("%s\n", path);
+	_cleanup_close_ int lf =
+	        openat(c->podfd, RKT_POD_CGROUPS, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (lf < 0 || rkt_write_all(lf, line, strlen(line)) < 0)
+		return rkt_error_set(err, errno, "'cgroups'");
+	return 0;
+}
+
+static void cgroups_unavailable(struct pod_ctx *c, const char *why)
+{
+	if (!c->cgroups_failed)
+		stage1_warn("resource isolators not applied: %s", why);
+	c->cgroups_failed = true;
+}
+
+/* The pod's cgroup <caller's cgroup>/rkt-<uuid> with the pod's isolators (POD-11: the pod as
+ * a whole), and below it the app's, <...>/rkt-<uuid>/<app>, with the app's; upstream's layout
+ * without systemd. Every app gets one wherever the pod or any app has a limit, so that the
+ * pod's cgroup holds all of them. Listed in $P/cgroups for the cleanup. */
 static int setup_cgroups(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
 {
-	struct rkt_cgroup_limits lim;
+	static const char *const root = "/sys/fs/cgroup";
 	static const char *const controllers[] = { "memory", "cpu" };
+	struct rkt_cgroup_limits lim, pod, any = { 0 };
 	_cleanup_free_ char *self = NULL;
 	int r;
 
-	rkt_cgroup_limits_compute(&s->a->app->isolators, &c->pod.manifest->isolators, &lim);
-	bool want[] = { lim.has_memory, lim.has_cpu || lim.has_shares };
-	if (!want[0] && !want[1])
+	rkt_cgroup_limits_of(&c->pod.manifest->isolators, &pod);
+	for (size_t i = 0; i < c->n; i++) {
+		struct rkt_cgroup_limits l;
+		rkt_cgroup_limits_of(&c->apps[i].a->app->isolators, &l);
+		any.has_memory |= l.has_memory || l.has_memory_request;
+		any.has_cpu |= l.has_cpu || l.has_shares;
+	}
+	any.has_memory |= pod.has_memory || pod.has_memory_request;
+	any.has_cpu |= pod.has_cpu || pod.has_shares;
+	if ((!any.has_memory && !any.has_cpu) || c->cgroups_failed)
 		return 0;
+	rkt_cgroup_limits_of(&s->a->app->isolators, &lim);
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
 	if (!f)
 		return rkt_error_set(err, errno, "/proc/self/cgroup");
 	self = xmalloc(65536);
 	self[fread(self, 1, 65535, f)] = '\0';
-	for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
-		_cleanup_free_ char *own = NULL;
-		if (!want[i])
-			continue;
-		if (rkt_cgroup_parse_self(self, controllers[i], &own) < 0) {
-			stage1_warn("app \"%s\": no cgroup v1 %s hierarchy; limits ignored",
-			            s->name, controllers[i]);
-			continue;
+
+	_cleanup_free_ char *own2 = NULL;
+	if (faccessat(AT_FDCWD, "/sys/fs/cgroup/cgroup.controllers", F_OK, 0) == 0 &&
+	    rkt_cgroup_parse_self(self, NULL, &own2) == 0) {
+		/* v2: one hierarchy */
+		_cleanup_free_ char *pod_rel =
+		        xasprintf("%s/rkt-%s", strcmp(own2, "/") == 0 ? "" : own2, c->opts.uuid);
+		_cleanup_free_ char *app_rel = xasprintf("%s/%s", pod_rel, s->name);
+		struct rkt_error cerr = { 0 };
+		if (rkt_cgroup_v2_enable(root, own2, app_rel, &any, &cerr) < 0) {
+			cgroups_unavailable(c, cerr.msg);
+			return 0;
 		}
-		_cleanup_free_ char *rel = xasprintf(
-		        "%s/rkt-%s/%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid, s->name);
-		r = rkt_cgroup_create("/sys/fs/cgroup", controllers[i], rel, &lim,
-		                      &s->cgroup_fds[i], err);
+		r = rkt_cgroup_create(root, NULL, pod_rel, &pod, NULL, err);
+		if (r >= 0)
+			r = rkt_cgroup_create(root, NULL, app_rel, &lim, &s->cgroup_fds[0], err);
 		if (r < 0)
 			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
-		_cleanup_free_ char *line = xasprintf("/sys/fs/cgroup/%s%s\n", controllers[i], rel);
-		_cleanup_close_ int lf = openat(c->podfd, RKT_POD_CGROUPS,
-		                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (lf < 0 || rkt_write_all(lf, line, strlen(line)) < 0)
-			return rkt_error_set(err, errno, "'cgroups'");
+		_cleanup_free_ char *path = xasprintf("%s%s", root, app_rel);
+		return add_cgroup_line(c, path, err);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(controllers); i++) {
+		_cleanup_free_ char *own = NULL;
+		if (!(i == 0 ? any.has_memory : any.has_cpu))
+			continue;
+		if (rkt_cgroup_parse_self(self, controllers[i], &own) < 0) {
+			_cleanup_free_ char *why =
+			        xasprintf("no cgroup v1 %s hierarchy", controllers[i]);
+			cgroups_unavailable(c, why);
+			continue;
+		}
+		_cleanup_free_ char *pod_rel =
+		        xasprintf("%s/rkt-%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid);
+		_cleanup_free_ char *app_rel = xasprintf("%s/%s", pod_rel, s->name);
+		r = rkt_cgroup_create(root, controllers[i], pod_rel, &pod, NULL, err);
+		if (r >= 0)
+			r = rkt_cgroup_create(root, controllers[i], app_rel, &lim,
+			                      &s->cgroup_fds[i], err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+		_cleanup_free_ char *path = xasprintf("%s/%s%s", root, controllers[i], app_rel);
+		r = add_cgroup_line(c, path, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -318,7 +382,6 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		s->has_oom = true;
 		s->oom = (int)oom->u.integer;
 	}
-	report_isolators(s);
 	if (!fly) {
 		r = setup_cgroups(c, s, err);
 		if (r < 0)

@@ -25,6 +25,18 @@ static int write_number(int podfd, const char *name, long v, struct rkt_error *e
 	return r < 0 ? rkt_error_set(err, -r, "'%s'", name) : 0;
 }
 
+static int write_oom_score_adj(int v)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", v);
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = write(fd, buf, (size_t)n) == n ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct pod_ctx c = { .podfd = -EBADF, .devnull = -EBADF };
@@ -42,6 +54,9 @@ int main(int argc, char **argv)
 		return stage1_fail(&err);
 	}
 	struct app_state *s = &c.apps[0];
+	/* ISO-18: fly has no namespace of its own; any sysctl would change the host's. */
+	if (rkt_sysctl_check(&c.pod.manifest->isolators, false, false, false, &err) < 0)
+		return stage1_fail(&err);
 	/* Ours: a private mount namespace, so nothing stays mounted on the host. */
 	if (stage1_unshare_mounts(&c, 0, &err) < 0)
 		return stage1_fail(&err);
@@ -58,6 +73,13 @@ int main(int argc, char **argv)
 	}
 	if (stage1_prepare_app(&c, s, true, &err) < 0)
 		return stage1_fail(&err);
+	/* ACE-32: fly applies no-new-privileges and oom-score-adj, nothing else. */
+	const struct rkt_isolate_features f = { .nnp = true, .oom = true };
+	stage1_report_isolators(&c, &f);
+	if (s->has_oom && (r = write_oom_score_adj(s->oom)) < 0) {
+		rkt_error_set(&err, -r, "app \"%s\": oom_score_adj", s->name);
+		return stage1_fail(&err);
+	}
 	if (write_number(c.podfd, RKT_POD_PID, (long)getpid(), &err) < 0 ||
 	    write_number(c.podfd, RKT_POD_PGID, (long)getpgid(0), &err) < 0)
 		return stage1_fail(&err);

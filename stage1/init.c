@@ -375,6 +375,9 @@ static int pod_setup(struct pod_ctx *c, struct rkt_error *err)
 		return rkt_error_set(err, errno, "sethostname \"%s\"", hostname);
 	if (c->opts.net != STAGE1_NET_HOST && (r = loopback_up(err)) < 0)
 		return r;
+	/* ISO-18, in the pod's namespaces (checked in main) */
+	if ((r = rkt_sysctl_apply("/proc/sys", &c->pod.manifest->isolators, err)) < 0)
+		return r;
 	if ((r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_STATUS_DIR, 0755, NULL)) < 0 ||
 	    (r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_ENV_DIR, 0755, NULL)) < 0 ||
 	    (r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_ETC, 0755, NULL)) < 0 ||
@@ -393,6 +396,15 @@ static int pod_setup(struct pod_ctx *c, struct rkt_error *err)
 		if (r < 0)
 			return r;
 	}
+	const struct rkt_isolate_features f = {
+		.caps = !c->opts.disable_caps,
+		.seccomp = !c->opts.disable_seccomp,
+		.nnp = true,
+		.oom = true,
+		.cgroups = !c->cgroups_failed,
+		.sysctl = true,
+	};
+	stage1_report_isolators(c, &f);
 	return 0;
 }
 
@@ -469,6 +481,10 @@ int main(int argc, char **argv)
 	}
 	if (c.opts.net == STAGE1_NET_DEFAULT)
 		stage1_warn("--net=default: no CNI in this stage1; the pod has loopback only");
+	/* Before anything runs: a sysctl the pod cannot own would change the host. */
+	if (rkt_sysctl_check(&c.pod.manifest->isolators, c.opts.net != STAGE1_NET_HOST,
+	                     c.opts.private_ipc, true, &err) < 0)
+		return stage1_fail(&err);
 
 	int flags = CLONE_NEWUTS | CLONE_NEWPID;
 	if (c.opts.private_ipc)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "isolate/isolate.h"
 #include "pod-run.h"
 #include "pod/prepare.h"
 #include "pod/spec.h"
@@ -638,6 +639,13 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	if (r < 0)
 		return r;
 	r = rkt_pod_apps_check(s, m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", o->cmd);
+	/* ISO-18: a sysctl the pod cannot own is refused before its directory exists (run knows
+	 * the network; for prepare, run-prepared's stage1 checks it). */
+	bool host_net =
+	        strcmp(o->cmd, "run") == 0 && (!o->rt.net || strcmp(o->rt.net, "host") == 0);
+	r = rkt_sysctl_check(&m->isolators, !host_net, true, true, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);
 	r = stage1_resolve(ctx, o, stage1_id, err);

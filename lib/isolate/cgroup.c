@@ -1,5 +1,6 @@
-/* Resource isolators on cgroup v1 (ISO-4, ISO-5, ISO-17): limits from the isolators, and the
- * pod's cgroups below the caller's own, as upstream rkt does without systemd. */
+/* Resource isolators on cgroups v1 and v2 (ISO-4, ISO-5, ISO-17): limits and requests from the
+ * isolators, and the pod's cgroups below the caller's own, as upstream rkt does without
+ * systemd. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,16 +24,14 @@ static const struct rkt_isolator *last_of(const struct rkt_isolator_list *l,
 	return found;
 }
 
-/* ACE-33: the pod's value bounds the app's. */
-static void bound(bool *has, uint64_t *v, bool pod_has, uint64_t pod_v)
+/* k8s' conversion: 1000 millicores = 1024 shares, at least the kernel's minimum of 2. */
+static uint64_t millis_to_shares(int64_t milli)
 {
-	if (pod_has && (!*has || pod_v < *v)) {
-		*has = true;
-		*v = pod_v;
-	}
+	uint64_t s = (uint64_t)milli * 1024 / 1000;
+	return s < 2 ? 2 : s;
 }
 
-static void limits_of(const struct rkt_isolator_list *l, struct rkt_cgroup_limits *out)
+void rkt_cgroup_limits_of(const struct rkt_isolator_list *l, struct rkt_cgroup_limits *out)
 {
 	const struct rkt_isolator *mem = last_of(l, RKT_ISOLATOR_RESOURCE_MEMORY);
 	const struct rkt_isolator *cpu = last_of(l, RKT_ISOLATOR_RESOURCE_CPU);
@@ -43,38 +42,49 @@ static void limits_of(const struct rkt_isolator_list *l, struct rkt_cgroup_limit
 		out->has_memory = true;
 		out->memory_bytes = (uint64_t)mem->u.resource.limit.value;
 	}
+	/* ISO-5: the request is what is reclaimed last, a soft limit / memory.low. */
+	if (mem && mem->u.resource.has_request && mem->u.resource.request.value > 0) {
+		out->has_memory_request = true;
+		out->memory_request_bytes = (uint64_t)mem->u.resource.request.value;
+	}
 	if (cpu && cpu->u.resource.has_limit && cpu->u.resource.limit.milli_valid &&
 	    cpu->u.resource.limit.milli > 0) {
 		out->has_cpu = true;
 		out->cpu_millis = (uint64_t)cpu->u.resource.limit.milli;
 	}
+	/* ISO-4: the request is a guaranteed share of CPU time under contention: a weight.
+	 * An explicit cpu-shares isolator wins. */
 	if (shares && shares->u.integer > 0) {
 		out->has_shares = true;
 		out->cpu_shares = (uint64_t)shares->u.integer;
+	} else if (cpu && cpu->u.resource.has_request && cpu->u.resource.request.milli_valid &&
+	           cpu->u.resource.request.milli > 0) {
+		out->has_shares = true;
+		out->cpu_shares = millis_to_shares(cpu->u.resource.request.milli);
 	}
 }
 
-void rkt_cgroup_limits_compute(const struct rkt_isolator_list *app,
-                               const struct rkt_isolator_list *pod, struct rkt_cgroup_limits *ret)
+bool rkt_cgroup_limits_want(const struct rkt_cgroup_limits *l, const char *controller)
 {
-	struct rkt_cgroup_limits a, p;
-	limits_of(app, &a);
-	limits_of(pod, &p);
-	bound(&a.has_memory, &a.memory_bytes, p.has_memory, p.memory_bytes);
-	bound(&a.has_cpu, &a.cpu_millis, p.has_cpu, p.cpu_millis);
-	bound(&a.has_shares, &a.cpu_shares, p.has_shares, p.cpu_shares);
-	*ret = a;
+	if (strcmp(controller, "memory") == 0)
+		return l->has_memory || l->has_memory_request;
+	return l->has_cpu || l->has_shares;
 }
 
 int rkt_cgroup_parse_self(const char *text, const char *controller, char **ret)
 {
-	size_t cl = strlen(controller);
+	size_t cl = controller ? strlen(controller) : 0;
 	for (const char *line = text; line && *line;) {
 		const char *nl = strchr(line, '\n');
 		const char *end = nl ? nl : line + strlen(line);
 		const char *c1 = memchr(line, ':', (size_t)(end - line));
 		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
-		if (c2) {
+		if (c2 && !controller && c1 + 1 == c2 && c1 - line == 1 && line[0] == '0') {
+			/* v2: "0::/path" */
+			*ret = xstrndup(c2 + 1, (size_t)(end - c2 - 1));
+			return 0;
+		}
+		if (c2 && controller) {
 			/* "4:memory:/path" or "1:cpu,cpuacct:/path" */
 			for (const char *p = c1 + 1; p < c2;) {
 				const char *comma = memchr(p, ',', (size_t)(c2 - p));
@@ -91,54 +101,117 @@ int rkt_cgroup_parse_self(const char *text, const char *controller, char **ret)
 	return -ENOENT;
 }
 
-static int write_value(const char *dir, const char *file, uint64_t v)
+static int write_string(const char *dir, const char *file, const char *s)
 {
-	char path[PATH_MAX], buf[32];
-	int n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return rkt_write_all(fd, buf, (size_t)n);
+	return rkt_write_all(fd, s, strlen(s));
+}
+
+static int write_value(const char *dir, const char *file, uint64_t v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return write_string(dir, file, buf);
 }
 
 int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
                       const struct rkt_cgroup_limits *limits, int *ret_procs_fd,
                       struct rkt_error *err)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/%s%s", root, controller, rel);
+	_cleanup_free_ char *dir = controller ? xasprintf("%s/%s%s", root, controller, rel)
+	                                      : xasprintf("%s%s", root, rel);
+	size_t base = strlen(dir) - strlen(rel);
+	bool mem = !controller || strcmp(controller, "memory") == 0;
+	bool cpu = !controller || strcmp(controller, "cpu") == 0;
+	char buf[64];
 	int r = 0;
 
 	/* Every component below the caller's own cgroup. */
-	for (char *s = dir + strlen(root) + 1 + strlen(controller);; s++) {
+	for (char *s = dir + base;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char saved = *s;
 		*s = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		if (*(dir + base) && mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return rkt_error_set(err, errno, "cgroup '%s'", dir);
 		*s = saved;
 		if (!saved)
 			break;
 	}
-	if (strcmp(controller, "memory") == 0 && limits->has_memory)
-		r = write_value(dir, "memory.limit_in_bytes", limits->memory_bytes);
-	if (r >= 0 && strcmp(controller, "cpu") == 0 && limits->has_cpu) {
-		/* millicores * period / 1000 */
-		r = write_value(dir, "cpu.cfs_period_us", 100000);
-		if (r >= 0)
-			r = write_value(dir, "cpu.cfs_quota_us", limits->cpu_millis * 100);
+	if (controller) { /* v1 */
+		if (mem && limits->has_memory)
+			r = write_value(dir, "memory.limit_in_bytes", limits->memory_bytes);
+		if (r >= 0 && mem && limits->has_memory_request)
+			r = write_value(dir, "memory.soft_limit_in_bytes",
+			                limits->memory_request_bytes);
+		if (r >= 0 && cpu && limits->has_cpu) {
+			/* millicores * period / 1000 */
+			r = write_value(dir, "cpu.cfs_period_us", 100000);
+			if (r >= 0)
+				r = write_value(dir, "cpu.cfs_quota_us", limits->cpu_millis * 100);
+		}
+		if (r >= 0 && cpu && limits->has_shares)
+			r = write_value(dir, "cpu.shares", limits->cpu_shares);
+	} else { /* v2 */
+		if (limits->has_memory)
+			r = write_value(dir, "memory.max", limits->memory_bytes);
+		if (r >= 0 && limits->has_memory_request)
+			r = write_value(dir, "memory.low", limits->memory_request_bytes);
+		if (r >= 0 && limits->has_cpu) {
+			snprintf(buf, sizeof(buf), "%llu 100000",
+			         (unsigned long long)limits->cpu_millis * 100);
+			r = write_string(dir, "cpu.max", buf);
+		}
+		/* shares 2..262144 onto weight 1..10000, as systemd and crun convert */
+		if (r >= 0 && limits->has_shares)
+			r = write_value(dir, "cpu.weight",
+			                1 + ((limits->cpu_shares - 2) * 9999) / 262142);
 	}
-	if (r >= 0 && strcmp(controller, "cpu") == 0 && limits->has_shares)
-		r = write_value(dir, "cpu.shares", limits->cpu_shares);
 	if (r < 0)
 		return rkt_error_set(err, -r, "cgroup '%s': setting limits", dir);
+	if (!ret_procs_fd)
+		return 0;
 	_cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", dir);
 	int fd = open(procs, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rkt_error_set(err, errno, "'%s'", procs);
 	*ret_procs_fd = fd;
+	return 0;
+}
+
+int rkt_cgroup_v2_enable(const char *root, const char *own, const char *rel,
+                         const struct rkt_cgroup_limits *limits, struct rkt_error *err)
+{
+	char ctl[32] = "";
+	if (limits->has_memory || limits->has_memory_request)
+		strcat(ctl, "+memory");
+	if (limits->has_cpu || limits->has_shares)
+		strcat(ctl, *ctl ? " +cpu" : "+cpu");
+	if (!*ctl)
+		return 0;
+	/* Each cgroup from OWN down to REL's parent hands the controllers to its children. */
+	_cleanup_free_ char *dir = xasprintf("%s%s", root, rel);
+	size_t min = strlen(root) + (strcmp(own, "/") == 0 ? 0 : strlen(own));
+	char *end = strrchr(dir, '/');
+	*end = '\0';
+	for (;;) {
+		size_t len = strlen(dir);
+		if (len < min)
+			break;
+		int r = write_string(dir, "cgroup.subtree_control", ctl);
+		if (r < 0)
+			return rkt_error_set(err, -r, "cgroup '%s': enabling '%s' for its children",
+			                     dir, ctl);
+		char *slash = strrchr(dir, '/');
+		if (!slash || (size_t)(slash - dir) < min)
+			break;
+		*slash = '\0';
+	}
 	return 0;
 }
 

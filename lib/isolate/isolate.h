@@ -153,31 +153,70 @@ const char *rkt_envp_get(char *const *envp, const char *name);
 int rkt_exec_lookup(int rootfd, const char *file, const char *path, char **ret,
                     struct rkt_error *err);
 
-/* ---- cgroups (ISO-4, ISO-5, ISO-17; cgroup v1) ---- */
+/* ---- cgroups (ISO-4, ISO-5, ISO-17; v1 and v2) ---- */
 
 struct rkt_cgroup_limits {
 	bool has_memory;
 	uint64_t memory_bytes;
+	bool has_memory_request; /* v1 memory.soft_limit_in_bytes, v2 memory.low */
+	uint64_t memory_request_bytes;
 	bool has_cpu;
 	uint64_t cpu_millis;
-	bool has_shares;
+	bool has_shares; /* cpu-shares, else from the cpu request (1000m = 1024) */
 	uint64_t cpu_shares;
 };
-/* The limits of an app: its resource/memory and resource/cpu limits and cpu-shares, each
- * bounded by the pod's (ACE-33). Requests are not enforced. */
-void rkt_cgroup_limits_compute(const struct rkt_isolator_list *app,
-                               const struct rkt_isolator_list *pod, struct rkt_cgroup_limits *ret);
+/* The limits and requests of one isolator list (an app's or the pod's): the last
+ * resource/memory, resource/cpu and cpu-shares. The pod's go to the pod's cgroup, above the
+ * apps' cgroups, so that the kernel bounds the apps by the pod as a whole (POD-11, ACE-33). */
+void rkt_cgroup_limits_of(const struct rkt_isolator_list *l, struct rkt_cgroup_limits *ret);
+/* Whether L has anything for the v1 CONTROLLER ("memory" or "cpu"). */
+bool rkt_cgroup_limits_want(const struct rkt_cgroup_limits *l, const char *controller);
 /* In TEXT (the content of /proc/self/cgroup), the path of the v1 hierarchy that has
- * CONTROLLER. New string; -ENOENT if no hierarchy has it. */
+ * CONTROLLER, or with CONTROLLER NULL the v2 ("0::") path. New string; -ENOENT if none. */
 int rkt_cgroup_parse_self(const char *text, const char *controller, char **ret);
-/* Creates ROOT/CONTROLLER/REL (ROOT is "/sys/fs/cgroup"; REL starts with '/'), writes the
- * limits that belong to CONTROLLER ("memory" or "cpu") and opens its cgroup.procs for
- * rkt_cgroup_join. */
+/* Creates the cgroup REL (starts with '/') and writes the limits that belong to it: v1
+ * (CONTROLLER "memory" or "cpu") under ROOT/CONTROLLER, v2 (CONTROLLER NULL) under ROOT.
+ * ROOT is "/sys/fs/cgroup" (unit tests: a fake tree). With RET_PROCS_FD, opens its
+ * cgroup.procs for rkt_cgroup_join. */
 int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
                       const struct rkt_cgroup_limits *limits, int *ret_procs_fd,
                       struct rkt_error *err);
+/* v2: enables the controllers LIMITS needs ("+memory", "+cpu") in cgroup.subtree_control of
+ * every cgroup from OWN (the caller's) down to REL's parent. Fails (-EBUSY) when OWN holds
+ * processes and is not the root: the kernel's "no internal processes" rule. */
+int rkt_cgroup_v2_enable(const char *root, const char *own, const char *rel,
+                         const struct rkt_cgroup_limits *limits, struct rkt_error *err);
 /* Moves the calling process into the cgroup of PROCS_FD. Async-signal-safe. */
 int rkt_cgroup_join(int procs_fd);
+
+/* ---- sysctl (ISO-18) ---- */
+
+enum rkt_sysctl_ns { RKT_SYSCTL_NS_NONE, RKT_SYSCTL_NS_NET, RKT_SYSCTL_NS_IPC, RKT_SYSCTL_NS_UTS };
+/* The namespace the sysctl KEY ("net.ipv4.ip_forward") belongs to; RKT_SYSCTL_NS_NONE for a
+ * malformed key or one that is not namespaced (it would change the host). */
+enum rkt_sysctl_ns rkt_sysctl_namespace(const char *key);
+/* Checks the pod's os/unix/sysctl isolator (in POD_ISOLATORS): every key is namespaced, and
+ * its namespace is the pod's own (NET_PRIVATE: not --net=host; IPC_PRIVATE: not --ipc=parent;
+ * UTS_PRIVATE). -EINVAL naming the key. */
+int rkt_sysctl_check(const struct rkt_isolator_list *pod_isolators, bool net_private,
+                     bool ipc_private, bool uts_private, struct rkt_error *err);
+/* Writes every key of the pod's sysctl isolator below PROC_SYS ("/proc/sys"); the kernel
+ * resolves them in the caller's namespaces. Call rkt_sysctl_check first. */
+int rkt_sysctl_apply(const char *proc_sys, const struct rkt_isolator_list *pod_isolators,
+                     struct rkt_error *err);
+
+/* ---- Which isolators a stage1 applies (ACE-32) ---- */
+
+struct rkt_isolate_features {
+	bool caps, seccomp, nnp, oom; /* app scope */
+	bool cgroups;                 /* resource/memory, resource/cpu, cpu-shares (both scopes) */
+	bool sysctl;                  /* pod scope */
+};
+/* Whether an isolator of TYPE in the pod's list (POD_SCOPE) or an app's is applied by a stage1
+ * with F. Unknown isolators, block and network bandwidth, SELinux and isolators outside their
+ * scope (ISO-19) are never applied. */
+bool rkt_isolator_applied(enum rkt_isolator_type type, bool pod_scope,
+                          const struct rkt_isolate_features *f);
 
 /* ---- Mount plan ("plan then apply", as bubblewrap) ---- */
 

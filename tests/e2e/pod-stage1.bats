@@ -107,3 +107,108 @@ expect_host_etc_unchanged() {
 	[ "$(cat "$p/sharedVolumes/e/f")" = in-e ]
 	[ "$(cat "$p/sharedVolumes/with-mp-cache/f")" = in-cache ]
 }
+
+# pod_manifest APP_A_ISOLATORS POD_ISOLATORS [EXEC_JSON]: pod.json with apps "a" (EXEC_JSON,
+# default sleep) and, unless ONE_APP is set, "b" (sleep), from the busybox image.
+pod_manifest() {
+	rkt_ok --insecure-options=image fetch --full "$BB_ACI"
+	local id=$output exec=${3:-'["/bin/sleep","1000"]'} b=""
+	[ -n "${ONE_APP:-}" ] ||
+		b=",{\"name\":\"b\",\"image\":{\"id\":\"$id\"},\"app\":{\"exec\":[\"/bin/sleep\",\"1000\"],\"user\":\"0\",\"group\":\"0\"}}"
+	cat >pod.json <<JSON
+{"acKind":"PodManifest","acVersion":"0.8.11","apps":[
+ {"name":"a","image":{"id":"$id"},"app":{"exec":$exec,"user":"0","group":"0","isolators":[$1]}}$b],
+ "isolators":[$2]}
+JSON
+}
+
+@test "pod-level isolators limit the pod's cgroup, above the apps' cgroups with their own" {
+	pod_manifest '{"name":"resource/memory","value":{"request":"16Mi","limit":"32Mi"}}' \
+		'{"name":"resource/memory","value":{"limit":"64Mi"}},{"name":"resource/cpu","value":{"request":"500m","limit":"1"}}'
+	start_pod --pod-manifest=pod.json
+	local cg=$D/pods/run/$UUID/cgroups
+	if [ -e /sys/fs/cgroup/cgroup.controllers ] && [ ! -s "$cg" ]; then
+		# cgroup v2 without a delegated cgroup: said, not silently dropped
+		grep -q 'resource isolators not applied' "$T/err" || fail "$(cat "$T/err")"
+		rkt_ok stop "$UUID"
+		return
+	fi
+	local a_mem b_mem a_cpu pod_mem pod_cpu
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		a_mem=$(grep '/a$' "$cg") b_mem=$(grep '/b$' "$cg") a_cpu=$a_mem
+		pod_mem=$(dirname "$a_mem") pod_cpu=$pod_mem
+		[ "$(cat "$pod_mem/memory.max")" -eq $((64 << 20)) ]
+		[ "$(cat "$a_mem/memory.max")" -eq $((32 << 20)) ]
+		[ "$(cat "$a_mem/memory.low")" -eq $((16 << 20)) ]
+		[ "$(cat "$b_mem/memory.max")" = max ]
+		[ "$(cat "$pod_cpu/cpu.max")" = "100000 100000" ]
+		[ "$(cat "$pod_cpu/cpu.weight")" -eq 20 ]
+	else
+		a_mem=$(grep '/memory/.*/a$' "$cg") b_mem=$(grep '/memory/.*/b$' "$cg")
+		a_cpu=$(grep '/cpu/.*/a$' "$cg")
+		pod_mem=$(dirname "$a_mem") pod_cpu=$(dirname "$a_cpu")
+		[ "$(cat "$pod_mem/memory.limit_in_bytes")" -eq $((64 << 20)) ]
+		[ "$(cat "$a_mem/memory.limit_in_bytes")" -eq $((32 << 20)) ]
+		[ "$(cat "$a_mem/memory.soft_limit_in_bytes")" -eq $((16 << 20)) ]
+		# b has no limit of its own: the pod's bounds it together with a
+		[ "$(cat "$b_mem/memory.limit_in_bytes")" -gt $((64 << 20)) ]
+		[ "$(cat "$pod_cpu/cpu.cfs_quota_us")" -eq 100000 ]
+		[ "$(cat "$pod_cpu/cpu.shares")" -eq 512 ]
+	fi
+	[ "$pod_mem" = "$(dirname "$b_mem")" ]
+	[[ "$pod_mem" == */rkt-$UUID ]]
+	[ -n "$(cat "$a_mem/cgroup.procs")" ] && [ -n "$(cat "$b_mem/cgroup.procs")" ]
+	[ -n "$(cat "$a_cpu/cgroup.procs")" ]
+	rkt_ok stop "$UUID"
+	wait "$RUN_PID" || true
+	RUN_PID=
+	[ ! -e "$pod_mem" ] || fail "pod cgroup $pod_mem left behind"
+}
+
+@test "os/unix/sysctl is applied in the pod's namespaces, never the host's" {
+	local host_fwd host_shm
+	host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	host_shm=$(cat /proc/sys/kernel/shmmni)
+	ONE_APP=1 pod_manifest "" \
+		'{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1","kernel.shmmni":"1234"}}' \
+		'["/bin/sh","-c","cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni"]'
+	rkrun --net=none --pod-manifest=pod.json
+	[ "$status" -eq 0 ] || fail "status $status" "$stderr"
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = 1234 ]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
+	[ "$(cat /proc/sys/kernel/shmmni)" = "$host_shm" ]
+}
+
+@test "os/unix/sysctl keys the pod cannot own are refused before a pod exists" {
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.panic":"5"}}'
+	rkrun --net=none --pod-manifest=pod.json
+	expect_error '"kernel.panic" is not a namespaced sysctl'
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1"}}'
+	rkrun --net=host --pod-manifest=pod.json
+	expect_error '"net.ipv4.ip_forward" needs the pod'"'"'s own network namespace'
+	expect_no_pods
+	# fly shares every namespace with the host: its stage1 refuses any sysctl
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.shmmni":"1234"}}'
+	rkrun --stage1-path="$FLY_ACI" --pod-manifest=pod.json
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *'"kernel.shmmni" needs the pod'"'"'s own IPC namespace'* ]] || fail "$stderr"
+}
+
+@test "isolators that are not applied are named once on stderr, default and fly" {
+	ONE_APP=1 pod_manifest \
+		'{"name":"resource/block-iops","value":{"default":true,"limit":"100"}},{"name":"resource/block-iops","value":{"default":true,"limit":"200"}},{"name":"os/linux/oom-score-adj","value":100}' \
+		'{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t","level":"s0"}},{"name":"os/linux/capabilities-retain-set","value":{"set":["CAP_KILL"]}},{"name":"resource/memory","value":{"limit":"1Gi"}}' \
+		'["/bin/sh","-c","cat /proc/self/oom_score_adj"]'
+	rkrun --pod-manifest=pod.json
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = 100 ]
+	[ "$(grep -c 'isolators not applied' <<<"$stderr")" -eq 1 ] || fail "$stderr"
+	grep -qF 'isolators not applied: os/linux/selinux-context (pod), os/linux/capabilities-retain-set (pod), resource/block-iops (app "a")' <<<"$stderr" ||
+		fail "$stderr"
+	rkrun --stage1-path="$FLY_ACI" --pod-manifest=pod.json
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = 100 ]
+	grep -qF 'isolators not applied: os/linux/selinux-context (pod), os/linux/capabilities-retain-set (pod), resource/memory (pod), resource/block-iops (app "a")' <<<"$stderr" ||
+		fail "$stderr"
+}

@@ -648,37 +648,239 @@ static void test_cgroup_own_path_by_controller(void **state)
 	assert_int_equal(rkt_cgroup_parse_self(text, "mem", &p), -ENOENT);
 }
 
-static void test_cgroup_limits_bounded_by_the_pod(void **state)
+static struct rkt_pod_manifest *pod_with_isolators(const char *app_isolators,
+                                                   const char *pod_isolators)
 {
-	/* ACE-33: an app never gets more than the pod. */
 	char *text = xasprintf("{\"acKind\":\"PodManifest\",\"acVersion\":\"0.8.11\",\"apps\":[{"
-	                       "\"name\":\"a\","
-	                       "\"image\":{\"id\":\"sha512-%0128d\"},\"app\":" APP(
-	                               ",\"isolators\":[{\"name\":\"resource/"
-	                               "memory\",\"value\":{\"limit\":"
-	                               "\"1Gi\"}},{\"name\":\"os/linux/"
-	                               "cpu-shares\",\"value\":512}]") "}],"
-	                                                               "\"isolators\":[{\"name\":"
-	                                                               "\"resource/"
-	                                                               "memory\",\"value\":{"
-	                                                               "\"limit\":\"128Mi\"}},"
-	                                                               "{\"name\":\"resource/"
-	                                                               "cpu\",\"value\":{\"limit\":"
-	                                                               "\"250m\"}}]}",
-	                       0);
+	                       "\"name\":\"a\",\"image\":{\"id\":\"sha512-%0128d\"},\"app\":{"
+	                       "\"exec\":[\"/x\"],\"user\":\"0\",\"group\":\"0\","
+	                       "\"isolators\":[%s]}}],\"isolators\":[%s]}",
+	                       0, app_isolators, pod_isolators);
 	struct rkt_pod_manifest *m = NULL;
 	struct rkt_error err = { 0 };
-	struct rkt_cgroup_limits lim;
 	assert_int_equal(rkt_pod_manifest_parse(text, strlen(text), "t", &m, &err), 0);
-	rkt_cgroup_limits_compute(isolators_of(m), &m->isolators, &lim);
-	assert_true(lim.has_memory);
-	assert_int_equal(lim.memory_bytes, 128u << 20);
-	assert_true(lim.has_cpu);
-	assert_int_equal(lim.cpu_millis, 250);
-	assert_true(lim.has_shares);
-	assert_int_equal(lim.cpu_shares, 512);
-	rkt_pod_manifest_free(m);
 	free(text);
+	return m;
+}
+
+static void test_cgroup_limits_and_requests(void **state)
+{
+	/* POD-11: the pod's list is read on its own (its cgroup is above the apps'); requests
+	 * become a memory soft limit and CPU shares (1000m = 1024), cpu-shares wins. */
+	struct rkt_pod_manifest *m = pod_with_isolators(
+	        "{\"name\":\"resource/memory\",\"value\":{\"request\":\"1Mi\",\"limit\":\"1Gi\"}},"
+	        "{\"name\":\"resource/cpu\",\"value\":{\"request\":\"250m\",\"limit\":\"2\"}}",
+	        "{\"name\":\"resource/memory\",\"value\":{\"limit\":\"128Mi\"}},"
+	        "{\"name\":\"resource/cpu\",\"value\":{\"request\":\"1\",\"limit\":\"500m\"}},"
+	        "{\"name\":\"os/linux/cpu-shares\",\"value\":300}");
+	struct rkt_cgroup_limits a, p;
+	rkt_cgroup_limits_of(isolators_of(m), &a);
+	rkt_cgroup_limits_of(&m->isolators, &p);
+	assert_true(a.has_memory && a.memory_bytes == 1u << 30);
+	assert_true(a.has_memory_request && a.memory_request_bytes == 1u << 20);
+	assert_true(a.has_cpu && a.cpu_millis == 2000);
+	assert_true(a.has_shares && a.cpu_shares == 256);
+	assert_true(p.has_memory && p.memory_bytes == 128u << 20);
+	assert_false(p.has_memory_request);
+	assert_true(p.has_cpu && p.cpu_millis == 500);
+	assert_true(p.has_shares && p.cpu_shares == 300);
+	assert_true(rkt_cgroup_limits_want(&p, "memory"));
+	assert_true(rkt_cgroup_limits_want(&p, "cpu"));
+	rkt_pod_manifest_free(m);
+}
+
+/* A fake cgroupfs below a temporary directory: the kernel's files exist already there, as
+ * they would in a real cgroup, so that rkt_cgroup_create only writes them. */
+static char *fake_cgroupfs(const char *const *dirs, const char *const *files)
+{
+	char *root = xstrdup("/tmp/rkt-cgroupfs.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	for (size_t i = 0; dirs[i]; i++) {
+		_cleanup_free_ char *d = xasprintf("%s%s", root, dirs[i]);
+		assert_int_equal(mkdir(d, 0755), 0);
+		for (size_t j = 0; files[j]; j++) {
+			_cleanup_free_ char *f = xasprintf("%s/%s", d, files[j]);
+			int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+			assert_true(fd >= 0);
+			close(fd);
+		}
+	}
+	return root;
+}
+
+static void expect_file(const char *root, const char *rel, const char *want)
+{
+	_cleanup_free_ char *path = xasprintf("%s%s", root, rel);
+	char buf[128] = "";
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(read(fd, buf, sizeof(buf) - 1) >= 0);
+	assert_string_equal(buf, want);
+}
+
+static void rm_tree(char *root)
+{
+	_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
+static void test_cgroup_v2_pod_and_app(void **state)
+{
+	static const char *const dirs[] = { "/own", "/own/rkt-u", "/own/rkt-u/a", NULL };
+	static const char *const files[] = { "cgroup.subtree_control",
+		                             "cgroup.procs",
+		                             "memory.max",
+		                             "memory.low",
+		                             "cpu.max",
+		                             "cpu.weight",
+		                             NULL };
+	char *root = fake_cgroupfs(dirs, files);
+	struct rkt_cgroup_limits pod = { .has_memory = true,
+		                         .memory_bytes = 64 << 20,
+		                         .has_cpu = true,
+		                         .cpu_millis = 1500,
+		                         .has_shares = true,
+		                         .cpu_shares = 1024 };
+	struct rkt_cgroup_limits app = { .has_memory_request = true, .memory_request_bytes = 4096 };
+	struct rkt_error err = { 0 };
+	int fd = -EBADF;
+
+	assert_int_equal(rkt_cgroup_v2_enable(root, "/own", "/own/rkt-u/a", &pod, &err), 0);
+	expect_file(root, "/own/cgroup.subtree_control", "+memory +cpu");
+	expect_file(root, "/own/rkt-u/cgroup.subtree_control", "+memory +cpu");
+	expect_file(root, "/own/rkt-u/a/cgroup.subtree_control", "");
+	assert_int_equal(rkt_cgroup_create(root, NULL, "/own/rkt-u", &pod, NULL, &err), 0);
+	assert_int_equal(rkt_cgroup_create(root, NULL, "/own/rkt-u/a", &app, &fd, &err), 0);
+	assert_true(fd >= 0);
+	close(fd);
+	expect_file(root, "/own/rkt-u/memory.max", "67108864");
+	expect_file(root, "/own/rkt-u/cpu.max", "150000 100000");
+	expect_file(root, "/own/rkt-u/cpu.weight", "39");
+	expect_file(root, "/own/rkt-u/memory.low", "");
+	expect_file(root, "/own/rkt-u/a/memory.low", "4096");
+	expect_file(root, "/own/rkt-u/a/memory.max", "");
+	rm_tree(root);
+}
+
+static void test_cgroup_v2_root_cgroup_enables_from_the_root(void **state)
+{
+	static const char *const dirs[] = { "", "/rkt-u", NULL };
+	static const char *const files[] = { "cgroup.subtree_control", NULL };
+	char *root = fake_cgroupfs(dirs + 1, files);
+	_cleanup_free_ char *top = xasprintf("%s/cgroup.subtree_control", root);
+	int fd = open(top, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	struct rkt_cgroup_limits cpu = { .has_shares = true, .cpu_shares = 2 };
+	struct rkt_error err = { 0 };
+
+	close(fd);
+	assert_int_equal(rkt_cgroup_v2_enable(root, "/", "/rkt-u/a", &cpu, &err), 0);
+	expect_file(root, "/cgroup.subtree_control", "+cpu");
+	expect_file(root, "/rkt-u/cgroup.subtree_control", "+cpu");
+	rm_tree(root);
+}
+
+static void test_cgroup_v1_memory_request_is_a_soft_limit(void **state)
+{
+	static const char *const dirs[] = { "/memory", "/memory/own", "/memory/own/rkt-u",
+		                            "/cpu",    "/cpu/own",    "/cpu/own/rkt-u",
+		                            NULL };
+	static const char *const files[] = { "memory.limit_in_bytes",
+		                             "memory.soft_limit_in_bytes",
+		                             "cpu.shares",
+		                             "cpu.cfs_quota_us",
+		                             "cpu.cfs_period_us",
+		                             "cgroup.procs",
+		                             NULL };
+	char *root = fake_cgroupfs(dirs, files);
+	struct rkt_cgroup_limits l = { .has_memory_request = true,
+		                       .memory_request_bytes = 8192,
+		                       .has_shares = true,
+		                       .cpu_shares = 512 };
+	struct rkt_error err = { 0 };
+
+	assert_int_equal(rkt_cgroup_create(root, "memory", "/own/rkt-u", &l, NULL, &err), 0);
+	assert_int_equal(rkt_cgroup_create(root, "cpu", "/own/rkt-u", &l, NULL, &err), 0);
+	expect_file(root, "/memory/own/rkt-u/memory.soft_limit_in_bytes", "8192");
+	expect_file(root, "/memory/own/rkt-u/memory.limit_in_bytes", "");
+	expect_file(root, "/cpu/own/rkt-u/cpu.shares", "512");
+	expect_file(root, "/cpu/own/rkt-u/cpu.cfs_quota_us", "");
+	rm_tree(root);
+}
+
+static void test_cgroup_v2_own_path(void **state)
+{
+	char *p = NULL;
+	assert_int_equal(rkt_cgroup_parse_self("0::/user.slice/x.scope\n", NULL, &p), 0);
+	assert_string_equal(p, "/user.slice/x.scope");
+	free(p);
+	assert_int_equal(rkt_cgroup_parse_self("4:memory:/m\n", NULL, &p), -ENOENT);
+}
+
+/* ---- sysctl and the isolator report ---- */
+
+static void test_sysctl_namespaces(void **state)
+{
+	assert_int_equal(rkt_sysctl_namespace("net.ipv4.ip_forward"), RKT_SYSCTL_NS_NET);
+	assert_int_equal(rkt_sysctl_namespace("kernel.shmmax"), RKT_SYSCTL_NS_IPC);
+	assert_int_equal(rkt_sysctl_namespace("fs.mqueue.msg_max"), RKT_SYSCTL_NS_IPC);
+	assert_int_equal(rkt_sysctl_namespace("kernel.hostname"), RKT_SYSCTL_NS_UTS);
+	assert_int_equal(rkt_sysctl_namespace("kernel.panic"), RKT_SYSCTL_NS_NONE);
+	assert_int_equal(rkt_sysctl_namespace("vm.swappiness"), RKT_SYSCTL_NS_NONE);
+	assert_int_equal(rkt_sysctl_namespace("kernel.shmmaxx"), RKT_SYSCTL_NS_NONE);
+	assert_int_equal(rkt_sysctl_namespace("net..x"), RKT_SYSCTL_NS_NONE);
+	assert_int_equal(rkt_sysctl_namespace("net/../../x"), RKT_SYSCTL_NS_NONE);
+	assert_int_equal(rkt_sysctl_namespace("net."), RKT_SYSCTL_NS_NONE);
+}
+
+static void test_sysctl_check_names_the_key(void **state)
+{
+	struct rkt_pod_manifest *m =
+	        pod_with_isolators("", "{\"name\":\"os/unix/sysctl\",\"value\":{"
+	                               "\"kernel.msgmax\":\"1\",\"net.core.somaxconn\":\"9\"}}");
+	struct rkt_error err = { 0 };
+	assert_int_equal(rkt_sysctl_check(&m->isolators, true, true, true, &err), 0);
+	assert_int_equal(rkt_sysctl_check(&m->isolators, false, true, true, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "net.core.somaxconn"));
+	assert_non_null(strstr(err.msg, "network"));
+	rkt_pod_manifest_free(m);
+	m = pod_with_isolators("", "{\"name\":\"os/unix/sysctl\",\"value\":{\"vm.swappiness\":"
+	                           "\"1\"}}");
+	assert_int_equal(rkt_sysctl_check(&m->isolators, true, true, true, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "\"vm.swappiness\" is not a namespaced sysctl"));
+	rkt_pod_manifest_free(m);
+}
+
+static void test_sysctl_apply_writes_below_proc_sys(void **state)
+{
+	static const char *const dirs[] = { "/net", "/net/ipv4", NULL };
+	static const char *const files[] = { "ip_forward", NULL };
+	char *root = fake_cgroupfs(dirs, files);
+	struct rkt_pod_manifest *m = pod_with_isolators(
+	        "", "{\"name\":\"os/unix/sysctl\",\"value\":{\"net.ipv4.ip_forward\":\"1\"}}");
+	struct rkt_error err = { 0 };
+	assert_int_equal(rkt_sysctl_apply(root, &m->isolators, &err), 0);
+	expect_file(root, "/net/ipv4/ip_forward", "1");
+	rkt_pod_manifest_free(m);
+	rm_tree(root);
+}
+
+static void test_isolator_applied_by_scope_and_features(void **state)
+{
+	const struct rkt_isolate_features all = { true, true, true, true, true, true };
+	const struct rkt_isolate_features fly = { .nnp = true, .oom = true };
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_MEMORY, true, &all));
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_MEMORY, false, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_MEMORY, false, &fly));
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_SYSCTL, true, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_SYSCTL, false, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_CAPABILITIES_RETAIN, true, &all));
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_CAPABILITIES_RETAIN, false, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_CAPABILITIES_RETAIN, false, &fly));
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_OOM_SCORE_ADJ, false, &fly));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_BLOCK_IOPS, false, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_SELINUX_CONTEXT, true, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_UNKNOWN, false, &all));
 }
 
 /* ---- stage1 arguments ---- */
@@ -767,7 +969,15 @@ int main(void)
 		cmocka_unit_test(test_plan_host_etc_files_are_read_only),
 		cmocka_unit_test(test_plan_read_only_rootfs_is_last),
 		cmocka_unit_test(test_cgroup_own_path_by_controller),
-		cmocka_unit_test(test_cgroup_limits_bounded_by_the_pod),
+		cmocka_unit_test(test_cgroup_limits_and_requests),
+		cmocka_unit_test(test_cgroup_v2_pod_and_app),
+		cmocka_unit_test(test_cgroup_v2_root_cgroup_enables_from_the_root),
+		cmocka_unit_test(test_cgroup_v1_memory_request_is_a_soft_limit),
+		cmocka_unit_test(test_cgroup_v2_own_path),
+		cmocka_unit_test(test_sysctl_namespaces),
+		cmocka_unit_test(test_sysctl_check_names_the_key),
+		cmocka_unit_test(test_sysctl_apply_writes_below_proc_sys),
+		cmocka_unit_test(test_isolator_applied_by_scope_and_features),
 		cmocka_unit_test(test_args_full_set),
 		cmocka_unit_test(test_args_refused),
 	};

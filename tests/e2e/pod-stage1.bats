@@ -181,15 +181,15 @@ JSON
 }
 
 @test "os/unix/sysctl keys the pod cannot own are refused before a pod exists" {
-	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.panic":"5"}}'
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.panic":"5"}}' '["/bin/true"]'
 	rkrun --net=none --pod-manifest=pod.json
 	expect_error '"kernel.panic" is not a namespaced sysctl'
-	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1"}}'
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1"}}' '["/bin/true"]'
 	rkrun --net=host --pod-manifest=pod.json
 	expect_error '"net.ipv4.ip_forward" needs the pod'"'"'s own network namespace'
 	expect_no_pods
 	# fly shares every namespace with the host: its stage1 refuses any sysctl
-	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.shmmni":"1234"}}'
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.shmmni":"1234"}}' '["/bin/true"]'
 	rkrun --stage1-path="$FLY_ACI" --pod-manifest=pod.json
 	[ "$status" -eq 254 ]
 	[[ "$stderr" == *'"kernel.shmmni" needs the pod'"'"'s own IPC namespace'* ]] || fail "$stderr"

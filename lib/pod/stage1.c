@@ -22,6 +22,30 @@ void rkt_stage1_entry_release(struct rkt_stage1_entry *e)
 	*e = (struct rkt_stage1_entry){ 0 };
 }
 
+/* The stage1 overlay is mounted in the namespace rkt run ran in. When that was a mount
+ * namespace of its own (`unshare -m`, a unit with PrivateTmp=), ours does not have it: reach
+ * the entrypoint through the root of the pod's process, whose namespace does (default flavor;
+ * fly's process is chrooted into its app). */
+static void through_pod_root(const struct rkt_pod *pod, struct rkt_stage1_entry *e)
+{
+	char link[PATH_MAX];
+	pid_t pid;
+
+	if (rkt_pod_pid(pod, &pid, NULL) < 0)
+		return;
+	_cleanup_free_ char *path = xasprintf("/proc/%d/root%s", (int)pid, e->path);
+	if (access(path, X_OK) < 0)
+		return;
+	free(e->path);
+	e->path = TAKE_PTR(path);
+	if (!e->flavor) {
+		_cleanup_free_ char *fl =
+		        xasprintf("/proc/%d/root%s/stage1/rootfs/flavor", (int)pid, pod->path);
+		ssize_t n = readlink(fl, link, sizeof(link) - 1);
+		e->flavor = n > 0 ? xstrndup(link, (size_t)n) : NULL;
+	}
+}
+
 int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_stage1_entry *ret,
                      struct rkt_error *err)
 {
@@ -63,6 +87,8 @@ int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_sta
 	ret->interface_version = v;
 	n = readlinkat(pod->fd, RKT_POD_STAGE1_FLAVOR, link, sizeof(link) - 1);
 	ret->flavor = n > 0 ? xstrndup(link, (size_t)n) : NULL;
+	if (access(ret->path, X_OK) < 0 && errno == ENOENT)
+		through_pod_root(pod, ret);
 	return 0;
 }
 

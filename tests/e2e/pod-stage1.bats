@@ -39,6 +39,30 @@ own_ns_rkt() {
 	expect_no_pods
 }
 
+@test "a pod started from its own mount namespace can be entered and stopped from the host's" {
+	(unshare -m sh -c 'mount --make-rshared / && unshare -m "$@"' \
+		"$RKT" "$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" \
+		--uuid-file-save="$T/uuid" "$BB_ACI" --exec /bin/sleep -- 1000 >"$T/out" 2>"$T/err") &
+	RUN_PID=$!
+	wait_for_uuid
+	UUID=$(cat "$T/uuid")
+	rkt_ok status --wait-ready=20s "$UUID"
+	# the entrypoints and rkt/env are in the stage1 overlay, which the host does not see
+	rkt enter "$UUID" /bin/sh -c 'echo "$FROM_IMAGE $AC_APP_NAME"'
+	local enter_status=$status enter_output=$output enter_stderr=$stderr
+	rkt stop "$UUID"
+	# without a working stop, end the pod here rather than hang the suite
+	[ "$status" -eq 0 ] || kill -KILL "$(cat "$D/pods/run/$UUID/pid")"
+	local s=0
+	wait "$RUN_PID" || s=$?
+	RUN_PID=
+	[ "$status" -eq 0 ] || fail "stop: $stderr"
+	rkt_ok status "$UUID"
+	[ "${lines[0]}" = state=exited ] || fail "$output" "rkt run: $s, $(cat "$T/err")"
+	[ "$enter_status" -eq 0 ] || fail "enter: $enter_stderr"
+	[ "$enter_output" = "image busybox" ]
+}
+
 # with_fake_etc CMD...: runs CMD in a private mount namespace where the host's /etc/hosts and
 # /etc/resolv.conf are bind mounts of $T/etc-hosts and $T/etc-resolv.conf (old mtime, known
 # bytes; pristine copies in $T/*.orig), so that a pod can try to write the host's files

@@ -121,7 +121,7 @@ static const struct rkt_isolator *last_isolator(const struct rkt_app *app, enum 
 	return found;
 }
 
-/* ACE-32: one line naming every isolator that is not applied, each once per scope. */
+/* ACE-32, ISO-20: one line naming every isolator that is not applied, each once per scope. */
 void stage1_report_isolators(const struct pod_ctx *c, const struct rkt_isolate_features *f)
 {
 	char line[4096] = "";
@@ -174,7 +174,7 @@ static void cgroups_unavailable(struct pod_ctx *c, const char *why)
 }
 
 /* The pod's cgroup <caller's cgroup>/rkt-<uuid> with the pod's isolators (POD-11: the pod as
- * a whole), and below it the app's, <...>/rkt-<uuid>/<app>, with the app's; upstream's layout
+ * a whole; the kernel bounds the apps by it, ACE-33), and below it the app's, <...>/rkt-<uuid>/<app>, with the app's; upstream's layout
  * without systemd. Every app gets one wherever the pod or any app has a limit, so that the
  * pod's cgroup holds all of them. Listed in $P/cgroups for the cleanup. */
 static int setup_cgroups(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)

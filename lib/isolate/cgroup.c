@@ -31,6 +31,7 @@ static uint64_t millis_to_shares(int64_t milli)
 	return s < 2 ? 2 : s;
 }
 
+/* The pod's list goes to the pod's cgroup, above the apps': the kernel bounds them (ACE-33). */
 void rkt_cgroup_limits_of(const struct rkt_isolator_list *l, struct rkt_cgroup_limits *out)
 {
 	const struct rkt_isolator *mem = last_of(l, RKT_ISOLATOR_RESOURCE_MEMORY);

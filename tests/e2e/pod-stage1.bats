@@ -147,6 +147,7 @@ JSON
 }
 
 @test "pod-level isolators limit the pod's cgroup, above the apps' cgroups with their own" {
+	# POD-11, ACE-33; requests (ISO-4, ISO-5) as soft limit and shares
 	pod_manifest '{"name":"resource/memory","value":{"request":"16Mi","limit":"32Mi"}}' \
 		'{"name":"resource/memory","value":{"limit":"64Mi"}},{"name":"resource/cpu","value":{"request":"500m","limit":"1"}}'
 	start_pod --pod-manifest=pod.json
@@ -190,6 +191,7 @@ JSON
 }
 
 @test "os/unix/sysctl is applied in the pod's namespaces, never the host's" {
+	# ISO-18
 	local host_fwd host_shm
 	host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
 	host_shm=$(cat /proc/sys/kernel/shmmni)
@@ -220,6 +222,7 @@ JSON
 }
 
 @test "isolators that are not applied are named once on stderr, default and fly" {
+	# ACE-32, ISO-19 (capabilities in the pod's list), ISO-20
 	ONE_APP=1 pod_manifest \
 		'{"name":"resource/block-iops","value":{"default":true,"limit":"100"}},{"name":"resource/block-iops","value":{"default":true,"limit":"200"}},{"name":"os/linux/oom-score-adj","value":100}' \
 		'{"name":"os/linux/selinux-context","value":{"user":"u","role":"r","type":"t","level":"s0"}},{"name":"os/linux/capabilities-retain-set","value":{"set":["CAP_KILL"]}},{"name":"resource/memory","value":{"limit":"1Gi"}}' \

@@ -665,7 +665,7 @@ static struct rkt_pod_manifest *pod_with_isolators(const char *app_isolators,
 
 static void test_cgroup_limits_and_requests(void **state)
 {
-	/* POD-11: the pod's list is read on its own (its cgroup is above the apps'); requests
+	/* POD-11, ACE-33: the pod's list is read on its own (its cgroup is above the apps'); requests
 	 * become a memory soft limit and CPU shares (1000m = 1024), cpu-shares wins. */
 	struct rkt_pod_manifest *m = pod_with_isolators(
 	        "{\"name\":\"resource/memory\",\"value\":{\"request\":\"1Mi\",\"limit\":\"1Gi\"}},"

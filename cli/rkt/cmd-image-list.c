@@ -260,7 +260,9 @@ static char *cell(const struct list_opts *o, const struct rkt_image_info *img, e
 static void print_table(const struct list_opts *o, char **cells, size_t rows)
 {
 	size_t width[_F_MAX] = { 0 };
+	_cleanup_(cli_strv_freep) char **esc = cli_escape_cells(cells, rows * o->n_fields);
 
+	cells = esc;
 	for (size_t r = 0; r < rows; r++)
 		for (size_t c = 0; c < o->n_fields; c++) {
 			size_t len = strlen(cells[r * o->n_fields + c]);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "pod/layout.h"
+#include "util/escape.h"
 #include "pod-util.h"
 
 #define POLL_NS 100000000L
@@ -143,8 +144,11 @@ static void print_plain(const struct rkt_pod *pod, const struct rkt_pod_manifest
 	for (size_t i = 0; i < m->n_apps; i++) {
 		int code;
 
-		if (rkt_pod_app_exit_code(pod, m->apps[i].name, &code, NULL) == 0)
-			printf("app-%s=%d\n", m->apps[i].name, code);
+		if (rkt_pod_app_exit_code(pod, m->apps[i].name, &code, NULL) == 0) {
+			_cleanup_free_ char *name = rkt_escape_ctl(m->apps[i].name);
+
+			printf("app-%s=%d\n", name, code);
+		}
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "util/escape.h"
 #include "net/http.h"
 #include "rkt.h"
 #include "trust/trust.h"
@@ -187,11 +188,16 @@ static int trust_one(struct cli_ctx *ctx, struct rkt_keystore *ks, const struct 
 	if (r < 0)
 		return r;
 
+	_cleanup_free_ char *loc = rkt_escape_ctl(location);
+
 	fprintf(stderr, "Prefix: \"%s\"\nKey: \"%s\"\nGPG key fingerprint is: ", o->prefix ?: "",
-	        location);
+	        loc);
 	print_fingerprint(stderr, key->fingerprint);
-	for (size_t i = 0; i < key->n_uids; i++)
-		fprintf(stderr, "\t%s\n", key->uids[i]);
+	for (size_t i = 0; i < key->n_uids; i++) {
+		_cleanup_free_ char *uid = rkt_escape_ctl(key->uids[i]);
+
+		fprintf(stderr, "\t%s\n", uid);
+	}
 	if (!o->skip_review && !confirm())
 		return rkt_error_set(err, ECANCELED, "trust: key '%s' was not trusted", location);
 	if (o->prefix)

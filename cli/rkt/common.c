@@ -1,10 +1,12 @@
 /* Helpers the rkt command files share: the store, option values, image lookups. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pod/pod.h"
 #include "rkt.h"
 #include "trust/trust.h"
+#include "util/escape.h"
 
 int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err)
 {
@@ -26,15 +28,19 @@ static void print_signer(void *userdata, const char *name, const struct rkt_trus
 {
 	(void)userdata;
 	(void)name;
-	fprintf(stderr, "signature verified:\n  %s\n",
-	        signer->uid[0] ? signer->uid : signer->fingerprint);
+	_cleanup_free_ char *who =
+	        rkt_escape_ctl(signer->uid[0] ? signer->uid : signer->fingerprint);
+
+	fprintf(stderr, "signature verified:\n  %s\n", who);
 }
 
 /* A trusted key that can no longer be used is skipped; the user learns which. */
 static void keystore_warn(void *userdata, const char *msg)
 {
 	(void)userdata;
-	fprintf(stderr, "rkt: warning: %s\n", msg);
+	_cleanup_free_ char *line = rkt_escape_ctl(msg);
+
+	fprintf(stderr, "rkt: warning: %s\n", line);
 }
 
 void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt_fetch_opts *ret)
@@ -83,4 +89,21 @@ int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMA
 	if (r < 0)
 		return r;
 	return rkt_store_find_by_name(s, name, &labels, ret_id, err);
+}
+
+char **cli_escape_cells(char *const *cells, size_t n)
+{
+	char **esc = xmalloc_array(n + 1, sizeof(*esc));
+
+	for (size_t i = 0; i < n; i++)
+		esc[i] = rkt_escape_ctl(cells[i]);
+	esc[n] = NULL;
+	return esc;
+}
+
+void cli_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
 }

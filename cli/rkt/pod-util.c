@@ -107,7 +107,9 @@ char *cli_time_go(int64_t ns)
 void cli_print_cells(char *const *cells, size_t rows, size_t cols)
 {
 	_cleanup_free_ size_t *w = xzalloc(sizeof(*w) * (cols ? cols : 1));
+	_cleanup_(cli_strv_freep) char **esc = cli_escape_cells(cells, rows * cols);
 
+	cells = esc;
 	for (size_t i = 0; i < rows * cols; i++) {
 		size_t len = strlen(cells[i]);
 

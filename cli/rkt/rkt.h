@@ -122,6 +122,15 @@ void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt
 /* An image given by ID (prefix) or by name[:version] in the store: its full ID. */
 int cli_image_lookup(struct cli_ctx *ctx, const char *image, char ret_id[RKT_IMAGE_ID_SIZE],
                      struct rkt_error *err);
+/* N table cells with control characters escaped (rkt_escape_ctl()), NULL-terminated: what an
+ * image or a pod manifest supplies cannot forge rows or talk to the terminal. Free with
+ * cli_strv_free(). */
+char **cli_escape_cells(char *const *cells, size_t n);
+void cli_strv_free(char **v);
+static inline void cli_strv_freep(char ***v)
+{
+	cli_strv_free(*v);
+}
 
 /* help.c: what `rkt help` and `--help` print, the man pages and the bash completion, all made
  * from the tables above. PATH is the command's words after "rkt" ("image list"). */

@@ -1,5 +1,7 @@
 #include "util/error.h"
 
+#include "util/escape.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -122,14 +124,17 @@ static bool is_input_code(int code)
 char *rkt_error_format(const struct rkt_error *err, char *buf, size_t size)
 {
 	const char *msg = err->msg[0] ? err->msg : "unknown error";
+	char line[sizeof(err->msg)];
 	size_t n;
 
 	if (size == 0)
 		return buf;
-	(void)snprintf(buf, size, "%s", msg);
-	for (char *p = buf; *p; p++)
+	(void)snprintf(line, sizeof(line), "%s", msg);
+	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	/* Messages quote input (names, labels, paths): no control sequence reaches the terminal. */
+	(void)rkt_escape_ctl_buf(buf, size, line);
 	if (err->code == 0 || err->input || is_input_code(err->code))
 		return buf;
 	const char *why = strerror(err->code);

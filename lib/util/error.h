@@ -42,7 +42,7 @@ typedef void (*rkt_warn_fn)(void *userdata, const char *msg);
 void rkt_error_clear(struct rkt_error *err);
 
 /* The one line a program prints for ERR (after its "rkt: " or "actool: " prefix): the message,
- * newlines turned into spaces, and ": strerror(code)" when the code is a failed system call's.
+ * newlines turned into spaces, other control characters escaped (rkt_escape_ctl_buf()), and ": strerror(code)" when the code is a failed system call's.
  * No strerror() is added for rkt_error_input() errors, for the codes the library uses for bad
  * input (EINVAL, EBADMSG, EEXIST, ENOTUNIQ, ENOKEY, EPROTONOSUPPORT, ELOOP and the EKEY* codes:
  * the message says what is wrong), or when the message already ends with it. Writes at most SIZE

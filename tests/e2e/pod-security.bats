@@ -96,3 +96,46 @@ c" ]
 	has "io-uring: denied (EPERM)"
 	has "unshare-user: denied (EPERM)"
 }
+
+# no_ctl TEXT: TEXT has no C0 control but newline and tab (the tables' separators), no DEL and no
+# C1 control (U+0080-U+009F).
+no_ctl() {
+	if printf '%s' "$1" | LC_ALL=C grep -qP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]'; then
+		fail "control characters in: $(printf '%s' "$1" | od -c | head -20)"
+	fi
+}
+
+@test "terminal: labels with ESC, BEL, newline and CSI are escaped in list, image list, errors" {
+	local l=$T/evil
+	mkdir -p "$l/rootfs"
+	python3 -c 'import json, sys; print(json.dumps({"acKind": "ImageManifest",
+		"acVersion": "0.8.11", "name": "example.com/evil",
+		"labels": [{"name": "version", "value": "1\u001b]0;pwned\u0007\nforged\u009b2J\t"}],
+		"app": {"exec": ["/bin/sh"], "user": "0", "group": "0"}}))' >"$l/manifest"
+	"$ACTOOL" build --owner-root "$l" "$T/evil.aci"
+	rkprepare "$T/evil.aci"
+	[ "$status" -eq 0 ] || fail "prepare: $stderr"
+
+	rkt image list --no-legend
+	[ "$status" -eq 0 ]
+	no_ctl "$output"
+	# Two images (evil and stage1), one row each.
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^sha512-')" -eq 2 ]
+	[[ "$output" == *'example.com/evil:1\x1b]0;pwned\x07\nforged\xc2\x9b2J\t'* ]]
+	rkt list --no-legend
+	[ "$status" -eq 0 ]
+	no_ctl "$output"
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == *'example.com/evil:1\x1b]0;pwned\x07\nforged\xc2\x9b2J\t'* ]]
+	# JSON stays JSON: the value comes back intact.
+	rkt image list --format=json
+	[ "$(printf '%s' "$output" | jq -r '.[0].name')" = \
+		"example.com/evil:1"$'\e]0;pwned\a\nforged\xc2\x9b2J\t' ]
+
+	# An error message that quotes its input.
+	rkt image rm $'x\e]0;pwned\a\nrkt: forged'
+	[ "$status" -eq 254 ]
+	no_ctl "$stderr"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}

@@ -21,6 +21,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/json-util.h"
+#include "util/escape.h"
 #include "util/parse.h"
 #include "util/time.h"
 
@@ -91,8 +92,34 @@ static void error_format_adds_strerror_for_system_errors_only(void **state)
 	assert_string_equal(rkt_error_format(&err, line, sizeof(line)), "a b");
 	rkt_error_set(&err, EIO, "abcdef");
 	assert_string_equal(rkt_error_format(&err, line, 4), "abc");
+	/* Input quoted in a message cannot talk to the terminal. */
+	rkt_error_set(&err, EINVAL, "label '%s'", "\033]0;pwned\007\r");
+	assert_string_equal(rkt_error_format(&err, line, sizeof(line)),
+	                    "label '\\x1b]0;pwned\\x07 '");
 	rkt_error_clear(&err);
 	assert_string_equal(rkt_error_format(&err, line, sizeof(line)), "unknown error");
+}
+
+static void escape_ctl_escapes_controls_and_bad_utf8_only(void **state)
+{
+	char buf[16];
+	char *s;
+
+	(void)state;
+	s = rkt_escape_ctl("plain ascii, caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	assert_string_equal(s, "plain ascii, caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	free(s);
+	/* C0, DEL, C1 (U+009B is CSI), a lone continuation byte, an overlong '/', a surrogate,
+	 * a truncated sequence at the end. */
+	s = rkt_escape_ctl("a\tb\nc\rd\033[2J\x7f\xc2\x9b\x80\xc0\xaf\xed\xa0\x80\xe2\x82");
+	assert_string_equal(s, "a\\tb\\nc\\rd\\x1b[2J\\x7f\\xc2\\x9b\\x80\\xc0\\xaf\\xed\\xa0\\x80"
+	                       "\\xe2\\x82");
+	free(s);
+	/* Truncation never cuts an escape; the return value is the whole length. */
+	assert_int_equal(rkt_escape_ctl_buf(buf, 6, "abc\033d"), 8);
+	assert_string_equal(buf, "abc");
+	assert_int_equal(rkt_escape_ctl_buf(buf, sizeof(buf), "abc\033d"), 8);
+	assert_string_equal(buf, "abc\\x1bd");
 }
 
 static void json_parse_rejects_trailing_garbage(void **state)
@@ -389,6 +416,7 @@ int main(void)
 		cmocka_unit_test(error_set_with_null_err_still_fails),
 		cmocka_unit_test(error_format_adds_strerror_for_system_errors_only),
 		cmocka_unit_test(error_append_adds_a_hint_only_to_a_recorded_error),
+		cmocka_unit_test(escape_ctl_escapes_controls_and_bad_utf8_only),
 		cmocka_unit_test(json_parse_rejects_trailing_garbage),
 		cmocka_unit_test(json_parse_rejects_truncated_input),
 		cmocka_unit_test(json_parse_accepts_bare_scalars),

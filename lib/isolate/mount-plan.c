@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,9 +277,47 @@ static void warnf(rkt_warn_fn warn, void *ud, const char *fmt, ...)
 	warn(ud, msg);
 }
 
+/* Symlinks open_target() follows to create what a dangling one points to (as the kernel's 40). */
+#define MAX_DANGLING_HOPS 40
+
+static int open_target_hops(int rootfd, const char *target, bool dir, rkt_warn_fn warn, void *ud,
+                            unsigned hops);
+
+/* PATH (inside the root) is a symlink that points nowhere, as /etc/resolv.conf ->
+ * ../run/systemd/resolve/stub-resolv.conf in Ubuntu images: opens its target, followed by REST
+ * if not NULL, creating it. The target is resolved inside the root (an absolute target from the
+ * root, ".." never above it), so nothing outside is ever created. */
+static int open_dangling(int rootfd, int linkfd, const char *path, const char *rest, bool dir,
+                         rkt_warn_fn warn, void *ud, unsigned hops)
+{
+	char link[PATH_MAX];
+	ssize_t n;
+
+	if (hops >= MAX_DANGLING_HOPS)
+		return -ELOOP;
+	n = readlinkat(linkfd, "", link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -ENOENT;
+	link[n] = '\0';
+	size_t dirlen = (size_t)(strrchr(path, '/') - path);
+	_cleanup_free_ char *next =
+	        xasprintf("%.*s%s%s%s%s", link[0] == '/' ? 0 : (int)dirlen, path,
+	                  link[0] == '/' ? "" : "/", link, rest ? "/" : "", rest ? rest : "");
+	return open_target_hops(rootfd, next, dir, warn, ud, hops + 1);
+}
+
 /* Opens (creating if missing) TARGET inside ROOTFD as a directory or, if !DIR, a file; an
- * existing entry of the wrong type is replaced (ACE-10). Returns an O_PATH fd. */
+ * existing entry of the wrong type is replaced (ACE-10), a dangling symlink on the way gets its
+ * target created inside the root. Returns an O_PATH fd. */
 static int open_target(int rootfd, const char *target, bool dir, rkt_warn_fn warn, void *ud)
+{
+	return open_target_hops(rootfd, target, dir, warn, ud, 0);
+}
+
+static int open_target_hops(int rootfd, const char *target, bool dir, rkt_warn_fn warn, void *ud,
+                            unsigned hops)
 {
 	_cleanup_free_ char *path = xstrdup(target);
 	int r;
@@ -295,10 +334,16 @@ static int open_target(int rootfd, const char *target, bool dir, rkt_warn_fn war
 		struct stat st;
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
 			/* A symlink in the image: follow it, but inside the root. */
-			(void)close(TAKE_FD(fd));
+			_cleanup_close_ int linkfd = TAKE_FD(fd);
 			fd = rkt_open_in_root(rootfd, path, O_PATH, 0);
-			if (fd < 0 || fstat(fd, &st) < 0)
-				fd = -ENOENT; /* dangling: handled as missing below */
+			/* ELOOP (a loop, or a /proc magic link) is refused. */
+			if (fd == -ENOENT)
+				return open_dangling(rootfd, linkfd, path, last ? NULL : s + 1, dir,
+				                     warn, ud, hops);
+			if (fd < 0)
+				return fd;
+			if (fstat(fd, &st) < 0)
+				return -errno;
 		}
 		if (fd >= 0 && (want_dir ? !S_ISDIR(st.st_mode) : S_ISDIR(st.st_mode))) {
 			if (!last || !want_dir)

@@ -414,3 +414,62 @@ app() {
 	[ "$status" -eq 254 ]
 	[ "$stderr" = "stage1: unknown or malformed option '--bogus'" ]
 }
+
+@test "dangling symlinks at /etc/resolv.conf, /etc/hosts, /proc, /dev and a mount target" {
+	# As in Ubuntu images: the targets are created inside the app's root.
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOTFS/etc/resolv.conf"
+	ln -s /run/hosts "$ROOTFS/etc/hosts"
+	ln -s proc-real "$ROOTFS/proc"
+	ln -s /dev-real "$ROOTFS/dev"
+	ln -s ../srv/data "$ROOTFS/var/v"
+	mkdir -p "$P/stage1/rootfs/etc"
+	echo 'nameserver 192.0.2.53' >"$P/stage1/rootfs/etc/rkt-resolv.conf"
+	echo '192.0.2.1 stage0-host' >"$P/stage1/rootfs/etc/rkt-hosts"
+	add_app a "$(app "$(exec_json /bin/sh -c 'cat /etc/resolv.conf /etc/hosts;
+		test -e /proc/self/stat && echo proc-ok; test -c /dev/null && echo dev-ok;
+		echo x >/var/v/f && cat /srv/data/f')")" \
+		null '"mounts":[{"volume":"v","path":"/var/v"}]'
+	write_pod '[{"name":"v","kind":"empty"}]'
+	run_pod --net=none
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nameserver 192.0.2.53"* ]]
+	[[ "$output" == *stage0-host* ]]
+	[[ "$output" == *proc-ok* ]]
+	[[ "$output" == *dev-ok* ]]
+	[[ "$output" == *x* ]]
+	# The image's links are kept; what they point to was created in the pod's upper layer.
+	[ "$(readlink "$ROOTFS/etc/resolv.conf")" = ../run/systemd/resolve/stub-resolv.conf ]
+	[ ! -e "$ROOTFS/run" ]
+}
+
+@test "a dangling symlink pointing out of the root creates nothing outside it" {
+	local out=$TMP/outside
+	ln -s "/../../../../../../$out/resolv.conf" "$ROOTFS/etc/resolv.conf"
+	ln -s "../../../../../../../../$out/vol" "$ROOTFS/var/v"
+	mkdir -p "$P/stage1/rootfs/etc"
+	echo 'nameserver 192.0.2.53' >"$P/stage1/rootfs/etc/rkt-resolv.conf"
+	echo '192.0.2.1 stage0-host' >"$P/stage1/rootfs/etc/rkt-hosts"
+	add_app a "$(app "$(exec_json /bin/sh -c 'cat /etc/resolv.conf /etc/hosts;
+		echo in-pod >/var/v/f')")" null '"mounts":[{"volume":"v","path":"/var/v"}]'
+	write_pod '[{"name":"v","kind":"empty"}]'
+	run_pod --net=none
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nameserver 192.0.2.53"* ]]
+	[[ "$output" == *stage0-host* ]]
+	[ ! -e "$out" ]
+	[ ! -e "/proc/1/root$out" ]
+	[ "$(cat "$P/sharedVolumes/v/f")" = in-pod ]
+}
+
+@test "a symlink through /proc/1/root at a mount target is refused, nothing is written outside" {
+	local out=$TMP/outside
+	mkdir -p "$P/stage1/rootfs/etc"
+	echo '192.0.2.1 stage0-host' >"$P/stage1/rootfs/etc/rkt-hosts"
+	ln -s "/proc/1/root$out/hosts" "$ROOTFS/etc/hosts"
+	add_app a "$(app "$(exec_json /bin/cat /etc/hosts)")"
+	write_pod
+	run_pod --net=none
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/etc/hosts"* ]]
+	[ ! -e "$out" ]
+}

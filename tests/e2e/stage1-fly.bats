@@ -86,3 +86,20 @@ f"* ]]
 	[[ "$output" == *"9 -> $P/lockfile"* ]]
 	[[ "$output" != *other* ]]
 }
+
+@test "fly: dangling symlinks at /etc/resolv.conf, /proc and a volume target are created inside" {
+	mkdir -p "$TMP/vol"
+	echo hello-volume >"$TMP/vol/file"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOTFS/etc/resolv.conf"
+	ln -s proc-real "$ROOTFS/proc"
+	ln -s "/../../../../../../$TMP/escaped" "$ROOTFS/v"
+	add_app f "{\"user\":\"0\",\"group\":\"0\",\"exec\":$(exec_json /bin/sh -c 'head -c0 /etc/resolv.conf && echo resolv-ok; test -e /proc/self/stat && echo proc-ok; cat /v/file')}" \
+		null '"mounts":[{"volume":"v","path":"/v"}]'
+	write_pod "[{\"name\":\"v\",\"kind\":\"host\",\"source\":\"$TMP/vol\"}]"
+	run_fly --net=host
+	[ "$status" -eq 0 ]
+	[[ "$output" == *resolv-ok* ]]
+	[[ "$output" == *proc-ok* ]]
+	[[ "$output" == *hello-volume* ]]
+	[ ! -e "$TMP/escaped" ]
+}

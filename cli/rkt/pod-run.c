@@ -299,6 +299,9 @@ int runtime_opts_check(const struct runtime_opts *o, const char *cmd, struct rkt
 			return rkt_error_wrap(err, r, "%s", cmd);
 	}
 
+	r = rkt_pod_hostname_check(o->hostname, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", cmd);
 	dns_opts(o, &d);
 	r = rkt_pod_dns_plan(&d, &p, err);
 	rkt_pod_dns_plan_release(&p);

@@ -150,6 +150,11 @@ static int parse_quantity_member(struct json_object *obj, const char *name, cons
 	r = rkt_quantity_parse(json_object_get_string(v), q, path, err);
 	if (r < 0)
 		return r;
+	/* Go's schema takes "-1" and the kernel would be asked for nothing sensible: refused
+	 * (docs/security.md). */
+	if (q->value < 0 || (q->milli_valid && q->milli < 0))
+		return rkt_field_value_error(err, path, json_object_get_string(v),
+		                             "must not be negative");
 	*has = true;
 	return 0;
 }

@@ -1,6 +1,8 @@
 /* stage0's side of the stage1 contract: DNS files, argument vectors, starting a pod (see
  * stage1.h). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,45 @@ static const struct rkt_strv *or_none(const struct rkt_strv *v)
 	return v ? v : &none;
 }
 
+/* A word of a resolv.conf or hosts line, or a hostname: a newline would add a line of the
+ * caller's choosing, a space another name or option. */
+static int check_word(const char *flag, const char *v, struct rkt_error *err)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return rkt_error_set(err, EINVAL,
+			                     "%s '%s': whitespace and control characters are not "
+			                     "allowed",
+			                     flag, v);
+	if (!*v)
+		return rkt_error_set(err, EINVAL, "%s: empty value", flag);
+	return 0;
+}
+
+int rkt_pod_hostname_check(const char *hostname, struct rkt_error *err)
+{
+	return hostname ? check_word("--hostname", hostname, err) : 0;
+}
+
+/* --hosts-entry IP=HOSTNAME: an IPv4 or IPv6 address, and one name. */
+static int check_hosts_entry(const char *h, struct rkt_error *err)
+{
+	const char *eq = strchr(h, '=');
+	char ip[INET6_ADDRSTRLEN];
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (!eq || eq == h || !eq[1])
+		return rkt_error_set(err, EINVAL, "--hosts-entry '%s' is not IP=HOSTNAME", h);
+	if ((size_t)(eq - h) >= sizeof(ip))
+		return rkt_error_set(err, EINVAL, "--hosts-entry '%s': not an IP address", h);
+	memcpy(ip, h, (size_t)(eq - h));
+	ip[eq - h] = '\0';
+	if (inet_pton(AF_INET, ip, bin) != 1 && inet_pton(AF_INET6, ip, bin) != 1)
+		return rkt_error_set(err, EINVAL, "--hosts-entry '%s': '%s' is not an IP address",
+		                     h, ip);
+	return check_word("--hosts-entry", eq + 1, err);
+}
+
 int rkt_pod_dns_plan(const struct rkt_pod_dns_opts *in, struct rkt_pod_dns_plan *p,
                      struct rkt_error *err)
 {
@@ -27,6 +68,19 @@ int rkt_pod_dns_plan(const struct rkt_pod_dns_opts *in, struct rkt_pod_dns_plan 
 	char *s;
 
 	p->resolv_mode = p->hosts_mode = "default";
+	const struct {
+		const char *flag;
+		const struct rkt_strv *v;
+	} words[] = { { "--dns", dns },
+		      { "--dns-search", dns_search },
+		      { "--dns-opt", dns_opt },
+		      { "--dns-domain", dns_domain } };
+	for (size_t w = 0; w < ELEMENTSOF(words); w++)
+		for (size_t i = 0; i < words[w].v->n; i++) {
+			int r = check_word(words[w].flag, words[w].v->items[i], err);
+			if (r < 0)
+				return r;
+		}
 	for (size_t i = 0; i < dns->n; i++) {
 		const char *d = dns->items[i];
 
@@ -79,13 +133,14 @@ int rkt_pod_dns_plan(const struct rkt_pod_dns_opts *in, struct rkt_pod_dns_plan 
 	for (size_t i = 0; i < hosts_entries->n; i++) {
 		const char *h = hosts_entries->items[i];
 
-		if (strcmp(h, "host") == 0)
+		if (strcmp(h, "host") == 0) {
 			p->hosts_mode = "host";
-		else if (!strchr(h, '=') || h[0] == '=' || !strchr(h, '=')[1])
-			return rkt_error_set(err, EINVAL, "--hosts-entry '%s' is not IP=HOSTNAME",
-			                     h);
-		else
+		} else {
+			int r = check_hosts_entry(h, err);
+			if (r < 0)
+				return r;
 			n_entries++;
+		}
 	}
 	if (n_entries) {
 		if (strcmp(p->hosts_mode, "host") == 0)

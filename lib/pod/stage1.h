@@ -52,6 +52,8 @@ struct rkt_pod_dns_plan {
 int rkt_pod_dns_plan(const struct rkt_pod_dns_opts *o, struct rkt_pod_dns_plan *ret,
                      struct rkt_error *err);
 void rkt_pod_dns_plan_release(struct rkt_pod_dns_plan *p);
+/* --hostname (NULL: none): no whitespace or control character, not empty. */
+int rkt_pod_hostname_check(const char *hostname, struct rkt_error *err);
 
 /* What stage0 passes to the run entrypoint beside the pod's UUID (section 3). */
 struct rkt_stage1_run_opts {

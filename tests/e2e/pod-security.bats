@@ -139,3 +139,44 @@ no_ctl() {
 	no_ctl "$stderr"
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 }
+
+@test "negative memory and CPU limits are refused before a pod exists (flags and image)" {
+	local flag
+	for flag in --memory=-1 --cpu=-100m --memory=-1Mi; do
+		rkrun "$PROBE_ACI" "$flag"
+		expect_error "must not be negative"
+		expect_no_pods
+	done
+	# actool refuses to build it: the tar is written by hand.
+	python3 - "$T/neg.aci" <<'PY'
+import io, json, sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+m = json.dumps({"acKind": "ImageManifest", "acVersion": "0.8.11", "name": "example.com/neg",
+                "app": {"exec": ["/bin/sh"], "user": "0", "group": "0", "isolators": [
+                    {"name": "resource/memory", "value": {"limit": "-5M"}}]}}).encode()
+ti = tarfile.TarInfo("manifest"); ti.size = len(m); t.addfile(ti, io.BytesIO(m))
+ti = tarfile.TarInfo("rootfs"); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; t.addfile(ti)
+t.close()
+PY
+	rkrun "$T/neg.aci"
+	expect_error "must not be negative"
+	expect_no_pods
+}
+
+@test "--hosts-entry takes an IP and one name; DNS flags and --hostname take no line breaks" {
+	local bad
+	for bad in --hosts-entry=10.0.0.x=name --hosts-entry=999.1.1.1=name \
+		--hosts-entry=fe80::zz=name $'--hosts-entry=10.0.0.1=name\n10.6.6.6 evil' \
+		'--hosts-entry=10.0.0.1=a b' $'--dns-search=example.org\nnameserver 10.6.6.6' \
+		$'--dns=10.0.0.53\nnameserver 10.6.6.6' $'--dns-opt=ndots:1\rx' '--dns-domain=a b' \
+		$'--hostname=pod\nx' $'--hostname=pod\e'; do
+		rkrun "$bad" "$PROBE_ACI"
+		expect_error
+		expect_no_pods
+	done
+	rkrun --hosts-entry=::1=six --hosts-entry=10.0.0.1=four "$PROBE_ACI" \
+		--exec /bin/cat -- /etc/hosts
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"::1 six"* ]]
+	[[ "$output" == *"10.0.0.1 four"* ]]
+}

@@ -200,6 +200,20 @@ static int copy_data(struct archive *a, int fd, int64_t size, const char *path,
 	return 0;
 }
 
+/* trusted.* xattrs are the kernel's (overlayfs reads trusted.overlay.redirect, .opaque,
+ * .metacopy and .origin from its layers: an image could point a file at another or hide a
+ * directory) and security.* ones are the LSMs' and IMA's: neither belongs to an image, and both
+ * are dropped on import. security.capability (file capabilities, limited by the app's bounding
+ * set) is kept, as docker and tar --xattrs do. */
+static bool xattr_allowed(const char *name)
+{
+	if (strncmp(name, "trusted.", 8) == 0)
+		return false;
+	if (strncmp(name, "security.", 9) == 0)
+		return strcmp(name, "security.capability") == 0;
+	return true;
+}
+
 static int set_xattrs(int fd, struct archive_entry *e, const char *path, struct rkt_error *err)
 {
 	const char *name;
@@ -208,6 +222,8 @@ static int set_xattrs(int fd, struct archive_entry *e, const char *path, struct 
 
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (!xattr_allowed(name))
+			continue;
 		/* A file system without xattr support loses them, as tar does. */
 		if (fsetxattr(fd, name, value, size, 0) < 0 && errno != EOPNOTSUPP)
 			return rkt_error_set(err, errno, "entry '%s': set xattr '%s'", path, name);

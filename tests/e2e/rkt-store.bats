@@ -327,3 +327,37 @@ deep_aci() {
 	[ -z "$(ls "$STORE/cas/tree")" ] || fail "trees left: $(ls "$STORE/cas/tree")"
 	expect_empty_store
 }
+
+@test "trusted.* and security.* xattrs of an image are dropped on import (overlayfs reads them)" {
+	python3 - x.aci <<'PY'
+import io, json, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+m = json.dumps({"acKind": "ImageManifest", "acVersion": "0.8.11",
+                "name": "example.com/xattrs"}).encode()
+ti = tarfile.TarInfo("manifest"); ti.size = len(m); t.addfile(ti, io.BytesIO(m))
+for d in ("rootfs", "rootfs/hidden"):
+    ti = tarfile.TarInfo(d); ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+    if d == "rootfs/hidden":
+        ti.pax_headers = {"SCHILY.xattr.trusted.overlay.opaque": "y",
+                          "SCHILY.xattr.user.kept": "yes"}
+    t.addfile(ti)
+ti = tarfile.TarInfo("rootfs/f"); ti.size = 1; ti.mode = 0o755
+ti.pax_headers = {"SCHILY.xattr.trusted.overlay.redirect": "/etc/shadow",
+                  "SCHILY.xattr.security.selinux": "system_u:object_r:shadow_t:s0",
+                  "SCHILY.xattr.user.kept": "yes"}
+t.addfile(ti, io.BytesIO(b"x"))
+t.close()
+PY
+	rkt_ok --insecure-options=image fetch x.aci
+	local id=$output
+	local d
+	for d in extract render; do
+		rkt_ok image $d --rootfs-only "$id" "out-$d"
+		[ "$(getfattr --only-values -n user.kept "out-$d/f")" = yes ]
+		[ "$(getfattr --only-values -n user.kept "out-$d/hidden")" = yes ]
+		[ -z "$(getfattr -m '^(trusted|security)\.' -d "out-$d/f" "out-$d/hidden" 2>&1)" ]
+	done
+	# The store's copy too, and its tree hash still verifies.
+	[ -z "$(getfattr -R -m '^trusted\.' -d "$STORE/cas" 2>&1)" ]
+	rkt_ok image verify "$id"
+}

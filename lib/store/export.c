@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aci/aci.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -36,6 +37,19 @@ static int copy_fd(int in, int out)
 	return n < 0 ? -errno : 0;
 }
 
+static int write_all(void *userdata, const void *buf, size_t len, struct rkt_error *err)
+{
+	int fd = *(int *)userdata;
+
+	for (size_t done = 0; done < len;) {
+		ssize_t m = write(fd, (const char *)buf + done, len - done);
+		if (m < 0)
+			return rkt_error_set(err, errno, "write");
+		done += (size_t)m;
+	}
+	return 0;
+}
+
 int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool overwrite,
                      struct rkt_error *err)
 {
@@ -53,7 +67,21 @@ int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool 
 	tmp_fd = mkostemp(tmp, O_CLOEXEC);
 	if (tmp_fd < 0)
 		return rkt_error_set(err, errno, "create a file next to '%s'", out);
-	r = copy_fd(in, tmp_fd);
+	/* The blob is read as an ACI and copied in the same pass, so that what we hand out is
+	 * checked against its ID: a blob changed on disk must not pass for the image. */
+	struct rkt_aci_read_opts ro = { .on_raw = write_all, .raw_userdata = &tmp_fd };
+	_cleanup_(rkt_aci_info_releasep) struct rkt_aci_info info = { 0 };
+	_cleanup_free_ char *what = xasprintf("stored image %s", id);
+	r = rkt_aci_read(in, what, &ro, &info, err);
+	if (r >= 0 && strcmp(info.id, id) != 0)
+		r = rkt_error_set(err, EBADMSG,
+		                  "stored image %s no longer matches its ID (it hashes to %s)", id,
+		                  info.id);
+	if (r < 0) {
+		(void)unlink(tmp);
+		return rkt_error_wrap(err, r, "'%s' not written", out);
+	}
+	r = copy_fd(in, tmp_fd); /* whatever follows the compressed stream, as stored */
 	if (r >= 0 && (fchmod(tmp_fd, 0644) < 0 || fsync(tmp_fd) < 0))
 		r = -errno;
 	if (r >= 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, out, overwrite ? 0 : RENAME_NOREPLACE) < 0)

@@ -361,3 +361,32 @@ PY
 	[ -z "$(getfattr -R -m '^trusted\.' -d "$STORE/cas" 2>&1)" ]
 	rkt_ok image verify "$id"
 }
+
+@test "image export checks the blob against its ID while copying; a changed blob is refused" {
+	local f
+	for f in "" --gzip; do
+		rm -rf "$STORE" out.aci
+		$MKACI x.aci --name example.com/x --file /data=original-content $f
+		fetch_ok x.aci
+		local id=$output
+		rkt_ok image export "$id" out.aci
+		cmp x.aci out.aci
+		rm out.aci
+		# Change the stored blob: for gzip, recompress the changed tar.
+		local blob
+		blob=$(find "$STORE/cas/blob" -name "$id")
+		python3 - "$blob" <<'PY'
+import gzip, sys
+p = sys.argv[1]
+d = open(p, "rb").read()
+gz = d[:2] == b"\x1f\x8b"
+t = gzip.decompress(d) if gz else d
+t = t.replace(b"original-content", b"tampered-content")
+open(p, "wb").write(gzip.compress(t) if gz else t)
+PY
+		rkt image export "$id" out.aci
+		expect_error "no longer matches its ID" "out.aci"
+		[ ! -e out.aci ]
+		[ -z "$(ls -A . | grep -v '^x.aci$')" ] || fail "left: $(ls -A .)"
+	done
+}

@@ -230,10 +230,16 @@ static long parse_max_age(CURL *curl)
 	return max_age;
 }
 
+/* False in rkt as built and installed; the test programs link lib/net/http-test-env.c. */
+__attribute__((weak)) bool rkt_http_test_env(void)
+{
+	return false;
+}
+
 /* RKT_TEST_RESOLVE="host:port:addr[,host:port:addr...]" for CURLOPT_RESOLVE. */
 static struct curl_slist *test_resolve_list(void)
 {
-	const char *env = getenv("RKT_TEST_RESOLVE");
+	const char *env = rkt_http_test_env() ? getenv("RKT_TEST_RESOLVE") : NULL;
 	struct curl_slist *l = NULL;
 	_cleanup_free_ char *copy = NULL;
 	char *save = NULL;
@@ -257,7 +263,7 @@ static const char *ca_file_for(const struct rkt_http_request *req)
 
 	if (req->ca_file)
 		return req->ca_file;
-	v = getenv("RKT_TEST_CAFILE");
+	v = rkt_http_test_env() ? getenv("RKT_TEST_CAFILE") : NULL;
 	if (v && *v)
 		return v;
 	/* curl's OpenSSL backend uses its built-in bundle path and ignores SSL_CERT_FILE. */

@@ -8,7 +8,8 @@
  * request allows plain http (--insecure-options=http), verifies TLS (optionally against a given
  * CA file) and reports progress.
  *
- * For tests, two environment variables are honoured (docs/trust.md, "Test variables"):
+ * For tests, two environment variables are honoured (docs/trust.md, "Test variables"), but only
+ * by programs linked with lib/net/http-test-env.c (rkt-test-env, the test tools), never by rkt:
  *   RKT_TEST_RESOLVE  "host:port:addr[,host:port:addr...]": fixed name resolution (CURLOPT_RESOLVE)
  *   RKT_TEST_CAFILE   CA bundle to trust instead of the system's (else SSL_CERT_FILE, if set)
  *
@@ -20,6 +21,10 @@
 #include <stdint.h>
 
 #include "util/error.h"
+
+/* Whether RKT_TEST_RESOLVE and RKT_TEST_CAFILE are honoured: false, unless the program links
+ * lib/net/http-test-env.c, whose definition overrides the library's weak one. */
+bool rkt_http_test_env(void);
 
 enum rkt_http_flags {
 	RKT_HTTP_ALLOW_HTTP = 1u << 0,   /* plain http allowed, also on redirects */

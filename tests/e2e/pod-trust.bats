@@ -36,6 +36,8 @@ setup() {
 	pod_setup
 	CFG=(--system-config="$T/sys" --local-config="$T/local")
 	export RKT_TEST_RESOLVE="rkt.test:$TLS_PORT:127.0.0.1" RKT_TEST_CAFILE="$CERTS/ca.crt"
+	# Only rkt-test-env honours them (docs/trust.md).
+	RKT_PROD=$RKT RKT=${RKT_TEST_ENV_BIN:?}
 	BASE=https://rkt.test:$TLS_PORT/nocache
 	BUILT_STAGE1=$(dirname "$RKT")/../../stage1/stage1-default.aci
 }

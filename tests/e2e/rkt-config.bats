@@ -35,6 +35,8 @@ setup() {
 	mkdir -p "$T/work" "$SYS" "$LOCAL" "$USER_CFG"
 	cd "$T/work"
 	export RKT_TEST_RESOLVE="rkt.test:$TLS_PORT:127.0.0.1,rkt.test:$PLAIN_PORT:127.0.0.1"
+	# Only rkt-test-env honours them (docs/trust.md).
+	RKT_PROD=$RKT RKT=${RKT_TEST_ENV_BIN:?}
 	export RKT_TEST_CAFILE="$CERTS/ca.crt"
 	BASE=https://rkt.test:$TLS_PORT
 	PLAIN=http://rkt.test:$PLAIN_PORT

@@ -36,6 +36,8 @@ setup() {
 	STORE=$BATS_TEST_TMPDIR/store
 	# rkt.test is the server's certificate name; the test CA signed it.
 	export RKT_TEST_RESOLVE="rkt.test:$TLS_PORT:127.0.0.1,rkt.test:$PLAIN_PORT:127.0.0.1"
+	# Only rkt-test-env honours them (docs/trust.md).
+	RKT_PROD=$RKT RKT=${RKT_TEST_ENV_BIN:?}
 	export RKT_TEST_CAFILE="$CERTS/ca.crt"
 	BASE=https://rkt.test:$TLS_PORT
 	PLAIN=http://rkt.test:$PLAIN_PORT
@@ -192,4 +194,13 @@ refetch_without_request() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Downloading image: ["*"] "*" / "*"kB"* ]]
 	[[ "$output" == *"${BIG_ID:0:39}"* ]]
+}
+
+@test "rkt as built and installed ignores RKT_TEST_RESOLVE and RKT_TEST_CAFILE" {
+	# rkt-test-env (this suite's rkt) reaches the test server through them; rkt does not.
+	fetch_ok --insecure-options=image "$BASE/files/app.aci"
+	rm -rf "$STORE"
+	RKT=$RKT_PROD rkt --insecure-options=image fetch "$BASE/files/app.aci"
+	expect_error "$BASE/files/app.aci"
+	expect_empty_store
 }

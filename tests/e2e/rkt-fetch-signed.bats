@@ -41,6 +41,8 @@ setup() {
 	cd "$BATS_TEST_TMPDIR/work"
 	STORE=$BATS_TEST_TMPDIR/store
 	export RKT_TEST_RESOLVE="rkt.test:$TLS_PORT:127.0.0.1" RKT_TEST_CAFILE="$CERTS/ca.crt"
+	# Only rkt-test-env honours them (docs/trust.md).
+	RKT_PROD=$RKT RKT=${RKT_TEST_ENV_BIN:?}
 	BASE=https://rkt.test:$TLS_PORT/files
 	CFG=(--system-config="$BATS_TEST_TMPDIR/sys" --local-config="$BATS_TEST_TMPDIR/local")
 	"$RKT" "${CFG[@]}" trust --prefix=example.com/app --skip-fingerprint-review \

@@ -250,6 +250,39 @@ static int setup_cgroups(struct pod_ctx *c, struct app_state *s, struct rkt_erro
 	return 0;
 }
 
+/* Upstream's closed device policy (docs/stage1-abi.md 4.2), on every host with a v1 devices
+ * hierarchy: the pod's cgroup and the app's below it in that hierarchy, whatever the limits. */
+static int setup_devices_cgroup(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
+{
+	static const char *const root = "/sys/fs/cgroup";
+	_cleanup_free_ char *self = NULL, *own = NULL;
+	struct rkt_cgroup_limits none = { 0 };
+	int r;
+
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return rkt_error_set(err, errno, "/proc/self/cgroup");
+	self = xmalloc(65536);
+	self[fread(self, 1, 65535, f)] = '\0';
+	if (rkt_cgroup_parse_self(self, "devices", &own) < 0) {
+		if (!c->devices_warned)
+			stage1_warn("no cgroup v1 devices hierarchy: devices are not restricted "
+			            "(only nodev)");
+		c->devices_warned = true;
+		return 0;
+	}
+	_cleanup_free_ char *pod_rel =
+	        xasprintf("%s/rkt-%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid);
+	_cleanup_free_ char *app_rel = xasprintf("%s/%s", pod_rel, s->name);
+	r = rkt_cgroup_create(root, "devices", pod_rel, &none, NULL, err);
+	if (r >= 0)
+		r = rkt_cgroup_create(root, "devices", app_rel, &none, &s->cgroup_fds[2], err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+	_cleanup_free_ char *path = xasprintf("%s/devices%s", root, app_rel);
+	return add_cgroup_line(c, path, err);
+}
+
 void stage1_cgroups_remove(int podfd)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -383,7 +416,9 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		s->oom = (int)oom->u.integer;
 	}
 	if (!fly) {
-		r = setup_cgroups(c, s, err);
+		r = setup_devices_cgroup(c, s, err);
+		if (r >= 0)
+			r = setup_cgroups(c, s, err);
 		if (r < 0)
 			return r;
 	}
@@ -440,7 +475,8 @@ int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
 		c->apps[i].name = c->pod.apps[i].ra->name;
 		c->apps[i].out_r = c->apps[i].out_w = c->apps[i].err_r = c->apps[i].err_w = -EBADF;
 		c->apps[i].log_fd = STDERR_FILENO;
-		c->apps[i].cgroup_fds[0] = c->apps[i].cgroup_fds[1] = -EBADF;
+		for (size_t j = 0; j < ELEMENTSOF(c->apps[i].cgroup_fds); j++)
+			c->apps[i].cgroup_fds[j] = -EBADF;
 	}
 	return 0;
 }

@@ -27,7 +27,7 @@ struct app_state {
 	bool has_oom;
 	int oom;
 	int out_r, out_w, err_r, err_w, log_fd;
-	int cgroup_fds[2]; /* cgroup.procs of its memory and cpu cgroups, or -EBADF */
+	int cgroup_fds[3]; /* cgroup.procs of its memory, cpu, devices cgroups, or -EBADF */
 	enum phase phase;
 	pid_t pid;
 };
@@ -42,6 +42,7 @@ struct pod_ctx {
 	int devnull;
 	bool stopping, stopped_by_signal;
 	bool cgroups_failed; /* resource isolators could not be applied (reported once) */
+	bool devices_warned; /* no v1 devices hierarchy (reported once) */
 	int first_failure;
 	struct timespec deadline;
 	bool has_deadline;

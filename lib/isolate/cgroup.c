@@ -120,6 +120,38 @@ static int write_value(const char *dir, const char *file, uint64_t v)
 	return write_string(dir, file, buf);
 }
 
+/* Upstream's closed device policy (systemd's DevicePolicy=closed plus the console, as
+ * upstream's stage1 asks for): the pseudo devices, the terminal ones and the pod's own ptys. */
+const struct rkt_device_rule rkt_device_allow[] = {
+	{ 'c', 1, 3, "rwm" },    /* null */
+	{ 'c', 1, 5, "rwm" },    /* zero */
+	{ 'c', 1, 7, "rwm" },    /* full */
+	{ 'c', 1, 8, "rwm" },    /* random */
+	{ 'c', 1, 9, "rwm" },    /* urandom */
+	{ 'c', 5, 0, "rwm" },    /* tty */
+	{ 'c', 5, 1, "rwm" },    /* console */
+	{ 'c', 5, 2, "rwm" },    /* ptmx */
+	{ 'c', 136, -1, "rwm" }, /* pts/N */
+};
+const size_t rkt_device_allow_n = sizeof(rkt_device_allow) / sizeof(rkt_device_allow[0]);
+
+/* v1: everything denied, then the allow list, one row per write as the kernel wants. */
+static int write_device_policy(const char *dir)
+{
+	int r = write_string(dir, "devices.deny", "a");
+	for (size_t i = 0; r >= 0 && i < rkt_device_allow_n; i++) {
+		const struct rkt_device_rule *d = &rkt_device_allow[i];
+		char row[48], minor[16];
+		if (d->minor < 0)
+			snprintf(minor, sizeof(minor), "*");
+		else
+			snprintf(minor, sizeof(minor), "%d", d->minor);
+		snprintf(row, sizeof(row), "%c %d:%s %s", d->type, d->major, minor, d->access);
+		r = write_string(dir, "devices.allow", row);
+	}
+	return r;
+}
+
 int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
                       const struct rkt_cgroup_limits *limits, int *ret_procs_fd,
                       struct rkt_error *err)
@@ -173,6 +205,8 @@ int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
 			r = write_value(dir, "cpu.weight",
 			                1 + ((limits->cpu_shares - 2) * 9999) / 262142);
 	}
+	if (r >= 0 && controller && strcmp(controller, "devices") == 0)
+		r = write_device_policy(dir);
 	if (r < 0)
 		return rkt_error_set(err, -r, "cgroup '%s': setting limits", dir);
 	if (!ret_procs_fd)

@@ -175,7 +175,8 @@ bool rkt_cgroup_limits_want(const struct rkt_cgroup_limits *l, const char *contr
  * CONTROLLER, or with CONTROLLER NULL the v2 ("0::") path. New string; -ENOENT if none. */
 int rkt_cgroup_parse_self(const char *text, const char *controller, char **ret);
 /* Creates the cgroup REL (starts with '/') and writes the limits that belong to it: v1
- * (CONTROLLER "memory" or "cpu") under ROOT/CONTROLLER, v2 (CONTROLLER NULL) under ROOT.
+ * (CONTROLLER "memory" or "cpu"; "devices": the closed device policy of rkt_device_allow)
+ * under ROOT/CONTROLLER, v2 (CONTROLLER NULL) under ROOT.
  * ROOT is "/sys/fs/cgroup" (unit tests: a fake tree). With RET_PROCS_FD, opens its
  * cgroup.procs for rkt_cgroup_join. */
 int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
@@ -186,6 +187,15 @@ int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
  * processes and is not the root: the kernel's "no internal processes" rule. */
 int rkt_cgroup_v2_enable(const char *root, const char *own, const char *rel,
                          const struct rkt_cgroup_limits *limits, struct rkt_error *err);
+/* The devices an app may use (docs/security.md): TYPE 'c' or 'b', MINOR -1 for all. A v1
+ * "devices" cgroup made by rkt_cgroup_create denies every other device. */
+struct rkt_device_rule {
+	char type;
+	int major, minor;
+	const char *access;
+};
+extern const struct rkt_device_rule rkt_device_allow[];
+extern const size_t rkt_device_allow_n;
 /* Moves the calling process into the cgroup of PROCS_FD. Async-signal-safe. */
 int rkt_cgroup_join(int procs_fd);
 

@@ -179,4 +179,14 @@ PY
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[[ "$output" == *"::1 six"* ]]
 	[[ "$output" == *"10.0.0.1 four"* ]]
+
+@test "devices: a default pod cannot make or open a device outside the allow list" {
+	# With the filter off, so that only the devices cgroup stands in the way.
+	POD_FLAGS=(--insecure-options=image,seccomp)
+	probe "mknod-open-kmsg mknod-open-null open-dev-null open-dev-zero open-dev-urandom"
+	has "mknod-open-kmsg: denied (EPERM)"
+	has "mknod-open-null: allowed"
+	has "open-dev-null: allowed"
+	has "open-dev-zero: allowed"
+	has "open-dev-urandom: allowed"
 }

@@ -124,6 +124,28 @@ static int check_open_dev_tty0(void)
 	return open_path("/dev/tty0", O_WRONLY);
 }
 
+static int check_open_dev_null(void)
+{
+	return open_path("/dev/null", O_RDWR);
+}
+
+static int check_open_dev_zero(void)
+{
+	return open_path("/dev/zero", O_RDONLY);
+}
+
+static int check_open_dev_urandom(void)
+{
+	return open_path("/dev/urandom", O_RDONLY);
+}
+
+/* A node the image ships (or a volume brings): $PROBE_NODE, O_RDONLY. */
+static int check_open_node(void)
+{
+	const char *p = getenv("PROBE_NODE");
+	return open_path(p && *p ? p : "/dev/probe-node", O_RDONLY);
+}
+
 static int check_raw_socket(void)
 {
 	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
@@ -396,6 +418,10 @@ static const struct check {
 	{ "mknod-open-kmsg", check_mknod_open_kmsg },
 	{ "open-dev-kmsg", check_open_dev_kmsg },
 	{ "open-dev-tty0", check_open_dev_tty0 },
+	{ "open-dev-null", check_open_dev_null },
+	{ "open-dev-zero", check_open_dev_zero },
+	{ "open-dev-urandom", check_open_dev_urandom },
+	{ "open-node", check_open_node },
 	{ "raw-socket", check_raw_socket },
 	{ "packet-socket", check_packet_socket },
 	{ "mount-tmpfs", check_mount_tmpfs },

@@ -87,6 +87,10 @@ child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path,
 	for (size_t i = 0; i < ELEMENTSOF(s->cgroup_fds); i++)
 		if (s->cgroup_fds[i] >= 0 && rkt_cgroup_join(s->cgroup_fds[i]) < 0)
 			child_die("joining the app's cgroup", errno);
+	/* Own cgroup namespace, rooted at the cgroups just joined: /proc/self/cgroup shows "/"
+	 * and a cgroup mount shows only the app's subtree (docs/security.md). */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		child_die("unshare of the cgroup namespace", errno);
 	/* Nothing of stage1's (lock fd, pipes of other apps) nor of the caller's leaks in. */
 	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (s->has_oom)

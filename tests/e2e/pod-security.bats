@@ -190,3 +190,20 @@ PY
 	has "open-dev-zero: allowed"
 	has "open-dev-urandom: allowed"
 }
+
+@test "devices: a host device brought in by a host volume cannot be opened" {
+	mkdir host
+	mknod host/kmsg c 1 11
+	POD_FLAGS=(--insecure-options=image,seccomp --volume=h,kind=host,source="$PWD/host")
+	probe "open-node" --mount volume=h,target=/h --set-env=PROBE_NODE=/h/kmsg
+	has "open-node: denied (EPERM)"
+}
+
+@test "cgroup namespace: /proc/self/cgroup in a pod shows only the app's own root" {
+	POD_FLAGS=(--insecure-options=image)
+	rkrun "${POD_FLAGS[@]}" "$PROBE_ACI" --exec /bin/cat -- /proc/self/cgroup
+	[ "$status" -eq 0 ] || fail "$stderr"
+	# Every line ends in ":/", none names the host's hierarchy or the pod's cgroup.
+	[ -n "$output" ]
+	! printf '%s\n' "$output" | grep -v ':/$' || fail "not namespaced: $output"
+}

@@ -139,11 +139,12 @@ static int check_open_dev_urandom(void)
 	return open_path("/dev/urandom", O_RDONLY);
 }
 
-/* A node the image ships (or a volume brings): $PROBE_NODE, O_RDONLY. */
+/* A node the image ships (or a volume brings): $PROBE_NODE, for writing (/dev/kmsg asks
+ * for CAP_SYSLOG only to read). */
 static int check_open_node(void)
 {
 	const char *p = getenv("PROBE_NODE");
-	return open_path(p && *p ? p : "/dev/probe-node", O_RDONLY);
+	return open_path(p && *p ? p : "/dev/probe-node", O_WRONLY);
 }
 
 static int check_raw_socket(void)

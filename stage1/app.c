@@ -31,7 +31,7 @@ static bool exists_at(int dirfd, const char *path)
 	return faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
+static int mount_root(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err)
 {
 	const struct rkt_stage1_app *a = s->a;
 	_cleanup_free_ char *rel = rkt_pod_app_rootfs(s->name);
@@ -56,6 +56,13 @@ static int mount_root(struct pod_ctx *c, struct app_state *s, struct rkt_error *
 			                     s->name, data);
 	} else if (mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return rkt_error_set(err, errno, "app \"%s\": binding '%s'", s->name, s->root);
+	}
+	/* Nodes in the image are not devices; stage1's /dev is a tmpfs of its own. */
+	if (!fly) {
+		_cleanup_close_ int fd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || (r = rkt_mount_set_nodev(fd, true)) < 0)
+			return rkt_error_set(err, fd < 0 ? errno : -r,
+			                     "app \"%s\": making the root nodev", s->name);
 	}
 	return 0;
 }
@@ -307,7 +314,7 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 	struct rkt_mount_plan plan = { 0 };
 	int r;
 
-	r = mount_root(c, s, err);
+	r = mount_root(c, s, fly, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -153,6 +153,9 @@ const char *rkt_envp_get(char *const *envp, const char *name);
 int rkt_exec_lookup(int rootfd, const char *file, const char *path, char **ret,
                     struct rkt_error *err);
 
+/* MOUNT_ATTR_NODEV on the mount FD (O_PATH) is the root of (and below it if RECURSIVE). */
+int rkt_mount_set_nodev(int fd, bool recursive);
+
 /* ---- cgroups (ISO-4, ISO-5, ISO-17; v1 and v2) ---- */
 
 struct rkt_cgroup_limits {
@@ -249,6 +252,7 @@ struct rkt_mount_op {
 	unsigned long flags; /* MS_* for RKT_MOUNT_FS */
 	bool recursive;      /* bind */
 	bool read_only;
+	bool nodev;         /* bind: no device nodes usable below it */
 	bool optional;      /* skip if the source or target does not exist */
 	bool create_source; /* empty volume: create SOURCE with MODE, UID, GID if missing */
 	mode_t mode;

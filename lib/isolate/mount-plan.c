@@ -179,6 +179,7 @@ static int plan_volume(struct rkt_mount_plan *p, const struct rkt_mount_plan_opt
 		op->gid = vol->has_gid ? (gid_t)vol->gid : 0;
 	}
 	op->read_only = ro;
+	op->nodev = !o->fly; /* device nodes only where stage1 puts them (docs/security.md) */
 	return 0;
 }
 
@@ -406,6 +407,15 @@ static int make_read_only(const char *path, bool recursive)
 	return 0;
 }
 
+int rkt_mount_set_nodev(int fd, bool recursive)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV };
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+	            &attr, sizeof(attr)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int open_source(const struct rkt_mount_op *op, int *ret_fd, bool *ret_dir,
                        struct rkt_error *err)
 {
@@ -520,11 +530,16 @@ static int apply_one(int rootfd, const char *root, const struct rkt_mount_op *op
 		if (mount(sp, tp, NULL, MS_BIND | (op->recursive ? MS_REC : 0), NULL) < 0)
 			return rkt_error_set(err, errno, "binding '%s' on '%s'", op->source,
 			                     op->target);
-		if (op->read_only) {
+		if (op->nodev || op->read_only) {
+			/* The mount just made, not the directory it covers. */
 			_cleanup_close_ int top = rkt_open_in_root(rootfd, op->target, O_PATH, 0);
 			if (top < 0)
 				return rkt_error_set(err, -top, "'%s'", op->target);
+			if (op->nodev && (r = rkt_mount_set_nodev(top, op->recursive)) < 0)
+				return rkt_error_set(err, -r, "making '%s' nodev", op->target);
 			fd_path(top, tp);
+		}
+		if (op->read_only) {
 			r = make_read_only(tp, op->recursive);
 			if (r < 0)
 				return rkt_error_set(err, -r, "making '%s' read-only", op->target);

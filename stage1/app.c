@@ -281,7 +281,9 @@ static int setup_devices_cgroup(struct pod_ctx *c, struct app_state *s, struct r
 	_cleanup_free_ char *pod_rel =
 	        xasprintf("%s/rkt-%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid);
 	_cleanup_free_ char *app_rel = xasprintf("%s/%s", pod_rel, s->name);
-	r = rkt_cgroup_create(root, "devices", pod_rel, &none, NULL, err);
+	/* The kernel refuses "deny a" in a cgroup with children: the pod's, once, first. */
+	r = c->devices_pod ? 0 : rkt_cgroup_create(root, "devices", pod_rel, &none, NULL, err);
+	c->devices_pod = true;
 	if (r >= 0)
 		r = rkt_cgroup_create(root, "devices", app_rel, &none, &s->cgroup_fds[2], err);
 	if (r < 0)

@@ -43,6 +43,7 @@ struct pod_ctx {
 	bool stopping, stopped_by_signal;
 	bool cgroups_failed; /* resource isolators could not be applied (reported once) */
 	bool devices_warned; /* no v1 devices hierarchy (reported once) */
+	bool devices_pod;    /* the pod's devices cgroup has its policy */
 	int first_failure;
 	struct timespec deadline;
 	bool has_deadline;

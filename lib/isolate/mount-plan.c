@@ -416,6 +416,28 @@ int rkt_mount_set_nodev(int fd, bool recursive)
 	return 0;
 }
 
+/* nodev and read-only on the bind mount just made at OP's target (not the directory it
+ * covers, hence a fresh open). */
+static int bind_attrs(int rootfd, const struct rkt_mount_op *op, struct rkt_error *err)
+{
+	char tp[64];
+	int r;
+	if (!op->nodev && !op->read_only)
+		return 0;
+	_cleanup_close_ int top = rkt_open_in_root(rootfd, op->target, O_PATH, 0);
+	if (top < 0)
+		return rkt_error_set(err, -top, "'%s'", op->target);
+	if (op->nodev && (r = rkt_mount_set_nodev(top, op->recursive)) < 0)
+		return rkt_error_set(err, -r, "making '%s' nodev", op->target);
+	if (op->read_only) {
+		fd_path(top, tp);
+		r = make_read_only(tp, op->recursive);
+		if (r < 0)
+			return rkt_error_set(err, -r, "making '%s' read-only", op->target);
+	}
+	return 0;
+}
+
 static int open_source(const struct rkt_mount_op *op, int *ret_fd, bool *ret_dir,
                        struct rkt_error *err)
 {
@@ -530,21 +552,7 @@ static int apply_one(int rootfd, const char *root, const struct rkt_mount_op *op
 		if (mount(sp, tp, NULL, MS_BIND | (op->recursive ? MS_REC : 0), NULL) < 0)
 			return rkt_error_set(err, errno, "binding '%s' on '%s'", op->source,
 			                     op->target);
-		if (!op->nodev && !op->read_only)
-			return 0;
-		/* The mount just made, not the directory it covers. */
-		_cleanup_close_ int top = rkt_open_in_root(rootfd, op->target, O_PATH, 0);
-		if (top < 0)
-			return rkt_error_set(err, -top, "'%s'", op->target);
-		if (op->nodev && (r = rkt_mount_set_nodev(top, op->recursive)) < 0)
-			return rkt_error_set(err, -r, "making '%s' nodev", op->target);
-		if (op->read_only) {
-			fd_path(top, tp);
-			r = make_read_only(tp, op->recursive);
-			if (r < 0)
-				return rkt_error_set(err, -r, "making '%s' read-only", op->target);
-		}
-		return 0;
+		return bind_attrs(rootfd, op, err);
 	case _RKT_MOUNT_KIND_MAX:
 		break;
 	}

@@ -213,3 +213,14 @@ PY
 	[ -n "$output" ]
 	! printf '%s\n' "$output" | grep -v ':/$' || fail "not namespaced: $output"
 }
+
+@test "CVE-2022-0492: no cgroup v1 release_agent can be opened for writing from a pod" {
+	probe "release-agent userns-release-agent"
+	has "release-agent: denied (ENOENT)"
+	has "userns-release-agent: denied (SIGSYS)"
+	# Without the filter, and with CAP_SYS_ADMIN: the kernel and the pod's mounts still refuse.
+	POD_FLAGS=(--insecure-options=image,seccomp)
+	probe "release-agent userns-release-agent" --caps-retain=CAP_SYS_ADMIN,CAP_SETUID,CAP_SETGID
+	printf '%s\n' "$output" | grep -qx 'release-agent: denied (.*)' || fail "$output"
+	printf '%s\n' "$output" | grep -qx 'userns-release-agent: denied (.*)' || fail "$output"
+}

@@ -249,6 +249,43 @@ static int in_userns(int flags, int (*fn)(void))
 	return fn();
 }
 
+/* CVE-2022-0492: open for writing a cgroup v1 release_agent, the pod's /sys/fs/cgroup one
+ * (any hierarchy), or in a hierarchy mounted afresh (in a new user+cgroup namespace). */
+static int check_release_agent(void)
+{
+	static const char *const h[] = { "memory", "rdma", "cpu", "devices", "pids", "systemd" };
+	int e = ENOENT;
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		char path[128];
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/release_agent", h[i]);
+		int r = open_path(path, O_WRONLY);
+		if (r != ENOENT)
+			return r; /* 0: allowed */
+	}
+	return e;
+}
+
+static int mount_release_agent(void)
+{
+	char dir[256], path[300];
+	int e = mount_point(dir, sizeof(dir));
+	if (e)
+		return e;
+	e = ret_of(syscall(SYS_mount, "probe", dir, "cgroup", 0UL, "rdma"));
+	if (!e) {
+		snprintf(path, sizeof(path), "%s/release_agent", dir);
+		e = report(open_path(path, O_WRONLY));
+		(void)syscall(SYS_umount2, dir, MNT_DETACH);
+	}
+	rmdir(dir);
+	return e;
+}
+
+static int check_userns_release_agent(void)
+{
+	return in_userns(CLONE_NEWCGROUP, mount_release_agent);
+}
+
 static int check_userns_mount_tmpfs(void)
 {
 	return in_userns(0, check_mount_tmpfs);
@@ -423,6 +460,8 @@ static const struct check {
 	{ "open-dev-zero", check_open_dev_zero },
 	{ "open-dev-urandom", check_open_dev_urandom },
 	{ "open-node", check_open_node },
+	{ "release-agent", check_release_agent },
+	{ "userns-release-agent", check_userns_release_agent },
 	{ "raw-socket", check_raw_socket },
 	{ "packet-socket", check_packet_socket },
 	{ "mount-tmpfs", check_mount_tmpfs },

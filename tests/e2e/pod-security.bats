@@ -179,6 +179,7 @@ PY
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[[ "$output" == *"::1 six"* ]]
 	[[ "$output" == *"10.0.0.1 four"* ]]
+}
 
 @test "devices: a default pod cannot make or open a device outside the allow list" {
 	# With the filter off, so that only the devices cgroup stands in the way.

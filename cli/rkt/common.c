@@ -66,7 +66,9 @@ int cli_format_flag_parse(void *opts, const struct cli_flag *f, const char *valu
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)
 		if (strcmp(value, names[i]) == 0) {
-			*(enum cli_format *)((char *)opts + f->offset) = (enum cli_format)i;
+			enum cli_format *field = (void *)((char *)opts + f->offset);
+
+			*field = (enum cli_format)i;
 			return 0;
 		}
 	return rkt_error_set(err, EINVAL, "--format: '%s' is not one of json, json-pretty", value);

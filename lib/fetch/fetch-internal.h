@@ -1,7 +1,12 @@
 /* Shared by the fetchers of lib/fetch (local files in fetch.c, URLs in url.c). */
 #pragma once
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include "fetch/fetch.h"
+#include "net/http.h"
 
 /* The detached signature of an image being imported: an open SIG_FD, or else PATH opened when
  * the import asks for it (a missing file is -ENOKEY, naming WHAT and the image). */
@@ -20,3 +25,31 @@ int rkt_fetch_sig_verify(void *userdata, int fd, const struct rkt_aci_info *info
 
 /* The -ENOKEY of an image without a signature. */
 int rkt_fetch_no_signature(const char *sig_what, const char *image, struct rkt_error *err);
+
+/* A download read while it arrives (download-stream.c). */
+struct rkt_download_stream {
+	struct rkt_http_request req;
+	rkt_http_start_fn start; /* the caller's, called with START_USERDATA */
+	void *start_userdata;
+	int file_fd; /* the caller's REQ->fd, which the body is appended to */
+	int pipe_w;
+	pthread_t thread;
+	bool running;
+	atomic_bool cancel; /* set to end the transfer early */
+	int result;
+	struct rkt_http_result res;
+	struct rkt_error err;
+};
+
+/* Starts downloading REQ (its FD, not resumed) in a thread; the body is appended to REQ->fd and,
+ * as it arrives, written to the pipe whose read end is *RET_READ_FD (the caller closes it). The
+ * pipe ends only after the file holds every byte. Closing the read end early makes the transfer
+ * fail. DS must stay in place until rkt_download_stream_finish(). */
+int rkt_download_stream_start(struct rkt_download_stream *ds, const struct rkt_http_request *req,
+                              int *ret_read_fd, struct rkt_error *err);
+/* Ends the transfer early: it fails with -ECANCELED (or -EPIPE) within about a second. */
+void rkt_download_stream_cancel(struct rkt_download_stream *ds);
+/* Waits for the transfer (the read end must have been read to its end or closed) and returns
+ * what rkt_http_fetch() returned, filling *RET on success. */
+int rkt_download_stream_finish(struct rkt_download_stream *ds, struct rkt_http_result *ret,
+                               struct rkt_error *err);

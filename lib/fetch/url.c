@@ -159,6 +159,72 @@ static bool cache_is_fresh(const struct rkt_remote *cached)
 	       rkt_now_ns() - cached->download_time < cached->cache_max_age * 1000000000;
 }
 
+/* What the reply says about caching, for the URL's record. */
+static void remote_from_reply(struct rkt_remote *rem, const struct rkt_http_result *res)
+{
+	rem->etag = res->etag;
+	rem->cache_max_age = res->max_age > 0 ? res->max_age : 0;
+}
+
+struct stream_ctx {
+	struct rkt_download_stream ds;
+	struct rkt_http_result *res;
+	struct rkt_remote *rem;
+	bool transfer_failed;
+};
+
+/* rkt_store_import_opts.complete: the stream has ended; the file is whole once the transfer
+ * says so. */
+static int stream_complete(void *userdata, struct rkt_error *err)
+{
+	struct stream_ctx *sc = userdata;
+	int r = rkt_download_stream_finish(&sc->ds, sc->res, err);
+
+	if (r < 0) {
+		sc->transfer_failed = true;
+		return rkt_error_wrap(err, r, "image");
+	}
+	remote_from_reply(sc->rem, sc->res);
+	return 0;
+}
+
+/* Downloads REQ (a fresh download into REQ->fd) and imports it while it arrives. An error of
+ * the transfer wins over what the import made of a stream that ended early. Sets
+ * *RET_TRANSFER_FAILED when the transfer failed (what arrived may be resumed). */
+static int stream_import(struct rkt_store *s, const struct rkt_http_request *req,
+                         struct rkt_store_import_opts *io, struct rkt_http_result *res,
+                         char ret_id[RKT_IMAGE_ID_SIZE], bool *ret_transfer_failed,
+                         struct rkt_error *err)
+{
+	struct stream_ctx sc = { .res = res, .rem = (struct rkt_remote *)io->remote };
+	struct rkt_error transfer_err = { 0 };
+	int read_fd = -EBADF, r, t;
+
+	r = rkt_download_stream_start(&sc.ds, req, &read_fd, err);
+	if (r < 0)
+		return r;
+	io->adopt_fd = req->fd;
+	io->complete = stream_complete;
+	io->complete_userdata = &sc;
+	r = rkt_store_import(s, read_fd, io, ret_id, err);
+	/* A transfer the import stopped reading ends on its next write (EPIPE), or within a
+	 * second if the server stalls. */
+	close(read_fd);
+	if (sc.ds.running) {
+		rkt_download_stream_cancel(&sc.ds);
+		t = rkt_download_stream_finish(&sc.ds, res, &transfer_err);
+		if (t < 0 && r < 0 && t != -EPIPE && t != -ECANCELED) {
+			/* The stream ended early because the transfer failed: say why. */
+			if (err)
+				*err = transfer_err;
+			r = rkt_error_wrap(err, t, "image");
+			sc.transfer_failed = true;
+		}
+	}
+	*ret_transfer_failed = sc.transfer_failed;
+	return r;
+}
+
 int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_opts *opts,
                   char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
@@ -213,39 +279,11 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		.progress = opts->progress ? on_progress : NULL,
 		.progress_userdata = &pr,
 	};
-	if (!d.etag && ftruncate(d.fd, 0) < 0)
-		return rkt_error_set(err, errno, "store: truncate partial download of '%s'", url);
-	r = rkt_http_fetch(&req, &res, err);
-	progress_done(opts, "image");
-	if (r < 0) {
-		struct stat st;
-
-		/* Keep what arrived for the next attempt, but not an empty file. */
-		if (fstat(d.fd, &st) == 0 && st.st_size == 0)
-			rkt_store_download_remove(s, &d);
-		return rkt_error_wrap(err, r, "image");
-	}
-
 	struct rkt_remote rem = {
 		.aci_url = (char *)url,
 		.sig_url = sig_url,
-		.etag = res.etag,
-		.cache_max_age = res.max_age > 0 ? res.max_age : 0,
 		.download_time = rkt_now_ns(),
 	};
-	if (res.not_modified) {
-		/* 304: the stored image is current; its record gets the new lifetime. */
-		rkt_store_download_remove(s, &d);
-		memcpy(rem.blob_key, cached.blob_key, sizeof(rem.blob_key));
-		rem.sig_url = cached.sig_url;
-		if (!rem.etag)
-			rem.etag = cached.etag;
-		r = rkt_store_put_remote(s, &rem, err);
-		if (r < 0)
-			return r;
-		return use_cached(s, &cached, ret_id, err);
-	}
-
 	what = xasprintf("image '%s'", url);
 	struct rkt_fetch_sig sig = {
 		.opts = opts, .image = url, .what = sig_url, .path = sig_url, .fd = sig_fd
@@ -260,6 +298,49 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		/* The download becomes the blob: the image is written to disk once. */
 		.adopt = true,
 	};
+	if (!d.etag && ftruncate(d.fd, 0) < 0)
+		return rkt_error_set(err, errno, "store: truncate partial download of '%s'", url);
+	if (!req.resume && !have_cached) {
+		bool transfer_failed = false;
+
+		r = stream_import(s, &req, &io, &res, ret_id, &transfer_failed, err);
+		progress_done(opts, "image");
+		if (transfer_failed) {
+			struct stat st;
+
+			/* Keep what arrived for the next attempt, but not an empty file. */
+			if (fstat(d.fd, &st) == 0 && st.st_size > 0)
+				return r;
+		}
+		/* Imported or refused: there is nothing left to resume. */
+		rkt_store_download_remove(s, &d);
+		return r < 0 ? r : 0;
+	}
+	r = rkt_http_fetch(&req, &res, err);
+	progress_done(opts, "image");
+	if (r < 0) {
+		struct stat st;
+
+		/* Keep what arrived for the next attempt, but not an empty file. */
+		if (fstat(d.fd, &st) == 0 && st.st_size == 0)
+			rkt_store_download_remove(s, &d);
+		return rkt_error_wrap(err, r, "image");
+	}
+
+	remote_from_reply(&rem, &res);
+	if (res.not_modified) {
+		/* 304: the stored image is current; its record gets the new lifetime. */
+		rkt_store_download_remove(s, &d);
+		memcpy(rem.blob_key, cached.blob_key, sizeof(rem.blob_key));
+		rem.sig_url = cached.sig_url;
+		if (!rem.etag)
+			rem.etag = cached.etag;
+		r = rkt_store_put_remote(s, &rem, err);
+		if (r < 0)
+			return r;
+		return use_cached(s, &cached, ret_id, err);
+	}
+
 	r = rkt_store_import(s, d.fd, &io, ret_id, err);
 	/* Complete: whether it was imported or refused, there is nothing left to resume. */
 	rkt_store_download_remove(s, &d);

@@ -185,7 +185,11 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 
 	(void)ultotal;
 	(void)ulnow;
-	if (x->discard)
+	if (x->req->cancel && atomic_load(x->req->cancel)) {
+		x->error = -ECANCELED;
+		return 1; /* aborts with CURLE_ABORTED_BY_CALLBACK */
+	}
+	if (x->discard || !x->req->progress)
 		return 0;
 	(void)C->easy_getinfo(x->curl, CURLINFO_SPEED_DOWNLOAD_T, &speed);
 	p.bytes = x->offset + (uint64_t)dlnow;
@@ -347,7 +351,7 @@ static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct x
 	SET(CURLOPT_LOW_SPEED_TIME, 60L);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, x);
-	if (req->progress) {
+	if (req->progress || req->cancel) {
 		SET(CURLOPT_NOPROGRESS, 0L);
 		SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 		SET(CURLOPT_XFERINFODATA, x);

@@ -13,8 +13,11 @@
  *   RKT_TEST_RESOLVE  "host:port:addr[,host:port:addr...]": fixed name resolution (CURLOPT_RESOLVE)
  *   RKT_TEST_CAFILE   CA bundle to trust instead of the system's (else SSL_CERT_FILE, if set)
  *
- * Blocks on the network; not thread-safe with respect to curl_global_init (rkt has no threads). */
+ * Blocks on the network. curl is initialised once (pthread_once); a transfer may run in a thread
+ * of its own (lib/fetch/download-stream.c). */
 #pragma once
+
+#include <stdatomic.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -71,6 +74,10 @@ struct rkt_http_request {
 
 	rkt_http_progress_fn progress;
 	void *progress_userdata;
+
+	/* May be NULL. Once *CANCEL is true the transfer stops within about a second (also while
+	 * the server sends nothing) and rkt_http_fetch() returns -ECANCELED. */
+	const atomic_bool *cancel;
 };
 
 struct rkt_http_result {

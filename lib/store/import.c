@@ -89,6 +89,13 @@ static int write_blob(void *userdata, const void *buf, size_t len, struct rkt_er
 	return 0;
 }
 
+/* A stream whose bytes another writer stores: read to its end, nothing to keep. */
+static int skip_raw(void *userdata, const void *buf, size_t len, struct rkt_error *err)
+{
+	(void)userdata, (void)buf, (void)len, (void)err;
+	return 0;
+}
+
 struct extract_ctx {
 	struct rkt_tree_writer *writer;
 	const char *what;
@@ -141,10 +148,11 @@ static int write_file_at(int dir_fd, const char *name, const void *data, size_t 
 	return 0;
 }
 
-/* Reads the ACI from IN_FD once: copies it to BLOB_FD (unless < 0), checks it, computes its ID and
- * extracts it into WORK/tree/{rootfs,manifest}, all in the same pass. The tree is not hashed
+/* Reads the ACI from IN_FD once: copies it to BLOB_FD (unless < 0; with TO_END, reads it to its
+ * end without copying), checks it, computes its ID and extracts it into
+ * WORK/tree/{rootfs,manifest}, all in the same pass. The tree is not hashed
  * here (that would read it all again): rkt_store_verify() compares it with a new extraction. */
-static int extract(struct work *w, int in_fd, int blob_fd, const char *what,
+static int extract(struct work *w, int in_fd, int blob_fd, bool to_end, const char *what,
                    struct rkt_aci_info *ret, uint64_t *ret_tree_size, struct rkt_error *err)
 {
 	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *writer = NULL;
@@ -166,7 +174,9 @@ static int extract(struct work *w, int in_fd, int blob_fd, const char *what,
 	struct rkt_aci_read_opts ropts = { .on_entry = on_entry,
 		                           .userdata = &ctx,
 		                           .refuse_devices = true,
-		                           .on_raw = blob_fd >= 0 ? write_blob : NULL,
+		                           .on_raw = blob_fd >= 0 ? write_blob
+		                                     : to_end     ? skip_raw
+		                                                  : NULL,
 		                           .raw_userdata = &blob_fd };
 	r = rkt_aci_read(in_fd, what, &ropts, &info, err);
 	if (r < 0)
@@ -287,18 +297,26 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 	r = work_new(s, &w, err);
 	if (r < 0)
 		return r;
-	if (opts->adopt) {
+	if (opts->adopt && opts->complete) {
+		/* The file is the blob and fills while the stream is read. */
+		r = extract(&w, fd, -EBADF, true, opts->what, &info, &tree_size, err);
+		if (r >= 0)
+			r = opts->complete(opts->complete_userdata, err);
+		fd = opts->adopt_fd;
+		if (r >= 0)
+			r = check_signature(opts, fd, &info, err);
+	} else if (opts->adopt) {
 		/* Read from the start; the file is the blob, nothing to copy. */
 		if (lseek(fd, 0, SEEK_SET) < 0)
 			return rkt_error_set(err, errno, "store: seek %s", opts->what);
-		r = extract(&w, fd, -EBADF, opts->what, &info, &tree_size, err);
+		r = extract(&w, fd, -EBADF, false, opts->what, &info, &tree_size, err);
 		if (r >= 0)
 			r = check_signature(opts, fd, &info, err);
 	} else {
 		blob_fd = openat(w.fd, "blob", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 		if (blob_fd < 0)
 			return rkt_error_set(err, errno, "store: create blob");
-		r = extract(&w, fd, blob_fd, opts->what, &info, &tree_size, err);
+		r = extract(&w, fd, blob_fd, false, opts->what, &info, &tree_size, err);
 		if (r >= 0)
 			r = check_signature(opts, blob_fd, &info, err);
 	}
@@ -354,7 +372,7 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 	if (r < 0)
 		return r;
 	/* The blob is re-hashed by extracting it again: that also yields the tree to compare. */
-	r = extract(&w, blob_fd, -EBADF, what, &info, &tree_size, err);
+	r = extract(&w, blob_fd, -EBADF, false, what, &info, &tree_size, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r == -EINVAL ? -EBADMSG : r, "image '%s' is damaged",
 		                      id);

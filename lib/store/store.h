@@ -134,6 +134,14 @@ struct rkt_store_import_opts {
 	 * download): it becomes the blob itself (a hard link, mode 0640) instead of a copy
 	 * written while reading it, so a downloaded image is written to disk once. */
 	bool adopt;
+	/* Streaming adoption (ADOPT set, COMPLETE not NULL): FD is a pipe carrying the bytes that
+	 * a download is still appending to ADOPT_FD, the file that becomes the blob, so that the
+	 * import runs while the image arrives. FD is read to its end; then COMPLETE is called,
+	 * which returns 0 once ADOPT_FD is whole or the download's error, before the signature is
+	 * checked or anything is published. */
+	int (*complete)(void *userdata, struct rkt_error *err);
+	void *complete_userdata;
+	int adopt_fd;
 };
 
 /* Imports the ACI read from FD (from its offset to EOF; a pipe or socket is fine). Writes the

@@ -14,6 +14,9 @@ setup_file() {
 		--file /hello=hello --gzip
 	python3 "$BATS_TEST_DIRNAME/rkt-mkaci.py" "$ROOT/big.aci" --name example.com/big \
 		--big /blob=400000
+	# A bad entry first, then more than the pipe and curl buffer between download and import.
+	python3 "$BATS_TEST_DIRNAME/rkt-mkaci.py" "$ROOT/bad.aci" --name example.com/bad \
+		--file /../evil=x --big /blob=4000000
 	export LOG="$BATS_FILE_TMPDIR/requests.log"
 	http_start TLS "$ROOT" --cert "$CERTS/server.crt" --key "$CERTS/server.key" --log "$LOG"
 	http_start PLAIN "$ROOT" --log "$LOG"
@@ -135,6 +138,18 @@ refetch_without_request() {
 	fetch_ok "$BASE/drop/big.aci"
 	[ "$output" = "$BIG_ID" ]
 	[[ "$(tail -n 1 "$LOG")" == "GET /drop/big.aci if-none-match= range=bytes=$size- if-range=\""* ]]
+	expect_consistent_store
+}
+
+@test "the import reads the download as it arrives: a bad image is refused mid-transfer" {
+	# The server sends half the image and then waits for the client to hang up: only an
+	# import that runs during the download sees the bad entry, which is at the start.
+	rkt --insecure-options=image fetch "$BASE/stall/bad.aci"
+	expect_error "$BASE/stall/bad.aci" "entry 'rootfs/../': path leaves the image"
+	# Refused, not interrupted: nothing to resume, no work directory, no image.
+	[ -z "$(ls -A "$STORE/cas/tmp")" ]
+	rkt_ok image list --no-legend
+	[ -z "$output" ]
 	expect_consistent_store
 }
 

@@ -12,6 +12,8 @@ Routes, NAME being a file of DIR:
   /norange/NAME    like /files, but ignores Range (always 200)
   /drop/NAME       a request without Range gets half the body, then the connection is closed;
                    a Range request is served as /files does
+  /stall/NAME      half the body, then nothing until the client closes the connection (at
+                   most 30 s)
   /redirect?to=URL 302 to URL
   /loop            302 to /loop, forever
   /status/CODE     an empty reply with that status
@@ -72,7 +74,8 @@ def main():
                 return self.empty(302, [("Location", to)])
             if len(parts) == 3 and parts[1] == "status":
                 return self.empty(int(parts[2]))
-            if len(parts) != 3 or parts[1] not in ("files", "nocache", "norange", "drop"):
+            if len(parts) != 3 or parts[1] not in ("files", "nocache", "norange", "drop",
+                                                       "stall"):
                 return self.empty(404)
             path = os.path.join(args.root, os.path.basename(parts[2]))
             if not os.path.isfile(path):
@@ -113,6 +116,17 @@ def main():
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            if kind == "stall":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.connection.settimeout(30)
+                try:
+                    while self.connection.recv(4096):
+                        pass
+                except OSError:  # reset: the client went away with data unread
+                    pass
                 self.close_connection = True
                 return
             self.wfile.write(body)

@@ -40,8 +40,14 @@ const char *aci_archive_error(struct archive *a)
  * fills slot HEAD % HASHER_SLOTS (gzip inflates straight into it) once the hasher is done with
  * it, then hands it over; the hasher hashes slot TAIL % HASHER_SLOTS without the lock held.
  * The tar reader only looks at the last buffer handed out, which is never the one being
- * filled. Hashing cannot fail, so errors stay in the reading thread. */
-#define HASHER_SLOTS 4
+ * filled. Hashing cannot fail, so errors stay in the reading thread.
+ *
+ * Inflating runs at very different speeds (stored blocks of incompressible files are a copy,
+ * text is slow) while hashing runs at one speed, so the two threads take turns being ahead: a
+ * ring of 16 MiB lets the inflating thread run through a large incompressible file without
+ * waiting for the hasher (with 4 MiB it waited about a fifth of its time on the bench tree,
+ * docs/performance.md). */
+#define HASHER_SLOTS 16
 
 struct aci_hasher {
 	pthread_t thread;

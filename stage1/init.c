@@ -2,6 +2,7 @@
  * PID 1, app mounts, starting and supervising apps, logs and exit statuses. Static, no
  * systemd. */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -423,6 +424,9 @@ static int pod_init(struct pod_ctx *c, int sync_fd)
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (pod_setup(c, &err) < 0)
 		return stage1_fail(&err);
+	/* PID 1 lives as long as the pod: give back what the set-up freed (libseccomp's rule
+	 * database, parsed manifests), which glibc keeps in the heap otherwise. */
+	(void)malloc_trim(0);
 	/* Ready: the parent writes $P/pid, then lets us start the apps. */
 	if (write(sync_fd, &b, 1) != 1 || read(sync_fd, &b, 1) != 1 || b != 'g')
 		return STAGE1_EXIT_FAILURE;

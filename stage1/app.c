@@ -7,10 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <sys/mount.h>
-#include "util/io.h"
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "util/io.h"
 
 #include "app.h"
 #include "pod/layout.h"
@@ -309,6 +314,134 @@ void stage1_cgroups_remove(int podfd)
 	}
 }
 
+/* rkt/app/<app>: what enter cannot recompute from the pod's manifests (the user and groups,
+ * resolved in the image's /etc/passwd, which the app may have changed since) and the run
+ * options that change the app's isolation. */
+static int write_settings(const struct pod_ctx *c, const struct app_state *s, bool fly,
+                          struct rkt_error *err)
+{
+	char buf[4096];
+	size_t len = (size_t)snprintf(buf, sizeof(buf),
+	                              "fly=%d\ndisable-capabilities=%d\ndisable-seccomp=%d\n"
+	                              "uid=%u\ngid=%u\ngroups=",
+	                              fly, c->opts.disable_caps, c->opts.disable_seccomp,
+	                              (unsigned)s->ids.uid, (unsigned)s->ids.gid);
+	for (size_t i = 0; i < s->ids.n_groups && len < sizeof(buf) - 16; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%u", i ? "," : "",
+		                        (unsigned)s->ids.groups[i]);
+	if (len >= sizeof(buf) - 16)
+		return rkt_error_set(err, E2BIG, "app \"%s\": too many supplementary groups",
+		                     s->name);
+	buf[len++] = '\n';
+	_cleanup_free_ char *path = rkt_pod_app_settings(s->name);
+	int r = rkt_mkdir_p_at(c->podfd, RKT_POD_STAGE1_APP_DIR, 0755, NULL);
+	if (r >= 0)
+		r = rkt_write_file_atomic_at(c->podfd, path, buf, len, 0644, NULL);
+	return r < 0 ? rkt_error_set(err, -r, "'%s'", path) : 0;
+}
+
+static int parse_uint(const char *v, unsigned *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long l = strtoul(v, &end, 10);
+	if (errno || end == v || *end || l > UINT32_MAX - 1)
+		return -EBADMSG;
+	*ret = (unsigned)l;
+	return 0;
+}
+
+int stage1_app_settings_read(struct pod_ctx *c, struct app_state *s, bool *ret_fly,
+                             struct rkt_error *err)
+{
+	_cleanup_free_ char *path = rkt_pod_app_settings(s->name), *buf = NULL;
+	size_t len;
+	unsigned u;
+	int r, seen = 0;
+
+	r = rkt_read_in_root(c->podfd, path, 1 << 16, &buf, &len);
+	if (r < 0)
+		return rkt_error_set(err, -r, "'%s'", path);
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(l, '=');
+		if (!v)
+			return rkt_error_set(err, EBADMSG, "'%s': bad line \"%s\"", path, l);
+		*v++ = '\0';
+		if (strcmp(l, "groups") == 0) {
+			for (char *gs = NULL, *g = strtok_r(v, ",", &gs); g; g = strtok_r(NULL, ",", &gs)) {
+				if (parse_uint(g, &u) < 0)
+					return rkt_error_set(err, EBADMSG, "'%s': bad group \"%s\"",
+					                     path, g);
+				s->ids.groups = xrealloc_array(s->ids.groups, s->ids.n_groups + 1,
+				                               sizeof(gid_t));
+				s->ids.groups[s->ids.n_groups++] = (gid_t)u;
+			}
+			seen |= 1;
+			continue;
+		}
+		if (parse_uint(v, &u) < 0)
+			return rkt_error_set(err, EBADMSG, "'%s': bad value of %s", path, l);
+		if (strcmp(l, "fly") == 0)
+			*ret_fly = u != 0;
+		else if (strcmp(l, "disable-capabilities") == 0)
+			c->opts.disable_caps = u != 0;
+		else if (strcmp(l, "disable-seccomp") == 0)
+			c->opts.disable_seccomp = u != 0;
+		else if (strcmp(l, "uid") == 0) {
+			s->ids.uid = (uid_t)u;
+			seen |= 2;
+		} else if (strcmp(l, "gid") == 0) {
+			s->ids.gid = (gid_t)u;
+			seen |= 4;
+		}
+	}
+	if (seen != 7)
+		return rkt_error_set(err, EBADMSG, "'%s': no uid, gid or groups", path);
+	return 0;
+}
+
+int stage1_app_isolators(const struct pod_ctx *c, struct app_state *s, bool fly,
+                         struct rkt_error *err)
+{
+	const struct rkt_app *app = s->a->app;
+	int r;
+
+	s->workdir =
+	        app->working_directory && *app->working_directory ? app->working_directory : "/";
+
+	s->caps = rkt_caps_default();
+	if (!c->opts.disable_caps && !fly) {
+		r = rkt_caps_compute(&app->isolators, &s->caps, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+	}
+	const struct rkt_isolator *nnp = last_isolator(app, RKT_ISOLATOR_NO_NEW_PRIVILEGES);
+	s->nnp = nnp && nnp->u.no_new_privileges;
+	if (!c->opts.disable_seccomp && !fly) {
+		struct rkt_seccomp_spec spec;
+		r = rkt_seccomp_resolve(&app->isolators, &spec, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+		/* As Docker: an app given CAP_SYS_ADMIN may make namespaces with clone. */
+		spec.clone_ns = c->opts.disable_caps || (s->caps & (UINT64_C(1) << CAP_SYS_ADMIN));
+		r = rkt_seccomp_compile(&spec, stage1_warn_cb, NULL, &s->bpf, err);
+		/* Loading a filter without CAP_SYS_ADMIN needs no_new_privs; the apps' bounding
+		 * set never has it, as with rkt's systemd units. */
+		if (spec.enabled)
+			s->nnp = true;
+		rkt_seccomp_spec_release(&spec);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+	}
+	const struct rkt_isolator *oom = last_isolator(app, RKT_ISOLATOR_OOM_SCORE_ADJ);
+	if (oom) {
+		s->has_oom = true;
+		s->oom = (int)oom->u.integer;
+	}
+	return 0;
+}
+
 int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err)
 {
 	const struct rkt_app *app = s->a->app;
@@ -392,38 +525,11 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 			*p = xstrdup(h->exec.items[0]);
 		*(pre ? &s->pre_argv : &s->post_argv) = strv_to_argv(&h->exec);
 	}
-	s->workdir =
-	        app->working_directory && *app->working_directory ? app->working_directory : "/";
-
-	s->caps = rkt_caps_default();
-	if (!c->opts.disable_caps && !fly) {
-		r = rkt_caps_compute(&app->isolators, &s->caps, err);
-		if (r < 0)
-			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
-	}
-	const struct rkt_isolator *nnp = last_isolator(app, RKT_ISOLATOR_NO_NEW_PRIVILEGES);
-	s->nnp = nnp && nnp->u.no_new_privileges;
-	if (!c->opts.disable_seccomp && !fly) {
-		struct rkt_seccomp_spec spec;
-		r = rkt_seccomp_resolve(&app->isolators, &spec, err);
-		if (r < 0)
-			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
-		/* As Docker: an app given CAP_SYS_ADMIN may make namespaces with clone. */
-		spec.clone_ns = c->opts.disable_caps || (s->caps & (UINT64_C(1) << CAP_SYS_ADMIN));
-		r = rkt_seccomp_compile(&spec, stage1_warn_cb, NULL, &s->bpf, err);
-		/* Loading a filter without CAP_SYS_ADMIN needs no_new_privs; the apps' bounding
-		 * set never has it, as with rkt's systemd units. */
-		if (spec.enabled)
-			s->nnp = true;
-		rkt_seccomp_spec_release(&spec);
-		if (r < 0)
-			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
-	}
-	const struct rkt_isolator *oom = last_isolator(app, RKT_ISOLATOR_OOM_SCORE_ADJ);
-	if (oom) {
-		s->has_oom = true;
-		s->oom = (int)oom->u.integer;
-	}
+	r = stage1_app_isolators(c, s, fly, err);
+	if (r >= 0)
+		r = write_settings(c, s, fly, err);
+	if (r < 0)
+		return r;
 	if (!fly) {
 		r = setup_devices_cgroup(c, s, err);
 		if (r >= 0)
@@ -448,6 +554,94 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		if (s->log_fd < 0)
 			return rkt_error_set(err, errno, "'%s'", log);
 	}
+	return 0;
+}
+
+/* oom_score_adj without stdio (after fork). */
+static int write_oom(int v)
+{
+	char buf[16], tmp[16];
+	int n = 0, k = 0;
+	unsigned u = v < 0 ? (unsigned)-v : (unsigned)v;
+	do {
+		tmp[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[n++] = '-';
+	while (k)
+		buf[n++] = tmp[--k];
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int r = fd >= 0 && write(fd, buf, (size_t)n) == n ? 0 : -errno;
+	if (fd >= 0)
+		(void)close(fd);
+	return r;
+}
+
+#define FAIL(w, e)                    \
+	do {                          \
+		*what = (w);          \
+		return -(e);          \
+	} while (0)
+
+int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool fly,
+                        const char **what)
+{
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(s->cgroup_fds); i++)
+		if (s->cgroup_fds[i] >= 0 && (r = rkt_cgroup_join(s->cgroup_fds[i])) < 0)
+			FAIL("joining the app's cgroup", -r);
+	/* Own cgroup namespace, rooted at the cgroups just joined: /proc/self/cgroup shows "/"
+	 * and a cgroup mount shows only the app's subtree (docs/security.md). */
+	if (!fly && unshare(CLONE_NEWCGROUP) < 0)
+		FAIL("unshare of the cgroup namespace", errno);
+	/* Nothing of stage1's (lock fd, pod directory, pipes of other apps) nor of the caller's
+	 * leaks in, not even until execve: a working directory of /proc/self/fd/N would reach
+	 * the host through a close-on-exec fd (CVE-2024-21626). */
+	if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
+		FAIL("closing file descriptors", errno);
+	if (s->has_oom && (r = write_oom(s->oom)) < 0)
+		FAIL("oom_score_adj", -r);
+	if (fly) {
+		/* fly's app is chrooted (docs/stage1-abi.md 4.6) */
+		if (chdir(s->root) < 0 || chroot(".") < 0)
+			FAIL("chroot into the app root", errno);
+	} else {
+		/* Own mount namespace so that pivot_root changes only this app's root (ACE-4). */
+		if (unshare(CLONE_NEWNS) < 0)
+			FAIL("unshare", errno);
+		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+			FAIL("making / a slave", errno);
+		if (chdir(s->root) < 0)
+			FAIL("chdir to the app root", errno);
+		if (syscall(SYS_pivot_root, ".", ".") < 0)
+			FAIL("pivot_root", errno);
+		if (umount2(".", MNT_DETACH) < 0)
+			FAIL("detaching the old root", errno);
+	}
+	if (chdir("/") < 0)
+		FAIL("chdir /", errno);
+	bool caps = !c->opts.disable_caps && !fly;
+	if (caps && (r = rkt_caps_apply_bounding(s->caps)) < 0)
+		FAIL("capability bounding set", -r);
+	if ((r = rkt_ids_apply(&s->ids)) < 0)
+		FAIL("setting user and groups", -r);
+	if (caps && (r = rkt_caps_apply(s->caps)) < 0)
+		FAIL("capabilities", -r);
+	/* ACE-19, resolved in the app's root, never through a magic link. */
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int wd = (int)syscall(SYS_openat2, AT_FDCWD, s->workdir, &how, sizeof(how));
+	if (wd < 0 || fchdir(wd) < 0)
+		FAIL("working directory", errno);
+	(void)close(wd);
+	if (s->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		FAIL("no_new_privs", errno);
+	if ((r = rkt_seccomp_load(&s->bpf)) < 0) /* last: the filter may block the above */
+		FAIL("seccomp", -r);
 	return 0;
 }
 

@@ -53,6 +53,24 @@ struct pod_ctx {
  * rkt/env/<app>), executables and isolators; opens its output pipes and log unless
  * interactive or FLY. */
 int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err);
+/* What applies to every process started in app S, its own and those of enter: capabilities,
+ * no_new_privs, the seccomp filter, oom_score_adj, the working directory; from the app's
+ * isolators and C->opts (FLY applies neither capabilities nor seccomp). */
+int stage1_app_isolators(const struct pod_ctx *c, struct app_state *s, bool fly,
+                         struct rkt_error *err);
+/* Reads rkt/app/<app> (written by stage1_prepare_app) into S->ids, the run options of C that
+ * change the app's isolation, and *RET_FLY. */
+int stage1_app_settings_read(struct pod_ctx *c, struct app_state *s, bool *ret_fly,
+                             struct rkt_error *err);
+/* Makes the calling process (a forked child; system calls only) one of app S's, about to
+ * execve: joins its cgroups and a cgroup namespace of its own, closes every fd above 2, sets
+ * oom_score_adj, enters the app's root (own mount namespace and pivot_root; FLY: chroot),
+ * drops the capability bounding set, sets the user and groups and capabilities, changes to
+ * the working directory (resolved in the root), no_new_privs, and loads the seccomp filter.
+ * The one code path for "restrict this process as app S": the app's processes and enter's.
+ * 0, or -errno with *WHAT naming the step that failed. */
+int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool fly,
+                        const char **what);
 /* Initialises C from the pod directory (the cwd) and OPTS: loads the pod. */
 int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
 /* Unshares the mount namespace and reopens the pod directory in the new one. An fd opened

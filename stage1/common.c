@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,4 +227,38 @@ int stage1_exit_code(int wstatus)
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return STAGE1_EXIT_FAILURE;
+}
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux 6.3: executable on hosts with vm.memfd_noexec=1 */
+#endif
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+int stage1_reexec_sealed(char **argv, struct rkt_error *err)
+{
+	extern char **environ;
+	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (self < 0 || fstat(self, &st) < 0)
+		return rkt_error_set(err, errno, "/proc/self/exe");
+	int seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & SEALS) == SEALS)
+		return 0; /* this is the sealed copy */
+	_cleanup_close_ int fd =
+	        memfd_create("rkt-stage1", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
+		fd = memfd_create("rkt-stage1", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "memfd_create");
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = sendfile(fd, self, NULL, (size_t)(st.st_size - done));
+		if (n <= 0)
+			return rkt_error_set(err, n < 0 ? errno : EIO, "copying /proc/self/exe");
+		done += n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, SEALS) < 0)
+		return rkt_error_set(err, errno, "sealing the copy of /proc/self/exe");
+	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	return rkt_error_set(err, errno, "executing the sealed copy of /proc/self/exe");
 }

@@ -1,17 +1,24 @@
-/* enter entrypoint (docs/stage1-abi.md section 5): run a command inside an app of a running pod.
- * Joins the namespaces of the pod's PID 1, chroots into the app's root and uses the app's
- * environment from rkt/env/<app>. Shared by the default and fly stage1s. */
+/* enter entrypoint (docs/stage1-abi.md section 5): run a command inside an app of a running pod,
+ * restricted exactly as the app's own processes (docs/security.md, "rkt enter"). Runs from a
+ * sealed copy of itself, joins the namespaces and cgroups of the pod's PID 1, then the child
+ * becomes one of the app's processes through stage1_app_restrict, the code stage1 starts the
+ * apps with. Shared by the default and fly stage1s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "isolate/isolate.h"
 #include "pod/layout.h"
 #include "stage1.h"
@@ -39,14 +46,84 @@ static char **read_env(int podfd, const char *app)
 
 static int join(pid_t pid, const char *ns, int type)
 {
-	char path[64];
+	char path[64], self[64];
+	struct stat a, b;
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns);
+	/* A user namespace cannot be joined again by a process already in it. */
+	if (type == CLONE_NEWUSER && stat(path, &a) == 0 && stat(self, &b) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		return 0;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, type) < 0) {
 		fprintf(stderr, "stage1: enter: joining %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* The cgroups of the pod's PID 1, where apps without a cgroup of their own in a hierarchy
+ * stay: their cgroup.procs files, opened before leaving the host's cgroup namespace. */
+static size_t open_pod_cgroups(pid_t pid, int *fds, size_t max)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[4096];
+	size_t n = 0;
+	bool unified = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *ctl = strchr(line, ':'), *rel = ctl ? strchr(ctl + 1, ':') : NULL;
+		if (!rel || rel[1] != '/' || strstr(rel, "/../"))
+			continue;
+		*rel++ = '\0';
+		ctl++;
+		if (strncmp(ctl, "name=", 5) == 0)
+			ctl += 5;
+		_cleanup_free_ char *procs =
+		        *ctl ? xasprintf("/sys/fs/cgroup/%s%s/cgroup.procs", ctl, rel)
+		        : unified ? xasprintf("/sys/fs/cgroup%s/cgroup.procs", rel)
+		                  : xasprintf("/sys/fs/cgroup/unified%s/cgroup.procs", rel);
+		int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0)
+			fds[n++] = fd;
+	}
+	return n;
+}
+
+/* The app's own cgroups, as stage1 listed them in $P/cgroups: <hierarchy>/.../rkt-<uuid>/<app>. */
+static int open_app_cgroups(struct pod_ctx *c, struct app_state *s, const char *uuid,
+                            struct rkt_error *err)
+{
+	_cleanup_free_ char *buf = NULL, *tail = xasprintf("/rkt-%s/%s", uuid, s->name);
+	size_t len, n = 0;
+	if (rkt_read_in_root(c->podfd, RKT_POD_CGROUPS, 1 << 20, &buf, &len) < 0)
+		return 0; /* no limits, no devices hierarchy: the app has none of its own */
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		size_t ll = strlen(l), tl = strlen(tail);
+		if (strncmp(l, "/sys/fs/cgroup/", 15) != 0 || strstr(l, "/../") || ll < tl ||
+		    strcmp(l + ll - tl, tail) != 0)
+			continue;
+		if (n == ELEMENTSOF(s->cgroup_fds))
+			return rkt_error_set(err, EBADMSG, "'" RKT_POD_CGROUPS "': too many lines");
+		_cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", l);
+		s->cgroup_fds[n] = open(procs, O_WRONLY | O_CLOEXEC);
+		if (s->cgroup_fds[n++] < 0)
+			return rkt_error_set(err, errno, "the app's cgroup '%s'", l);
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn)) child_die(const char *what, int e)
+{
+	const char *name = strerrorname_np(e);
+	const char *parts[] = { "stage1: enter: ", what, ": ", name ? name : "error", "\n" };
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+		(void)!write(STDERR_FILENO, parts[i], strlen(parts[i]));
+	_exit(STAGE1_EXIT_FAILURE);
 }
 
 int main(int argc, char **argv)
@@ -56,15 +133,28 @@ int main(int argc, char **argv)
 		{ "appname", required_argument, NULL, 'a' },
 		{ 0 },
 	};
+	struct pod_ctx c = { .podfd = -EBADF, .devnull = -EBADF };
+	struct rkt_error err = { 0 };
 	const char *app = NULL;
 	pid_t pid = 0;
 	char pod_dir[PATH_MAX];
-	int c;
+	int pod_cgroups[16];
+	int c_;
 
-	while ((c = getopt_long(argc, argv, "+", options, NULL)) != -1) {
-		if (c == 'p')
+	/* The pod can never reach or write this program's file: from here on /proc/<pid>/exe of
+	 * this process and its child is a sealed memfd (CVE-2019-5736). */
+	if (stage1_reexec_sealed(argv, &err) < 0)
+		return stage1_fail(&err);
+	/* Nor our memory, fds or root (the host's) through /proc/<pid> until the command runs;
+	 * and nothing of our caller's reaches the command (CVE-2024-21626). */
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+
+	optind = 0;
+	while ((c_ = getopt_long(argc, argv, "+", options, NULL)) != -1) {
+		if (c_ == 'p')
 			pid = (pid_t)atoi(optarg);
-		else if (c == 'a')
+		else if (c_ == 'a')
 			app = optarg;
 		else {
 			fprintf(stderr, "stage1: enter: unknown option\n");
@@ -77,39 +167,65 @@ int main(int argc, char **argv)
 	}
 	char *default_cmd[] = { (char *)"/bin/sh", NULL };
 	char **cmd = optind < argc ? argv + optind : default_cmd;
+	const char *uuid = strrchr(pod_dir, '/') + 1;
 
+	size_t n_pod_cgroups = open_pod_cgroups(pid, pod_cgroups, ELEMENTSOF(pod_cgroups));
 	/* The mount namespace last: the others are named through our /proc. */
-	if (join(pid, "ipc", CLONE_NEWIPC) < 0 || join(pid, "uts", CLONE_NEWUTS) < 0 ||
-	    join(pid, "net", CLONE_NEWNET) < 0 || join(pid, "pid", CLONE_NEWPID) < 0 ||
+	if (join(pid, "user", CLONE_NEWUSER) < 0 || join(pid, "ipc", CLONE_NEWIPC) < 0 ||
+	    join(pid, "uts", CLONE_NEWUTS) < 0 || join(pid, "net", CLONE_NEWNET) < 0 ||
+	    join(pid, "pid", CLONE_NEWPID) < 0 || join(pid, "cgroup", CLONE_NEWCGROUP) < 0 ||
 	    join(pid, "mnt", CLONE_NEWNS) < 0)
 		return STAGE1_EXIT_FAILURE;
-	/* Read through the pod's mounts: the stage1 overlay that holds rkt/env may not be
-	 * mounted in our caller's namespace (rkt run from a service's own mount namespace). */
-	_cleanup_close_ int podfd = open(pod_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	char **envp = read_env(podfd, app);
-	_cleanup_free_ char *rel = rkt_pod_app_rootfs(app);
-	_cleanup_free_ char *root = xasprintf("%s/%s", pod_dir, rel);
-	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		fprintf(stderr, "stage1: enter: app root '%s': %s\n", root, strerror(errno));
-		return STAGE1_EXIT_FAILURE;
+	/* Read through the pod's mounts: the stage1 overlay that holds rkt/ may not be mounted
+	 * in our caller's namespace (rkt run from a service's own mount namespace). */
+	if (chdir(pod_dir) < 0) {
+		rkt_error_set(&err, errno, "pod directory '%s'", pod_dir);
+		return stage1_fail(&err);
 	}
-	struct rkt_error err = { 0 };
+	if (stage1_load_pod(&c, &err) < 0)
+		return stage1_fail(&err);
+	struct app_state *s = NULL;
+	for (size_t i = 0; i < c.n && !s; i++)
+		if (strcmp(c.apps[i].name, app) == 0)
+			s = &c.apps[i];
+	if (!s) {
+		rkt_error_set(&err, ENOENT, "the pod has no app \"%s\"", app);
+		return stage1_fail(&err);
+	}
+	bool fly = false;
+	if (stage1_app_settings_read(&c, s, &fly, &err) < 0 ||
+	    stage1_app_isolators(&c, s, fly, &err) < 0 ||
+	    (!fly && open_app_cgroups(&c, s, uuid, &err) < 0))
+		return stage1_fail(&err);
+	s->envp = read_env(c.podfd, app);
+	_cleanup_free_ char *rel = rkt_pod_app_rootfs(app);
+	s->root = xasprintf("%s/%s", pod_dir, rel);
+	_cleanup_close_ int rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		rkt_error_set(&err, errno, "app root '%s'", s->root);
+		return stage1_fail(&err);
+	}
 	char *path = NULL;
-	if (rkt_exec_lookup(rootfd, cmd[0], rkt_envp_get(envp, "PATH"), &path, &err) < 0)
+	if (rkt_exec_lookup(rootfd, cmd[0], rkt_envp_get(s->envp, "PATH"), &path, &err) < 0)
 		return stage1_fail(&err);
 
+	fflush(stderr);
 	pid_t child = fork();
-	if (child < 0)
-		return STAGE1_EXIT_FAILURE;
+	if (child < 0) {
+		rkt_error_set(&err, errno, "fork");
+		return stage1_fail(&err);
+	}
 	if (child == 0) {
-		if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-			_exit(STAGE1_EXIT_FAILURE);
-		execve(path, cmd, envp);
-		/* After fork: only write(2), no stdio. */
-		static const char msg[] = "stage1: enter: cannot execute the command\n";
-		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-		_exit(STAGE1_EXIT_FAILURE);
+		/* After fork: system calls only. First the cgroups apps without their own stay
+		 * in, then stage1_app_restrict joins the app's own. */
+		for (size_t i = 0; i < n_pod_cgroups; i++)
+			(void)rkt_cgroup_join(pod_cgroups[i]);
+		const char *what = NULL;
+		int r = stage1_app_restrict(&c, s, fly, &what);
+		if (r < 0)
+			child_die(what, -r);
+		execve(path, cmd, s->envp);
+		child_die("cannot execute the command", errno);
 	}
 	int ws;
 	while (waitpid(child, &ws, 0) < 0)

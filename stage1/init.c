@@ -49,27 +49,6 @@ static void child_die(const char *what, int e)
 	_exit(STAGE1_EXIT_FAILURE);
 }
 
-static void write_oom(int v)
-{
-	char buf[16];
-	int n = 0, neg = v < 0;
-	unsigned u = neg ? (unsigned)-v : (unsigned)v;
-	char tmp[16];
-	int k = 0;
-	do {
-		tmp[k++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (neg)
-		buf[n++] = '-';
-	while (k)
-		buf[n++] = tmp[--k];
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n)
-		child_die("oom_score_adj", errno);
-	(void)close(fd);
-}
-
 static void __attribute__((noreturn))
 child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path, char **argv)
 {
@@ -85,43 +64,10 @@ child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path,
 		    dup2(s->err_w, STDERR_FILENO) < 0)
 			_exit(STAGE1_EXIT_FAILURE);
 	}
-	for (size_t i = 0; i < ELEMENTSOF(s->cgroup_fds); i++)
-		if (s->cgroup_fds[i] >= 0 && rkt_cgroup_join(s->cgroup_fds[i]) < 0)
-			child_die("joining the app's cgroup", errno);
-	/* Own cgroup namespace, rooted at the cgroups just joined: /proc/self/cgroup shows "/"
-	 * and a cgroup mount shows only the app's subtree (docs/security.md). */
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		child_die("unshare of the cgroup namespace", errno);
-	/* Nothing of stage1's (lock fd, pipes of other apps) nor of the caller's leaks in. */
-	(void)syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-	if (s->has_oom)
-		write_oom(s->oom);
-	/* Own mount namespace so that pivot_root changes only this app's root (ACE-4). */
-	if (unshare(CLONE_NEWNS) < 0)
-		child_die("unshare", errno);
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-		child_die("making / a slave", errno);
-	if (chdir(s->root) < 0)
-		child_die("chdir to the app root", errno);
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		child_die("pivot_root", errno);
-	if (umount2(".", MNT_DETACH) < 0)
-		child_die("detaching the old root", errno);
-	if (chdir("/") < 0)
-		child_die("chdir /", errno);
-	int r;
-	if (!c->opts.disable_caps && (r = rkt_caps_apply_bounding(s->caps)) < 0)
-		child_die("capability bounding set", -r);
-	if ((r = rkt_ids_apply(&s->ids)) < 0)
-		child_die("setting user and groups", -r);
-	if (!c->opts.disable_caps && (r = rkt_caps_apply(s->caps)) < 0)
-		child_die("capabilities", -r);
-	if (chdir(s->workdir) < 0) /* ACE-19 */
-		child_die("working directory", errno);
-	if (s->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_die("no_new_privs", errno);
-	if ((r = rkt_seccomp_load(&s->bpf)) < 0) /* last: the filter may block the above */
-		child_die("seccomp", -r);
+	const char *what = NULL;
+	int r = stage1_app_restrict(c, s, false, &what);
+	if (r < 0)
+		child_die(what, -r);
 	execve(path, argv, s->envp);
 	child_die(argv[0], errno);
 	_exit(STAGE1_EXIT_FAILURE);
@@ -475,6 +421,9 @@ int main(int argc, char **argv)
 	struct rkt_error err = { 0 };
 	int r, sv[2];
 
+	/* The pod's PID 1 and each app process until its execve run the sealed copy. */
+	if (stage1_reexec_sealed(argv, &err) < 0)
+		return stage1_fail(&err);
 	r = stage1_parse_run_args(argc, argv, false, &c.opts, &err);
 	if (r < 0)
 		return stage1_fail(&err);

@@ -44,3 +44,9 @@ int stage1_fail(const struct rkt_error *err);
 int stage1_read_pid(int dirfd, const char *name, pid_t *ret);
 /* Status of a child from waitpid as an exit code: its code, or 128 + signal. */
 int stage1_exit_code(int wstatus);
+
+/* Unless already done, copies the running program into a memfd, seals it against every change
+ * and executes it again with ARGV and the same environment, so that /proc/<pid>/exe of this
+ * process and its children is that copy: nothing reaching it from a pod can change the
+ * stage1 binary (runc's CVE-2019-5736). 0 once running from the copy; -errno otherwise. */
+int stage1_reexec_sealed(char **argv, struct rkt_error *err);

@@ -36,6 +36,11 @@ char *rkt_pod_app_env(const char *app)
 	return xasprintf(RKT_POD_STAGE1_ENV_DIR "/%s", app);
 }
 
+char *rkt_pod_app_settings(const char *app)
+{
+	return xasprintf(RKT_POD_STAGE1_APP_DIR "/%s", app);
+}
+
 char *rkt_pod_app_status(const char *app, const char *suffix)
 {
 	return xasprintf(RKT_POD_STAGE1_STATUS_DIR "/%s%s", app, suffix);

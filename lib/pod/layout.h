@@ -38,6 +38,7 @@
 #define RKT_POD_STAGE1_HOSTS_FALLBACK RKT_POD_STAGE1_ETC "/hosts-fallback"
 #define RKT_POD_STAGE1_ENV_DIR        RKT_POD_STAGE1_ROOTFS "/rkt/env"    /* <app>: environment */
 #define RKT_POD_STAGE1_STATUS_DIR     RKT_POD_STAGE1_ROOTFS "/rkt/status" /* <app>: exit status */
+#define RKT_POD_STAGE1_APP_DIR        RKT_POD_STAGE1_ROOTFS "/rkt/app"    /* <app>: for enter */
 
 /* Files in appsinfo/<app>/. */
 #define RKT_POD_APP_MANIFEST      "manifest"    /* the app's image manifest */
@@ -59,6 +60,8 @@ char *rkt_pod_overlay_dir(const char *tree_id, const char *kind, const char *app
 char *rkt_pod_app_log(const char *app);
 /* "stage1/rootfs/rkt/env/<APP>" */
 char *rkt_pod_app_env(const char *app);
+/* "stage1/rootfs/rkt/app/<APP>": the app's resolved user and run options, read by enter */
+char *rkt_pod_app_settings(const char *app);
 /* "stage1/rootfs/rkt/status/<APP><SUFFIX>" ("" or "-started") */
 char *rkt_pod_app_status(const char *app, const char *suffix);
 

@@ -369,7 +369,8 @@ int stage1_app_settings_read(struct pod_ctx *c, struct app_state *s, bool *ret_f
 			return rkt_error_set(err, EBADMSG, "'%s': bad line \"%s\"", path, l);
 		*v++ = '\0';
 		if (strcmp(l, "groups") == 0) {
-			for (char *gs = NULL, *g = strtok_r(v, ",", &gs); g; g = strtok_r(NULL, ",", &gs)) {
+			for (char *gs = NULL, *g = strtok_r(v, ",", &gs); g;
+			     g = strtok_r(NULL, ",", &gs)) {
 				if (parse_uint(g, &u) < 0)
 					return rkt_error_set(err, EBADMSG, "'%s': bad group \"%s\"",
 					                     path, g);
@@ -578,10 +579,10 @@ static int write_oom(int v)
 	return r;
 }
 
-#define FAIL(w, e)                    \
-	do {                          \
-		*what = (w);          \
-		return -(e);          \
+#define FAIL(w, e)           \
+	do {                 \
+		*what = (w); \
+		return -(e); \
 	} while (0)
 
 int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool fly,

@@ -83,7 +83,7 @@ static size_t open_pod_cgroups(pid_t pid, int *fds, size_t max)
 		if (strncmp(ctl, "name=", 5) == 0)
 			ctl += 5;
 		_cleanup_free_ char *procs =
-		        *ctl ? xasprintf("/sys/fs/cgroup/%s%s/cgroup.procs", ctl, rel)
+		        *ctl      ? xasprintf("/sys/fs/cgroup/%s%s/cgroup.procs", ctl, rel)
 		        : unified ? xasprintf("/sys/fs/cgroup%s/cgroup.procs", rel)
 		                  : xasprintf("/sys/fs/cgroup/unified%s/cgroup.procs", rel);
 		int fd = open(procs, O_WRONLY | O_CLOEXEC);

@@ -3,6 +3,8 @@
  *   probe             every check, one line each
  *   probe CHECK...    only those (unknown names are a usage error, exit 2)
  *   probe --list      the names of the checks
+ *   probe --status    only what the process is: every capability set, seccomp, no_new_privs,
+ *                     user and groups, working directory and open fds (for rkt enter's tests)
  *
  * Each check runs in a child process of its own, so that a check the seccomp filter answers
  * with SIGSYS (or one that changes the process, such as unshare) affects nothing else. A line is
@@ -15,6 +17,7 @@
  * "no_new_privs: N". A check that succeeds undoes what it did where it can (unmounts, closes)
  * and never writes into what it opens: "allowed" for a write check means the open for writing
  * succeeded. Linked statically so that it runs in any image. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -573,8 +576,44 @@ static void print_status(void)
 	printf("no_new_privs: %s\n", nnp);
 }
 
+/* --status: the lines of /proc/self/status about identity and confinement, as they are, then
+ * the working directory and the open fds (without the one that lists them). */
+static void print_identity(void)
+{
+	static const char *const keys[] = { "Uid",        "Gid",     "Groups",         "CapInh",
+		                            "CapPrm",     "CapEff",  "CapBnd",         "CapAmb",
+		                            "NoNewPrivs", "Seccomp", "Seccomp_filters" };
+	char line[512], cwd[4096];
+	FILE *f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ':');
+		if (!v)
+			continue;
+		*v = '\0';
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strcmp(line, keys[i]) == 0)
+				printf("%s:%s", line, v + 1);
+	}
+	if (f)
+		fclose(f);
+	printf("cwd: %s\n", getcwd(cwd, sizeof(cwd)) ? cwd : strerrorname_np(errno));
+	fflush(stdout);
+	DIR *d = opendir("/proc/self/fd");
+	printf("fds:");
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			printf(" %s", e->d_name);
+	printf("\n");
+	if (d)
+		closedir(d);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--status") == 0) {
+		print_identity();
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < N_CHECKS; i++)
 			printf("%s\n", checks[i].name);

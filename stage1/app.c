@@ -579,6 +579,20 @@ static int write_oom(int v)
 	return r;
 }
 
+int stage1_chdir_in_root(const char *dir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	int r = fchdir(fd) < 0 ? -errno : 0;
+	(void)close(fd);
+	return r;
+}
+
 #define FAIL(w, e)           \
 	do {                 \
 		*what = (w); \
@@ -630,15 +644,8 @@ int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool
 		FAIL("setting user and groups", -r);
 	if (caps && (r = rkt_caps_apply(s->caps)) < 0)
 		FAIL("capabilities", -r);
-	/* ACE-19, resolved in the app's root, never through a magic link. */
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int wd = (int)syscall(SYS_openat2, AT_FDCWD, s->workdir, &how, sizeof(how));
-	if (wd < 0 || fchdir(wd) < 0)
-		FAIL("working directory", errno);
-	(void)close(wd);
+	if ((r = stage1_chdir_in_root(s->workdir)) < 0) /* ACE-19 */
+		FAIL("working directory", -r);
 	if (s->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		FAIL("no_new_privs", errno);
 	if ((r = rkt_seccomp_load(&s->bpf)) < 0) /* last: the filter may block the above */

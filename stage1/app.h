@@ -71,6 +71,9 @@ int stage1_app_settings_read(struct pod_ctx *c, struct app_state *s, bool *ret_f
  * 0, or -errno with *WHAT naming the step that failed. */
 int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool fly,
                         const char **what);
+/* chdir to DIR resolved inside the process's root (the cwd must be "/"), never through a magic
+ * link such as /proc/self/fd/N (CVE-2024-21626). System calls only. 0 or -errno. */
+int stage1_chdir_in_root(const char *dir);
 /* Initialises C from the pod directory (the cwd) and OPTS: loads the pod. */
 int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
 /* Unshares the mount namespace and reopens the pod directory in the new one. An fd opened

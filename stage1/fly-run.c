@@ -93,9 +93,8 @@ int main(int argc, char **argv)
 		rkt_error_set(&err, -r, "app \"%s\": setting user and groups", s->name);
 		return stage1_fail(&err);
 	}
-	if (chdir(s->workdir) < 0) { /* ACE-19 */
-		rkt_error_set(&err, errno, "app \"%s\": working directory '%s'", s->name,
-		              s->workdir);
+	if ((r = stage1_chdir_in_root(s->workdir)) < 0) { /* ACE-19 */
+		rkt_error_set(&err, -r, "app \"%s\": working directory '%s'", s->name, s->workdir);
 		return stage1_fail(&err);
 	}
 	if (s->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

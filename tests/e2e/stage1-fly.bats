@@ -47,6 +47,20 @@ f"* ]]
 	[[ "$output" == *hello-volume* ]]
 }
 
+@test "fly: CVE-2024-21626: no working directory outside the root through /proc/self/fd/N" {
+	echo host-secret >"$TMP/host-secret"
+	local n
+	for n in 3 4 5 6 7 8; do
+		APPS_JSON=
+		add_app f "{\"user\":\"0\",\"group\":\"0\",\"workingDirectory\":\"/proc/self/fd/$n\",\"exec\":$(exec_json /bin/cat "../../../../../../../../../../..$TMP/host-secret")}"
+		write_pod
+		echo "working directory /proc/self/fd/$n:"
+		run_fly --net=host
+		[[ "$output" != *host-secret* ]]
+		[ "$status" -eq 254 ]
+	done
+}
+
 @test "fly: stop sends SIGTERM to the app's process group; enter reaches the app" {
 	mkdir -p "$TMP/vol"
 	mkfifo "$TMP/vol/ready"

@@ -4,11 +4,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "isolate/isolate.h"
 #include "pod-run.h"
 
 static int on_flag(void *userdata, int id, const char *v, struct rkt_error *err)
 {
 	return runtime_flag(userdata, "run-prepared", id, v, err);
+}
+
+/* ISO-18: a sysctl the pod cannot own (a net.* key with --net=host) is refused here, in stage0,
+ * while the pod is still prepared (run-prepared --net=none can still run it), not by stage1 after
+ * the pod has moved to run/. prepare cannot check it: the network is chosen here. */
+static int sysctl_check(const struct rkt_pod *pod, const struct runtime_opts *o,
+                        struct rkt_error *err)
+{
+	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
+	int r = rkt_pod_read_manifest(pod, &m, err);
+	if (r >= 0)
+		r = rkt_sysctl_check(&m->isolators, o->net && strcmp(o->net, "host") != 0, true,
+		                     true, err);
+	return r < 0 ? rkt_error_wrap(err, r, "run-prepared: pod '%s'", pod->uuid) : 0;
 }
 
 int cmd_run_prepared(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
@@ -37,6 +52,8 @@ int cmd_run_prepared(struct cli_ctx *ctx, int argc, char **argv, struct rkt_erro
 	if (r >= 0 && pod->dir != RKT_POD_DIR_PREPARED)
 		r = rkt_error_set(err, EBUSY, "run-prepared: pod '%s' was taken by another process",
 		                  pod->uuid);
+	if (r >= 0)
+		r = sysctl_check(pod, &o, err);
 	if (r >= 0)
 		r = pod_exec_stage1(ctx, pod, &o, "run-prepared", err);
 	app_list_release(&args);

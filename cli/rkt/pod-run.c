@@ -645,7 +645,7 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);
 	/* ISO-18: a sysctl the pod cannot own is refused before its directory exists (run knows
-	 * the network; for prepare, run-prepared's stage1 checks it). */
+	 * the network; a prepared pod is checked by run-prepared, before it leaves prepared/). */
 	bool host_net =
 	        strcmp(o->cmd, "run") == 0 && (!o->rt.net || strcmp(o->rt.net, "host") == 0);
 	r = rkt_sysctl_check(&m->isolators, !host_net, true, true, err);

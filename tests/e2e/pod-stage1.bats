@@ -221,6 +221,21 @@ JSON
 	[[ "$stderr" == *'"kernel.shmmni" needs the pod'"'"'s own IPC namespace'* ]] || fail "$stderr"
 }
 
+@test "run-prepared refuses a net.* sysctl with --net=host in stage0; the pod stays prepared" {
+	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"net.ipv4.ip_forward":"1"}}' \
+		'["/bin/sh","-c","cat /proc/sys/net/ipv4/ip_forward"]'
+	rkprepare --pod-manifest=pod.json
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local uuid=$output
+	rkt run-prepared --net=host "$uuid"
+	expect_error "run-prepared: pod '$uuid'" '"net.ipv4.ip_forward" needs the pod'"'"'s own network namespace'
+	rkt_ok status "$uuid"
+	[ "${lines[0]}" = state=prepared ] || fail "$output"
+	rkt run-prepared --net=none "$uuid"
+	[ "$status" -eq 0 ] || fail "status $status: $stderr"
+	[ "$output" = 1 ]
+}
+
 @test "isolators that are not applied are named once on stderr, default and fly" {
 	# ACE-32, ISO-19 (capabilities in the pod's list), ISO-20
 	ONE_APP=1 pod_manifest \

@@ -1,6 +1,8 @@
 /* Name/value lists, string maps and string lists of the manifests (TYPE-14, MAN-4, MAN-11,
  * MAN-19, MAN-23). */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,12 +13,28 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+unsigned long rkt_kv_compares;
+
+static bool name_eq(const char *a, const char *b)
+{
+	rkt_kv_compares++;
+	return strcmp(a, b) == 0;
+}
+
 const char *rkt_kv_list_get(const struct rkt_kv_list *l, const char *name)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].name, name) == 0)
+		if (name_eq(l->items[i].name, name))
 			return l->items[i].value;
 	return NULL;
+}
+
+static void kv_append(struct rkt_kv_list *l, const char *name, char *value)
+{
+	l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
+	l->items[l->n].name = xstrdup(name);
+	l->items[l->n].value = value;
+	l->n++;
 }
 
 void rkt_kv_list_set(struct rkt_kv_list *l, const char *name, const char *value)
@@ -24,16 +42,96 @@ void rkt_kv_list_set(struct rkt_kv_list *l, const char *name, const char *value)
 	char *copy = xstrdup(value);
 
 	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->items[i].name, name) == 0) {
+		if (name_eq(l->items[i].name, name)) {
 			free(l->items[i].value);
 			l->items[i].value = copy;
 			return;
 		}
 	}
-	l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
-	l->items[l->n].name = xstrdup(name);
-	l->items[l->n].value = copy;
-	l->n++;
+	kv_append(l, name, copy);
+}
+
+/* FNV-1a */
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot that holds NAME, or the empty slot where it would go. */
+static size_t *index_slot(const struct rkt_kv_index *ix, const struct rkt_kv_list *l,
+                          const char *name)
+{
+	size_t mask = ix->cap - 1;
+	for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+		if (ix->slots[i] == 0 || name_eq(l->items[ix->slots[i] - 1].name, name))
+			return &ix->slots[i];
+}
+
+static void index_grow(struct rkt_kv_index *ix, const struct rkt_kv_list *l, size_t want)
+{
+	if (ix->cap >= 2 * want && ix->cap > 0)
+		return;
+	size_t cap = 16;
+	while (cap < 2 * want)
+		cap *= 2;
+	free(ix->slots);
+	ix->slots = xmalloc_array(cap, sizeof(*ix->slots));
+	memset(ix->slots, 0, cap * sizeof(*ix->slots));
+	ix->cap = cap;
+	ix->n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		size_t *slot = index_slot(ix, l, l->items[i].name);
+		if (*slot == 0) {
+			*slot = i + 1;
+			ix->n++;
+		}
+	}
+}
+
+void rkt_kv_index_init(struct rkt_kv_index *ix, const struct rkt_kv_list *l)
+{
+	*ix = (struct rkt_kv_index){ 0 };
+	index_grow(ix, l, l->n);
+}
+
+ssize_t rkt_kv_index_find(const struct rkt_kv_index *ix, const struct rkt_kv_list *l,
+                          const char *name)
+{
+	size_t pos = *index_slot(ix, l, name);
+	return pos == 0 ? -1 : (ssize_t)(pos - 1);
+}
+
+void rkt_kv_index_set(struct rkt_kv_index *ix, struct rkt_kv_list *l, const char *name,
+                      const char *value)
+{
+	size_t *slot = index_slot(ix, l, name);
+	char *copy = xstrdup(value);
+
+	if (*slot != 0) {
+		free(l->items[*slot - 1].value);
+		l->items[*slot - 1].value = copy;
+		return;
+	}
+	kv_append(l, name, copy);
+	*slot = l->n;
+	ix->n++;
+	index_grow(ix, l, ix->n);
+}
+
+void rkt_kv_index_merge(struct rkt_kv_index *ix, struct rkt_kv_list *l,
+                        const struct rkt_kv_list *src)
+{
+	for (size_t i = 0; src && i < src->n; i++)
+		rkt_kv_index_set(ix, l, src->items[i].name, src->items[i].value);
+}
+
+void rkt_kv_index_release(struct rkt_kv_index *ix)
+{
+	free(ix->slots);
+	*ix = (struct rkt_kv_index){ 0 };
 }
 
 void rkt_kv_list_release(struct rkt_kv_list *l)
@@ -160,20 +258,17 @@ int appc_check_at(int (*check)(const char *s, const char *field, struct rkt_erro
 	return check(s, path, err);
 }
 
-/* Position of the first entry before I with the name of entry I, or I if none. */
-static size_t find_earlier(const struct rkt_kv_list *l, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (strcmp(l->items[j].name, l->items[i].name) == 0)
-			return j;
-	return i;
-}
-
+/* Names are unique; a duplicate names the first entry of that name. */
 static int unique_check(const struct rkt_kv_list *l, const char *field, const char *what,
                         struct rkt_error *err)
 {
+	_cleanup_(rkt_kv_index_release) struct rkt_kv_index ix = { 0 };
+
+	rkt_kv_index_init(&ix, l);
+	if (ix.n == l->n)
+		return 0;
 	for (size_t i = 0; i < l->n; i++) {
-		size_t j = find_earlier(l, i);
+		size_t j = (size_t)rkt_kv_index_find(&ix, l, l->items[i].name);
 
 		if (j != i)
 			return rkt_error_set(err, EINVAL,

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "appc/types.h"
 #include "util/error.h"
@@ -38,6 +39,30 @@ const char *rkt_kv_list_get(const struct rkt_kv_list *l, const char *name);
 /* Replaces the value of NAME, or appends NAME=VALUE. Copies both. */
 void rkt_kv_list_set(struct rkt_kv_list *l, const char *name, const char *value);
 void rkt_kv_list_release(struct rkt_kv_list *l);
+
+/* A hash index over the names of a kv list, so that merging or checking N entries costs O(N)
+ * (a manifest may carry tens of thousands of environment entries). Slots hold position + 1.
+ * The index is valid while the list changes only through rkt_kv_index_set. */
+struct rkt_kv_index {
+	size_t *slots;
+	size_t cap; /* a power of two, at least twice the entries */
+	size_t n;
+};
+/* Indexes every entry of L; of entries with the same name, the first. */
+void rkt_kv_index_init(struct rkt_kv_index *ix, const struct rkt_kv_list *l);
+/* Position of the (first) entry named NAME, or -1. */
+ssize_t rkt_kv_index_find(const struct rkt_kv_index *ix, const struct rkt_kv_list *l,
+                          const char *name);
+/* rkt_kv_list_set through the index. */
+void rkt_kv_index_set(struct rkt_kv_index *ix, struct rkt_kv_list *l, const char *name,
+                      const char *value);
+/* Sets every entry of SRC into L in order (later wins). */
+void rkt_kv_index_merge(struct rkt_kv_index *ix, struct rkt_kv_list *l,
+                        const struct rkt_kv_list *src);
+void rkt_kv_index_release(struct rkt_kv_index *ix);
+/* Name comparisons made by the functions above and rkt_kv_list_get/set: a hook for the unit
+ * test that checks the merges are linear. */
+extern unsigned long rkt_kv_compares;
 
 /* A string list (exec, pathWhitelist, capability and syscall sets). */
 struct rkt_strv {

@@ -159,7 +159,10 @@ int rkt_env_file_parse(const char *buf, const char *what, struct rkt_kv_list *re
                        struct rkt_error *err)
 {
 	struct rkt_kv_list l = { 0 };
+	_cleanup_(rkt_kv_index_release) struct rkt_kv_index ix = { 0 };
 	size_t lineno = 0;
+
+	rkt_kv_index_init(&ix, &l);
 
 	for (const char *p = buf; *p;) {
 		size_t len = strcspn(p, "\n");
@@ -181,7 +184,7 @@ int rkt_env_file_parse(const char *buf, const char *what, struct rkt_kv_list *re
 			                     lineno);
 		}
 		*eq = '\0';
-		rkt_kv_list_set(&l, s, eq + 1);
+		rkt_kv_index_set(&ix, &l, s, eq + 1);
 	}
 	*ret = l;
 	return 0;
@@ -320,25 +323,22 @@ static struct json_object *kv_array(const struct rkt_kv_list *l)
 	return a;
 }
 
-static void kv_merge(struct rkt_kv_list *dst, const struct rkt_kv_list *src)
-{
-	for (size_t i = 0; src && i < src->n; i++)
-		rkt_kv_list_set(dst, src->items[i].name, src->items[i].value);
-}
-
 /* Environment precedence, later wins (rkt/rkt Documentation/app-environment.md): the image's,
  * --set-env-file,
- * --set-env, --environment; the host's (--inherit-env) only fills in names still missing. */
+ * --set-env, --environment; the host's (--inherit-env) only fills in names still missing.
+ * Linear in the number of entries (through an index of the names). */
 static struct json_object *merged_env(const struct rkt_pod_spec *spec, const struct rkt_app_spec *a)
 {
 	_cleanup_(rkt_kv_list_release) struct rkt_kv_list env = { 0 };
+	_cleanup_(rkt_kv_index_release) struct rkt_kv_index ix = { 0 };
 	struct json_object *out;
 
+	rkt_kv_index_init(&ix, &env);
 	if (a->manifest->app)
-		kv_merge(&env, &a->manifest->app->environment);
-	kv_merge(&env, spec->env_file);
-	kv_merge(&env, spec->set_env);
-	kv_merge(&env, a->environment);
+		rkt_kv_index_merge(&ix, &env, &a->manifest->app->environment);
+	rkt_kv_index_merge(&ix, &env, spec->env_file);
+	rkt_kv_index_merge(&ix, &env, spec->set_env);
+	rkt_kv_index_merge(&ix, &env, a->environment);
 	for (char *const *e = spec->inherit_env ? spec->host_env : NULL; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
 		_cleanup_free_ char *name = NULL;
@@ -350,8 +350,8 @@ static struct json_object *merged_env(const struct rkt_pod_spec *spec, const str
 		 * (MAN-19; docs/stage1-abi.md 3.2) */
 		if (rkt_env_name_check(name, "", NULL) < 0 || strchr(eq + 1, '\n'))
 			continue;
-		if (!rkt_kv_list_get(&env, name))
-			rkt_kv_list_set(&env, name, eq + 1);
+		if (rkt_kv_index_find(&ix, &env, name) < 0)
+			rkt_kv_index_set(&ix, &env, name, eq + 1);
 	}
 	out = kv_array(&env);
 	return out;

@@ -173,8 +173,11 @@ static int add_cgroup_line(struct pod_ctx *c, const char *path, struct rkt_error
 	_cleanup_free_ char *line = xasprintf("%s\n", path);
 	_cleanup_close_ int lf =
 	        openat(c->podfd, RKT_POD_CGROUPS, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (lf < 0 || rkt_write_all(lf, line, strlen(line)) < 0)
+	if (lf < 0)
 		return rkt_error_set(err, errno, "'cgroups'");
+	int r = rkt_write_all(lf, line, strlen(line));
+	if (r < 0)
+		return rkt_error_set(err, -r, "'cgroups'");
 	return 0;
 }
 

@@ -27,6 +27,7 @@ struct app_state {
 	bool has_oom;
 	int oom;
 	int out_r, out_w, err_r, err_w, log_fd;
+	bool log_lost;     /* a write to its log failed (reported once) */
 	int cgroup_fds[3]; /* cgroup.procs of its memory, cpu, devices cgroups, or -EBADF */
 	enum phase phase;
 	pid_t pid;
@@ -45,6 +46,7 @@ struct pod_ctx {
 	bool devices_warned; /* no v1 devices hierarchy (reported once) */
 	bool devices_pod;    /* the pod's devices cgroup has its policy */
 	int first_failure;
+	bool status_lost; /* an app's exit status could not be recorded: the pod fails */
 	struct timespec deadline;
 	bool has_deadline;
 };

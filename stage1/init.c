@@ -123,8 +123,13 @@ static void write_status(struct pod_ctx *c, struct app_state *s, const char *suf
 	int n = code >= 0 ? snprintf(buf, sizeof(buf), "%d", code) : 0;
 	_cleanup_free_ char *path = rkt_pod_app_status(s->name, suffix);
 	int r = rkt_write_file_atomic_at(c->podfd, path, buf, (size_t)n, 0644, NULL);
-	if (r < 0)
-		stage1_warn("'%s': %s", path, strerror(-r));
+	if (r < 0) {
+		/* A pod whose app's status is lost must not look successful: rkt status would
+		 * call the app still running, and the caller would see 0. */
+		stage1_warn("app \"%s\": recording its %s in '%s' failed: %s", s->name,
+		            code >= 0 ? "exit status" : "start", path, strerror(-r));
+		c->status_lost = true;
+	}
 }
 
 static void drain(struct app_state *s, int fd, int out)
@@ -134,7 +139,14 @@ static void drain(struct app_state *s, int fd, int out)
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n <= 0)
 			return;
-		(void)rkt_write_all(s->log_fd, buf, (size_t)n);
+		int r = rkt_write_all(s->log_fd, buf, (size_t)n);
+		if (r < 0 && !s->log_lost) {
+			stage1_warn("app \"%s\": writing its log failed, output is lost from "
+			            "there on: %s",
+			            s->name, strerror(-r));
+			s->log_lost = true;
+		}
+		/* the caller's terminal or pipe: a reader that went away is not our failure */
 		(void)rkt_write_all(out, buf, (size_t)n);
 		if ((size_t)n < sizeof(buf))
 			return;
@@ -294,6 +306,10 @@ static int supervise(struct pod_ctx *c, int sigfd)
 	}
 	free(pfds);
 	stage1_cgroups_remove(c->podfd);
+	if (!c->first_failure && c->status_lost) {
+		stage1_warn("the pod fails: an exit status could not be recorded");
+		return STAGE1_EXIT_FAILURE;
+	}
 	return c->first_failure;
 }
 
@@ -489,8 +505,14 @@ int main(int argc, char **argv)
 		int len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
 		r = rkt_write_file_atomic_at(c.podfd, RKT_POD_PID, buf, (size_t)len, 0644, NULL);
 		if (r < 0) {
-			stage1_warn("writing 'pid': %s", strerror(-r));
+			/* without $P/pid the pod cannot be stopped, entered or told from a dead
+			 * one: it must not start (and the status is ours, not SIGKILL's) */
 			(void)kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			close(sv[0]);
+			rkt_error_set(&err, -r, "writing '%s' in the pod directory", RKT_POD_PID);
+			return stage1_fail(&err);
 		} else {
 			b = 'g';
 			(void)!write(sv[0], &b, 1);

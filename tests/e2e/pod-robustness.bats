@@ -105,3 +105,34 @@ app_processes() {
 	[ "$status" -eq 0 ] || fail "gc: $status: $stderr"
 	expect_no_pods
 }
+
+# Issue 10: a full disk. The pods' --dir is a small tmpfs of a private mount namespace (gone
+# with it); the app fills it through a host volume on the same tmpfs, then exits 0, so that
+# stage1 cannot record the app's exit status.
+@test "a full disk: a lost exit status fails the pod with 254 and says why" {
+	mkdir -p "$T/full"
+	run --separate-stderr unshare -m --propagation private bash -c '
+		mount -t tmpfs -o size=32m,mode=0755 rkt-test-full "$1" || exit 99
+		mkdir "$1/vol"
+		"$RKT" --dir="$1/d" --insecure-options=image run --stage1-path="$S1_ACI" \
+			--volume=v,kind=host,source="$1/vol" "$BB_ACI" --mount volume=v,target=/v \
+			--exec /bin/sh -- -c "cat /dev/zero >/v/fill 2>/dev/null; df -k /v | tail -1; exit 0"
+	' bash "$T/full"
+	[ "$status" -eq 254 ] || fail "status $status" "$output" "$stderr"
+	# the app did fill the disk
+	[[ "$output" == *" 0 100% "* ]] || fail "disk not full: $output"
+	[[ "$stderr" == *'app "busybox": recording its exit status in '*'No space left on device'* ]] ||
+		fail "$stderr"
+	[[ "$stderr" == *'the pod fails: an exit status could not be recorded'* ]] || fail "$stderr"
+}
+
+@test "a failed write of the pod's pid fails run-prepared with 254 and says why (not 137)" {
+	rkprepare "$BB_ACI" --exec /bin/true
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local uuid=$output
+	# the write of $P/pid fails as on a full disk: its rename target is a directory
+	mkdir "$D/pods/prepared/$uuid/pid"
+	rkt run-prepared "$uuid"
+	[ "$status" -eq 254 ] || fail "status $status" "$stderr"
+	[[ "$stderr" == *"writing 'pid' in the pod directory: Is a directory"* ]] || fail "$stderr"
+}

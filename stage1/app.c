@@ -265,6 +265,52 @@ static int setup_cgroups(struct pod_ctx *c, struct app_state *s, struct rkt_erro
 	return 0;
 }
 
+static void devices_unrestricted(struct pod_ctx *c, const char *why)
+{
+	if (!c->devices_warned)
+		stage1_warn("%s: devices are not restricted (only nodev)", why);
+	c->devices_warned = true;
+}
+
+/* A cgroup v2 host: the same policy as a BPF device program attached to the pod's cgroup and
+ * the app's (lib/isolate/devices-bpf.c). Where the kernel or the host refuses it (no BPF in a
+ * container, say) the pod still runs, with the warning. */
+static int setup_devices_v2(struct pod_ctx *c, struct app_state *s, const char *self,
+                            struct rkt_error *err)
+{
+	static const char *const root = "/sys/fs/cgroup";
+	_cleanup_free_ char *own = NULL;
+	struct rkt_error e = { 0 };
+
+	if (c->devices_warned)
+		return 0;
+	if (faccessat(AT_FDCWD, "/sys/fs/cgroup/cgroup.controllers", F_OK, 0) < 0 ||
+	    rkt_cgroup_parse_self(self, NULL, &own) < 0) {
+		devices_unrestricted(c, "no cgroup v1 devices hierarchy and no cgroup v2");
+		return 0;
+	}
+	_cleanup_free_ char *pod_rel =
+	        xasprintf("%s/rkt-%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid);
+	_cleanup_free_ char *app_rel = xasprintf("%s/%s", pod_rel, s->name);
+	int r = c->devices_pod ? 0 : rkt_cgroup_v2_devices(root, pod_rel, NULL, &e);
+	if (r >= 0) {
+		c->devices_pod = true;
+		r = rkt_cgroup_v2_devices(root, app_rel, &s->cgroup_fds[2], &e);
+	}
+	_cleanup_free_ char *path = xasprintf("%s%s", root, app_rel);
+	if (r < 0) {
+		_cleanup_free_ char *why = xasprintf("cgroup v2 device program: %s", e.msg);
+		devices_unrestricted(c, why);
+		/* what was made of the cgroups goes again (the pod's once it is empty) */
+		(void)rmdir(path);
+		*strrchr(path, '/') = '\0';
+		(void)rmdir(path);
+		c->devices_pod = false;
+		return 0;
+	}
+	return add_cgroup_line(c, path, err);
+}
+
 /* Upstream's closed device policy (docs/stage1-abi.md 4.2), on every host with a v1 devices
  * hierarchy: the pod's cgroup and the app's below it in that hierarchy, whatever the limits. */
 static int setup_devices_cgroup(struct pod_ctx *c, struct app_state *s, struct rkt_error *err)
@@ -279,13 +325,8 @@ static int setup_devices_cgroup(struct pod_ctx *c, struct app_state *s, struct r
 		return rkt_error_set(err, errno, "/proc/self/cgroup");
 	self = xmalloc(65536);
 	self[fread(self, 1, 65535, f)] = '\0';
-	if (rkt_cgroup_parse_self(self, "devices", &own) < 0) {
-		if (!c->devices_warned)
-			stage1_warn("no cgroup v1 devices hierarchy: devices are not restricted "
-			            "(only nodev)");
-		c->devices_warned = true;
-		return 0;
-	}
+	if (rkt_cgroup_parse_self(self, "devices", &own) < 0)
+		return setup_devices_v2(c, s, self, err);
 	_cleanup_free_ char *pod_rel =
 	        xasprintf("%s/rkt-%s", strcmp(own, "/") == 0 ? "" : own, c->opts.uuid);
 	_cleanup_free_ char *app_rel = xasprintf("%s/%s", pod_rel, s->name);

@@ -219,6 +219,27 @@ int rkt_cgroup_create(const char *root, const char *controller, const char *rel,
 	return 0;
 }
 
+int rkt_cgroup_v2_devices(const char *root, const char *rel, int *ret_procs_fd,
+                          struct rkt_error *err)
+{
+	const struct rkt_cgroup_limits none = { 0 };
+	_cleanup_close_ int procs = -EBADF, dir_fd = -EBADF;
+	_cleanup_free_ char *dir = xasprintf("%s%s", root, rel);
+
+	int r = rkt_cgroup_create(root, NULL, rel, &none, ret_procs_fd ? &procs : NULL, err);
+	if (r < 0)
+		return r;
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return rkt_error_set(err, errno, "cgroup '%s'", dir);
+	r = rkt_device_bpf_attach(dir_fd, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "cgroup '%s'", dir);
+	if (ret_procs_fd)
+		*ret_procs_fd = TAKE_FD(procs);
+	return 0;
+}
+
 int rkt_cgroup_v2_enable(const char *root, const char *own, const char *rel,
                          const struct rkt_cgroup_limits *limits, struct rkt_error *err)
 {

@@ -199,6 +199,21 @@ struct rkt_device_rule {
 };
 extern const struct rkt_device_rule rkt_device_allow[];
 extern const size_t rkt_device_allow_n;
+/* cgroup v2: the same policy as a BPF_PROG_TYPE_CGROUP_DEVICE program (devices-bpf.c). Writes
+ * the program for RULES (allow what one rule allows, deny the rest) into OUT, which has room
+ * for RKT_DEVICE_BPF_MAX_INSNS(N) instructions; returns how many it wrote. */
+struct bpf_insn;
+#define RKT_DEVICE_BPF_MAX_INSNS(n) (8 + 8 * (n))
+size_t rkt_device_bpf_program(const struct rkt_device_rule *rules, size_t n, struct bpf_insn *out);
+/* BPF_PROG_LOAD of such a program (the verifier's message in ERR); an O_CLOEXEC fd. */
+int rkt_device_bpf_load(const struct bpf_insn *insns, size_t n, struct rkt_error *err);
+/* Loads the program of rkt_device_allow and attaches it (BPF_PROG_ATTACH, BPF_CGROUP_DEVICE,
+ * BPF_F_ALLOW_MULTI) to the v2 cgroup directory CGROUP_FD. */
+int rkt_device_bpf_attach(int cgroup_fd, struct rkt_error *err);
+/* v2: creates the cgroup ROOT/REL (no limits) and attaches the device program to it; with
+ * RET_PROCS_FD, opens its cgroup.procs for rkt_cgroup_join. */
+int rkt_cgroup_v2_devices(const char *root, const char *rel, int *ret_procs_fd,
+                          struct rkt_error *err);
 /* Moves the calling process into the cgroup of PROCS_FD. Async-signal-safe. */
 int rkt_cgroup_join(int procs_fd);
 

@@ -30,29 +30,28 @@
 
 #include "isolate/isolate.h"
 
-#define INSN(c, d, s, o, i)                                                                   \
+#define INSN(c, d, s, o, i) \
 	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
-#define MOV_K(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
-#define MOV_X(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
-#define AND_K(d, i) INSN(BPF_ALU64 | BPF_AND | BPF_K, d, 0, 0, i)
-#define RSH_K(d, i) INSN(BPF_ALU64 | BPF_RSH | BPF_K, d, 0, 0, i)
+#define MOV_K(d, i)    INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV_X(d, s)    INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define AND_K(d, i)    INSN(BPF_ALU64 | BPF_AND | BPF_K, d, 0, 0, i)
+#define RSH_K(d, i)    INSN(BPF_ALU64 | BPF_RSH | BPF_K, d, 0, 0, i)
 #define JNE_K(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define EXIT()         INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 static int access_bits(const char *access)
 {
 	int bits = 0;
 	for (const char *p = access; p && *p; p++)
-		bits |= *p == 'r' ? BPF_DEVCG_ACC_READ
+		bits |= *p == 'r'   ? BPF_DEVCG_ACC_READ
 		        : *p == 'w' ? BPF_DEVCG_ACC_WRITE
 		        : *p == 'm' ? BPF_DEVCG_ACC_MKNOD
 		                    : 0;
 	return bits;
 }
 
-size_t rkt_device_bpf_program(const struct rkt_device_rule *rules, size_t n,
-                              struct bpf_insn *out)
+size_t rkt_device_bpf_program(const struct rkt_device_rule *rules, size_t n, struct bpf_insn *out)
 {
 	static const int all = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
 	size_t k = 0;
@@ -70,9 +69,9 @@ size_t rkt_device_bpf_program(const struct rkt_device_rule *rules, size_t n,
 		struct bpf_insn block[8];
 		size_t b = 0;
 		if (r->type == 'c' || r->type == 'b')
-			block[b++] = JNE_K(BPF_REG_3,
-			                   r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK,
-			                   0);
+			block[b++] =
+			        JNE_K(BPF_REG_3,
+			              r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, 0);
 		if (bits != all) {
 			block[b++] = MOV_X(BPF_REG_0, BPF_REG_2);
 			block[b++] = AND_K(BPF_REG_0, ~bits & all);
@@ -123,8 +122,8 @@ int rkt_device_bpf_load(const struct bpf_insn *insns, size_t n, struct rkt_error
 		while (len && log[len - 1] == '\n')
 			log[--len] = '\0';
 		const char *last = strrchr(log, '\n');
-		return rkt_error_set(err, e, "loading the BPF device program%s%s",
-		                     *log ? ": " : "", last ? last + 1 : log);
+		return rkt_error_set(err, e, "loading the BPF device program%s%s", *log ? ": " : "",
+		                     last ? last + 1 : log);
 	}
 	return fd;
 }

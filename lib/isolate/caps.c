@@ -58,11 +58,12 @@ static const char *const cap_names[] = {
 
 uint64_t rkt_caps_default(void)
 {
-	/* ISO-11 */
+	/* ISO-11's 14 capabilities without CAP_MKNOD and CAP_NET_RAW (issue 10: a default pod
+	 * is at least as tight as crun's default, which has neither; docs/security.md).
+	 * --caps-retain or an image's retain set gives them back. */
 	return BIT(CAP_AUDIT_WRITE) | BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) |
-	       BIT(CAP_FOWNER) | BIT(CAP_KILL) | BIT(CAP_MKNOD) | BIT(CAP_NET_RAW) |
-	       BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP) |
-	       BIT(CAP_SETFCAP) | BIT(CAP_SYS_CHROOT);
+	       BIT(CAP_FOWNER) | BIT(CAP_KILL) | BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SETUID) |
+	       BIT(CAP_SETGID) | BIT(CAP_SETPCAP) | BIT(CAP_SETFCAP) | BIT(CAP_SYS_CHROOT);
 }
 
 int rkt_cap_from_name(const char *name)

@@ -91,7 +91,9 @@ c" ]
 }
 
 @test "seccomp: a remove set blocks its calls and the default denylist, nothing else" {
-	probe "io-uring unshare-user mknod" --seccomp=mode=remove,errno=EPERM,mknod,mknodat
+	# CAP_MKNOD (not in the default set), so that only the filter refuses mknod
+	probe "io-uring unshare-user mknod" --seccomp=mode=remove,errno=EPERM,mknod,mknodat \
+		--caps-retain=CAP_MKNOD
 	has "mknod: denied (EPERM)"
 	has "io-uring: denied (EPERM)"
 	has "unshare-user: denied (EPERM)"
@@ -182,9 +184,11 @@ PY
 }
 
 @test "devices: a default pod cannot make or open a device outside the allow list" {
-	# With the filter off, so that only the devices cgroup stands in the way.
+	# With the filter off and CAP_MKNOD (not in the default set), so that only the devices
+	# cgroup stands in the way.
 	POD_FLAGS=(--insecure-options=image,seccomp)
-	probe "mknod-open-kmsg mknod-open-null open-dev-null open-dev-zero open-dev-urandom"
+	probe "mknod-open-kmsg mknod-open-null open-dev-null open-dev-zero open-dev-urandom" \
+		--caps-retain=CAP_MKNOD
 	has "mknod-open-kmsg: denied (EPERM)"
 	# The cgroup lets it make /dev/null's node, but the app root is nodev.
 	has "mknod-open-null: denied (EACCES)"
@@ -224,4 +228,88 @@ PY
 	probe "release-agent userns-release-agent" --caps-retain=CAP_SYS_ADMIN,CAP_SETUID,CAP_SETGID
 	printf '%s\n' "$output" | grep -qx 'release-agent: denied (.*)' || fail "$output"
 	printf '%s\n' "$output" | grep -qx 'userns-release-agent: denied (.*)' || fail "$output"
+}
+
+# crun_setup: an OCI bundle in $T/bundle made with `crun spec` (its defaults: capabilities
+# AUDIT_WRITE, KILL, NET_BIND_SERVICE; no seccomp filter; pid, net, ipc, uts and mount
+# namespaces; a read-only root with /proc/sys, /sys read-only and masked paths), whose root is
+# the probe alone, run by default, plus a tmpfs at /tmp for the probe's scratch nodes and
+# mount points (the read-only root has none). On a host with cgroup v1 and a cgroup2 "unified"
+# mount (hybrid), crun 1.8 refuses to start; it then runs through `nsenter --mount=$CRUN_NS/mnt`,
+# a private mount namespace in which that mount is gone (the host's is untouched).
+CRUN_NS=
+crun_setup() {
+	mkdir -p "$T/rootfs" "$T/bundle"
+	cp "$PROBE" "$T/rootfs/probe"
+	(cd "$T/bundle" && crun spec)
+	jq --arg root "$T/rootfs" '.process.terminal = false | .process.args = ["/probe"]
+		| .root.path = $root
+		| .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+			"options": ["mode=1777"]}]' "$T/bundle/config.json" >"$T/bundle/c.json"
+	mv "$T/bundle/c.json" "$T/bundle/config.json"
+	CRUN_WRAP=()
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] &&
+		[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+		CRUN_NS=$T/ns
+		mkdir -p "$CRUN_NS"
+		mount --bind "$CRUN_NS" "$CRUN_NS"
+		mount --make-private "$CRUN_NS"
+		touch "$CRUN_NS/mnt"
+		unshare --mount="$CRUN_NS/mnt" --propagation private umount /sys/fs/cgroup/unified
+		CRUN_WRAP=(nsenter --mount="$CRUN_NS/mnt")
+	fi
+}
+
+teardown() {
+	pod_teardown
+	if [ -n "$CRUN_NS" ]; then
+		umount "$CRUN_NS/mnt" 2>/dev/null || true
+		umount "$CRUN_NS" 2>/dev/null || true
+	fi
+}
+
+# on_pty FILE CMD...: runs CMD with a terminal of its own (script(1) makes a pty) as its stdin,
+# stdout and stderr, into FILE.
+on_pty() {
+	local out=$1
+	shift
+	script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >"$out" 2>&1
+}
+
+# probe_value NAME FILE: the probe's verdict for NAME in FILE
+probe_value() {
+	tr -d '\r' <"$2" | sed -n "s/^$1: //p" | head -n 1
+}
+
+@test "crun: a default pod allows nothing that crun run of a crun spec bundle denies" {
+	crun_setup
+	on_pty "$T/crun.out" "${CRUN_WRAP[@]}" crun --root="$T/crun-state" run \
+		--bundle="$T/bundle" "rkt-probe-$$" || fail "crun run failed: $(cat "$T/crun.out")"
+	on_pty "$T/rkt.out" "$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" \
+		"$PROBE_ACI" || fail "rkt run failed: $(cat "$T/rkt.out")"
+	local name c r n=0 looser=""
+	for name in $("$PROBE" --list); do
+		c=$(probe_value "$name" "$T/crun.out")
+		r=$(probe_value "$name" "$T/rkt.out")
+		[ -n "$c" ] || fail "crun: no '$name' line in: $(cat "$T/crun.out")"
+		[ -n "$r" ] || fail "rkt: no '$name' line in: $(cat "$T/rkt.out")"
+		n=$((n + 1))
+		if [[ "$c" == denied* && "$r" != denied* ]]; then
+			looser+="$name: crun $c, rkt $r"$'\n'
+		fi
+	done
+	[ "$n" -ge 40 ] || fail "only $n checks"
+	[ -z "$looser" ] || fail "a default pod allows what crun denies:" "$looser"
+	# crun really ran the probe under its defaults: no filter, its three capabilities
+	[ "$(probe_value seccomp "$T/crun.out")" = "mode 0, 0 filters" ]
+	[[ "$(probe_value caps "$T/crun.out")" == "CapEff=0000000020000420 "* ]]
+	# the side-by-side table of docs/security.md (RKT_PROBE_TABLE=docs/security.md updates it)
+	"$BATS_TEST_DIRNAME/../../scripts/probe-table.sh" "$T/rkt.out" "$T/crun.out" >"$T/table.md"
+	[ "$(grep -c '^| `' "$T/table.md")" -eq $((n + 3)) ] || fail "$(cat "$T/table.md")"
+	grep -qF '| `raw-socket` | denied (EPERM) | denied (EPERM) | allowed (CAP_NET_RAW) |' \
+		"$T/table.md" || fail "$(cat "$T/table.md")"
+	if [ -n "${RKT_PROBE_TABLE:-}" ]; then
+		"$BATS_TEST_DIRNAME/../../scripts/probe-table.sh" "$T/rkt.out" "$T/crun.out" \
+			"$RKT_PROBE_TABLE"
+	fi
 }

@@ -529,8 +529,10 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		return r;
 	/* /etc/mtab, as upstream's stage0 adds it. */
 	_cleanup_close_ int etc = rkt_open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, 0);
-	if (etc >= 0 && !exists_at(etc, "mtab"))
-		(void)symlinkat("../proc/self/mounts", etc, "mtab");
+	/* a read-only root keeps what it has; any other failure (a full disk) is one */
+	if (etc >= 0 && !exists_at(etc, "mtab") &&
+	    symlinkat("../proc/self/mounts", etc, "mtab") < 0 && errno != EEXIST && errno != EROFS)
+		return rkt_error_set(err, errno, "app \"%s\": /etc/mtab", s->name);
 
 	r = rkt_ids_resolve(rootfd, app->user, app->group, app->supplementary_gids,
 	                    app->n_supplementary_gids, &s->ids, err);

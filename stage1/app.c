@@ -36,6 +36,42 @@ static bool exists_at(int dirfd, const char *path)
 	return faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* --private-users with overlay: each lower directory of LOWER (shared trees owned by the
+ * host's ids) idmapped through the pod's user namespace at overlay/<tree>/idmapped/<app>/<i>,
+ * and the upper directory's root owned as the idmapped root shows it (the range's ids).
+ * Returns the new lowerdir option. */
+static int idmap_lowers(struct pod_ctx *c, struct app_state *s, const char *lower,
+                        const char *upper, char **ret, struct rkt_error *err)
+{
+	_cleanup_free_ char *dir = rkt_pod_overlay_dir(s->a->tree_store_id, "idmapped", s->name);
+	_cleanup_free_ char *copy = xstrdup(lower), *out = xstrdup("");
+	size_t i = 0;
+	int r;
+
+	for (char *save = NULL, *p = strtok_r(copy, ":", &save); p;
+	     p = strtok_r(NULL, ":", &save), i++) {
+		_cleanup_free_ char *rel = xasprintf("%s/%zu", dir, i);
+		_cleanup_free_ char *abs = xasprintf("%s/%s", c->pod_dir, rel);
+		if ((r = rkt_mkdir_p_at(c->podfd, rel, 0755, NULL)) < 0)
+			return rkt_error_set(err, -r, "app \"%s\": '%s'", s->name, rel);
+		if ((r = rkt_idmap_bind(p, abs, c->userns.user, err)) < 0)
+			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
+		if (i == 0) {
+			struct stat st;
+			_cleanup_free_ char *up = xasprintf("%s/%s", c->pod_dir, upper);
+			if (stat(abs, &st) < 0 || chown(up, st.st_uid, st.st_gid) < 0 ||
+			    chmod(up, st.st_mode & 07777) < 0)
+				return rkt_error_set(err, errno, "app \"%s\": owner of '%s'",
+				                     s->name, upper);
+		}
+		char *t = xasprintf("%s%s%s", out, *out ? ":" : "", abs);
+		free(out);
+		out = t;
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
 static int mount_root(struct pod_ctx *c, struct app_state *s, bool fly, struct rkt_error *err)
 {
 	const struct rkt_stage1_app *a = s->a;
@@ -54,6 +90,13 @@ static int mount_root(struct pod_ctx *c, struct app_state *s, bool fly, struct r
 		    (r = rkt_mkdir_p_at(c->podfd, work, 0755, NULL)) < 0)
 			return rkt_error_set(err, -r, "app \"%s\": overlay directories", s->name);
 		_cleanup_free_ char *lower = rkt_pod_lowerdir_resolve(c->pod_dir, a->lowerdir);
+		if (c->userns.user >= 0) {
+			char *mapped = NULL;
+			if ((r = idmap_lowers(c, s, lower, upper, &mapped, err)) < 0)
+				return r;
+			free(lower);
+			lower = mapped;
+		}
 		_cleanup_free_ char *data = xasprintf("lowerdir=%s,upperdir=%s/%s,workdir=%s/%s",
 		                                      lower, c->pod_dir, upper, c->pod_dir, work);
 		if (mount("overlay", s->root, "overlay", 0, data) < 0)
@@ -516,6 +559,7 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		.fly = fly,
 		/* rkt/rkt Documentation/subcommands/run.md: recursive by default, except on fly. */
 		.volumes_recursive = !fly,
+		.id_base = c->opts.private_users ? c->opts.ids.base : 0,
 	};
 	if (c->opts.interactive && isatty(STDIN_FILENO))
 		mo.console = ttyname(STDIN_FILENO);
@@ -660,7 +704,10 @@ int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool
 	/* Nothing of stage1's (lock fd, pod directory, pipes of other apps) nor of the caller's
 	 * leaks in, not even until execve: a working directory of /proc/self/fd/N would reach
 	 * the host through a close-on-exec fd (CVE-2024-21626). */
-	if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
+	int userns = c->userns.user; /* kept until joined, below */
+	if (userns > 3 && syscall(SYS_close_range, 3, (unsigned)userns - 1, 0) < 0)
+		FAIL("closing file descriptors", errno);
+	if (syscall(SYS_close_range, userns >= 3 ? (unsigned)userns + 1 : 3, ~0U, 0) < 0)
 		FAIL("closing file descriptors", errno);
 	if (s->has_oom && (r = write_oom(s->oom)) < 0)
 		FAIL("oom_score_adj", -r);
@@ -683,6 +730,13 @@ int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool
 	}
 	if (chdir("/") < 0)
 		FAIL("chdir /", errno);
+	/* --private-users: last of the host's privileges used; from here on root is the range's
+	 * base on the host, with capabilities only in the pod's namespaces. */
+	if (userns >= 0) {
+		if ((r = rkt_userns_enter(userns)) < 0)
+			FAIL("joining the pod's user namespace", -r);
+		(void)close(userns);
+	}
 	bool caps = !c->opts.disable_caps && !fly;
 	if (caps && (r = rkt_caps_apply_bounding(s->caps)) < 0)
 		FAIL("capability bounding set", -r);
@@ -712,6 +766,20 @@ int stage1_unshare_mounts(struct pod_ctx *c, int flags, struct rkt_error *err)
 	return 0;
 }
 
+int stage1_bind_userns(struct pod_ctx *c, struct rkt_error *err)
+{
+	char src[64];
+	_cleanup_free_ char *target = xasprintf("%s/" RKT_POD_USERNS, c->pod_dir);
+	_cleanup_close_ int fd =
+	        openat(c->podfd, RKT_POD_USERNS, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "'" RKT_POD_USERNS "'");
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", c->userns.user);
+	if (mount(src, target, NULL, MS_BIND, NULL) < 0)
+		return rkt_error_set(err, errno, "binding the user namespace at '%s'", target);
+	return 0;
+}
+
 int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
 {
 	int r;
@@ -724,6 +792,7 @@ int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
 	r = rkt_stage1_pod_load(c->podfd, &c->pod, err);
 	if (r < 0)
 		return r;
+	c->userns = (struct rkt_userns){ -EBADF, -EBADF, -EBADF, -EBADF };
 	c->n = c->pod.n_apps;
 	c->apps = xmalloc_array(c->n, sizeof(*c->apps));
 	memset(c->apps, 0, c->n * sizeof(*c->apps));

@@ -41,6 +41,7 @@ struct pod_ctx {
 	struct app_state *apps;
 	size_t n;
 	int devnull;
+	struct rkt_userns userns; /* --private-users: the apps' user namespace, else all -EBADF */
 	bool stopping, stopped_by_signal;
 	bool cgroups_failed; /* resource isolators could not be applied (reported once) */
 	bool devices_warned; /* no v1 devices hierarchy (reported once) */
@@ -83,6 +84,8 @@ int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err);
  * namespace's last process (`unshare -m rkt run`), the old namespace is torn down and its
  * mounts (the stage1 overlay) are gone from under the fd. FLAGS are more CLONE_* flags. */
 int stage1_unshare_mounts(struct pod_ctx *c, int flags, struct rkt_error *err);
+/* Binds the pod's user namespace at $P/userns in the pod's mount namespace, for enter. */
+int stage1_bind_userns(struct pod_ctx *c, struct rkt_error *err);
 /* Prints one warning naming every isolator of the pod and its apps that a stage1 with F does
  * not apply (ACE-32). */
 void stage1_report_isolators(const struct pod_ctx *c, const struct rkt_isolate_features *f);

@@ -171,8 +171,15 @@ int stage1_parse_run_args(int argc, char **argv, bool fly, struct run_opts *ret,
 				return rkt_error_set(err, EINVAL, "--ipc=%s: bad value", optarg);
 			break;
 		case OPT_PRIVATE_USERS:
-			return rkt_error_set(err, EINVAL,
-			                     "--private-users: not supported by this stage1");
+			if (fly)
+				return rkt_error_set(err, EINVAL,
+				                     "--private-users: not supported by the fly "
+				                     "stage1");
+			r = rkt_id_range_parse(optarg, &o.ids, err);
+			if (r < 0)
+				return rkt_error_wrap(err, r, "--private-users");
+			o.private_users = true;
+			break;
 		case OPT_MUTABLE:
 			return rkt_error_set(err, EINVAL,
 			                     "--mutable: mutable pods are not supported by this "

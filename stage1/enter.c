@@ -15,6 +15,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +44,24 @@ static char **read_env(int podfd, const char *app)
 			envp[n++] = xstrdup(l);
 	envp[n] = NULL;
 	return envp;
+}
+
+/* The pod's user namespace: an fd, -EBADF if the pod has none, -EIO (reported) if it should
+ * have one but stage1 did not bind it. */
+static int open_userns(int podfd)
+{
+	struct statfs sf;
+	if (faccessat(podfd, RKT_POD_PRIVATE_USERS, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return -EBADF;
+	int fd = openat(podfd, RKT_POD_USERNS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != NSFS_MAGIC) {
+		fprintf(stderr, "stage1: enter: the pod's user namespace is not at '%s'\n",
+		        RKT_POD_USERNS);
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	return fd;
 }
 
 static int join(pid_t pid, const char *ns, int type)
@@ -184,6 +204,11 @@ int main(int argc, char **argv)
 	}
 	if (stage1_load_pod(&c, &err) < 0)
 		return stage1_fail(&err);
+	/* --private-users: the pod's user namespace, bound there by stage1 (docs/pods.md);
+	 * stage1_app_restrict joins it as it does for the apps. */
+	c.userns.user = open_userns(c.podfd);
+	if (c.userns.user == -EIO)
+		return STAGE1_EXIT_FAILURE;
 	struct app_state *s = NULL;
 	for (size_t i = 0; i < c.n && !s; i++)
 		if (strcmp(c.apps[i].name, app) == 0)

@@ -338,6 +338,8 @@ static int pod_setup(struct pod_ctx *c, struct rkt_error *err)
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return rkt_error_set(err, errno, "making / a slave mount");
+	if (c->userns.user >= 0 && (r = stage1_bind_userns(c, err)) < 0)
+		return r;
 	if (sethostname(hostname, strlen(hostname)) < 0)
 		return rkt_error_set(err, errno, "sethostname \"%s\"", hostname);
 	if (c->opts.net != STAGE1_NET_HOST && (r = loopback_up(err)) < 0)
@@ -464,6 +466,16 @@ int main(int argc, char **argv)
 		flags |= CLONE_NEWIPC;
 	if (c.opts.net != STAGE1_NET_HOST)
 		flags |= CLONE_NEWNET;
+	if (c.opts.private_users) {
+		/* The pod's namespaces are owned by its user namespace (so that the apps' root
+		 * has its capabilities there); we stay the host's root to mount and make cgroups. */
+		if (rkt_userns_create(&c.opts.ids, flags & ~CLONE_NEWPID, &c.userns, &err) < 0 ||
+		    rkt_userns_join_owned(&c.userns, &err) < 0)
+			return stage1_fail(&err);
+		/* The PID namespace needs its PID 1 to exist before it can be joined: ours, the
+		 * host's root, makes it (docs/security.md). */
+		flags = CLONE_NEWPID;
+	}
 	if (stage1_unshare_mounts(&c, flags, &err) < 0)
 		return stage1_fail(&err);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {

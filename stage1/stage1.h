@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "isolate/userns.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -23,6 +24,8 @@ struct run_opts {
 	enum stage1_dns resolv, hosts;
 	bool private_ipc;
 	bool disable_caps, disable_paths, disable_seccomp;
+	bool private_users; /* --private-users=BASE:COUNT: the apps run in a user namespace */
+	struct rkt_id_range ids;
 	const char *uuid;
 };
 

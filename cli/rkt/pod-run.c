@@ -10,6 +10,7 @@
 #include "isolate/isolate.h"
 #include "pod-run.h"
 #include "pod/prepare.h"
+#include "pod/private-users.h"
 #include "pod/spec.h"
 #include "pod/stage1.h"
 #include "store/tree.h"
@@ -43,6 +44,9 @@ extern char **environ;
 	                 "volumes to make available in the pod (NAME,kind=host|empty,...)"),     \
 	        POD_FLAG("no-overlay", CLI_FLAG_BOOL, RUN_NO_OVERLAY, "false",                   \
 	                 "disable the overlay filesystem"),                                      \
+	        POD_FLAG("private-users", CLI_FLAG_BOOL, RUN_PRIVATE_USERS, "false",             \
+	                 "run the apps in a user namespace of their own (an unprivileged "       \
+	                 "range of host ids)"),                                                  \
 	        POD_FLAG("pod-manifest", CLI_FLAG_STRING, RUN_POD_MANIFEST, "",                  \
 	                 "the path to the pod manifest; if not empty, other flags are ignored"), \
 	        POD_FLAG("uuid-file-save", CLI_FLAG_STRING, RUN_UUID_FILE_SAVE, "",              \
@@ -224,6 +228,9 @@ static int make_flag(void *userdata, int id, const char *v, struct rkt_error *er
 		return 0;
 	case RUN_NO_OVERLAY:
 		o->no_overlay = strcmp(v, "true") == 0;
+		return 0;
+	case RUN_PRIVATE_USERS:
+		o->private_users = strcmp(v, "true") == 0;
 		return 0;
 	case RUN_POD_MANIFEST:
 		replace(&o->pod_manifest, v);
@@ -654,10 +661,20 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	r = stage1_resolve(ctx, o, stage1_id, err);
 	if (r < 0)
 		return r;
+	if (o->private_users) {
+		r = rkt_pod_private_users_check(s, ctx->dir, stage1_id, m, !o->no_overlay, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", o->cmd);
+	}
 
 	r = rkt_pod_create(ctx->dir, NULL, &pod, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);
+	struct rkt_id_range ids;
+	if (o->private_users && (r = rkt_pod_private_users_allocate(pod, &ids, err)) < 0) {
+		pod_discard(pod);
+		return rkt_error_wrap(err, r, "%s", o->cmd);
+	}
 	apps = xzalloc(sizeof(*apps) * (m->n_apps + 1));
 	for (size_t i = 0; i < m->n_apps; i++)
 		apps[i] = (struct rkt_prepare_app){ .name = m->apps[i].name,
@@ -668,6 +685,7 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 		.apps = apps,
 		.n_apps = m->n_apps,
 		.no_overlay = o->no_overlay,
+		.shift_ids = o->private_users && o->no_overlay ? &ids : NULL,
 	};
 	r = rkt_pod_prepare(pod, s, &po, err);
 	if (r >= 0 && o->uuid_file_save)
@@ -692,6 +710,10 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 	struct rkt_pod_dns_opts d;
 	int r, fd;
 
+	struct rkt_id_range ids;
+	int has_ids = rkt_pod_private_users(pod->fd, &ids, err);
+	if (has_ids < 0)
+		return rkt_error_wrap(err, has_ids, "%s: pod '%s'", cmd, pod->uuid);
 	dns_opts(o, &d);
 	r = rkt_pod_dns_plan(&d, &dns, err);
 	if (r >= 0)
@@ -704,6 +726,7 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 			.interactive = o->interactive,
 			.insecure = ctx->insecure,
 			.dns = &dns,
+			.private_users = has_ids ? &ids : NULL,
 		};
 
 		argv = rkt_stage1_run_argv(&run, pod, &ro);

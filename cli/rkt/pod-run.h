@@ -19,6 +19,7 @@ enum run_flag {
 	RUN_INHERIT_ENV,
 	RUN_VOLUME,
 	RUN_NO_OVERLAY,
+	RUN_PRIVATE_USERS,
 	RUN_POD_MANIFEST,
 	RUN_UUID_FILE_SAVE,
 	RUN_PULL_POLICY,
@@ -55,6 +56,7 @@ struct make_opts {
 	struct json_object **volumes;
 	size_t n_volumes;
 	bool no_overlay;
+	bool private_users; /* --private-users */
 	char *pod_manifest;
 	char *uuid_file_save;
 	enum rkt_pull_policy pull_policy; /* --pull-policy, default new */

@@ -291,6 +291,8 @@ struct rkt_mount_plan_opts {
 	bool restrict_paths;       /* read-only and masked /proc and /sys paths */
 	bool fly;                  /* fly: bind /dev, /proc, /sys; tmpfs /tmp */
 	bool volumes_recursive;    /* default of host volumes' "recursive" */
+	uint32_t id_base;          /* --private-users: host id of the apps' uid/gid 0 (empty
+	                            * volumes are owned by their uid/gid shifted by it) */
 };
 
 /* Plans the mounts of app RA (whose effective app is APP) of POD: kernel filesystems and

@@ -175,8 +175,8 @@ static int plan_volume(struct rkt_mount_plan *p, const struct rkt_mount_plan_opt
 				                     vol->name, vol->mode);
 			op->mode = (mode_t)m;
 		}
-		op->uid = vol->has_uid ? (uid_t)vol->uid : 0;
-		op->gid = vol->has_gid ? (gid_t)vol->gid : 0;
+		op->uid = o->id_base + (vol->has_uid ? (uid_t)vol->uid : 0);
+		op->gid = o->id_base + (vol->has_gid ? (gid_t)vol->gid : 0);
 	}
 	op->read_only = ro;
 	op->nodev = !o->fly; /* device nodes only where stage1 puts them (docs/security.md) */

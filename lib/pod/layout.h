@@ -19,6 +19,10 @@
 #define RKT_POD_CGROUPS              "cgroups"       /* ours: cgroups stage1 made, one a line */
 #define RKT_POD_LOGS                 "logs"          /* ours: logs/<app>.log */
 #define RKT_POD_SHARED_VOLUMES       "sharedVolumes" /* sharedVolumes/<volume> */
+/* --private-users: the pod's host id range "BASE:COUNT" (upstream's marker file) */
+#define RKT_POD_PRIVATE_USERS "private-users-prepared"
+/* ours, stage1: the pod's user namespace, bound here in the pod's mount namespace (enter) */
+#define RKT_POD_USERNS "userns"
 /* ours: every image the pod uses (stage1, apps, their dependencies), one full ID a line,
  * written before anything is rendered, so that the store's rm and gc keep them */
 #define RKT_POD_IMAGES "images"

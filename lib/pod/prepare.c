@@ -52,8 +52,10 @@ static int prepare_overlay(struct rkt_pod *pod, const char *tree_id, const char 
 }
 
 static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
-                       const struct rkt_prepare_app *a, bool no_overlay, struct rkt_error *err)
+                       const struct rkt_prepare_app *a, const struct rkt_prepare_opts *o,
+                       struct rkt_error *err)
 {
+	bool no_overlay = o->no_overlay;
 	_cleanup_free_ char *info = xasprintf(RKT_POD_APPSINFO "/%s", a->name), *p = NULL,
 	                    *lower = NULL, *render_dir = NULL, *line = NULL;
 	int r;
@@ -81,7 +83,10 @@ static int prepare_app(struct rkt_pod *pod, struct rkt_store *store,
 			return r;
 		free(p);
 		p = xasprintf("%s/%s", pod->path, rootfs);
-		return render_into(store, a->image_id, p, err);
+		r = render_into(store, a->image_id, p, err);
+		if (r >= 0 && o->shift_ids)
+			r = rkt_tree_shift_ids(pod->fd, rootfs, o->shift_ids, err);
+		return r;
 	}
 	render_dir = xasprintf("%s/%s/" RKT_POD_APP_RENDERED, pod->path, info);
 	r = rkt_image_lowerdir(store, a->image_id, render_dir, &lower, err);
@@ -172,7 +177,7 @@ int rkt_pod_prepare(struct rkt_pod *pod, struct rkt_store *store, const struct r
 	if (mkdirat(pod->fd, RKT_POD_APPSINFO, 0755) < 0 && errno != EEXIST)
 		return rkt_error_set(err, errno, "create '" RKT_POD_APPSINFO "'");
 	for (size_t i = 0; i < o->n_apps; i++) {
-		r = prepare_app(pod, store, &o->apps[i], o->no_overlay, err);
+		r = prepare_app(pod, store, &o->apps[i], o, err);
 		if (r < 0)
 			return rkt_error_wrap(err, r, "prepare app '%s' of pod '%s'",
 			                      o->apps[i].name, pod->uuid);

@@ -12,6 +12,7 @@
 #include "fetch/fetch.h"
 #include "pod/pod.h"
 #include "store/store.h"
+#include "isolate/userns.h"
 #include "util/error.h"
 
 struct rkt_prepare_app {
@@ -25,6 +26,10 @@ struct rkt_prepare_opts {
 	const struct rkt_prepare_app *apps; /* in manifest order */
 	size_t n_apps;
 	bool no_overlay; /* copy trees into the pod instead of overlay mounts */
+	/* --private-users with no_overlay: the apps' copies get their owners shifted into this
+	 * range (upstream's way); NULL otherwise (with overlay, stage1 shows the shared trees
+	 * through idmapped mounts) */
+	const struct rkt_id_range *shift_ids;
 };
 
 /* Writes images (first: every image the pod uses, see pod/layout.h), pod, pod-created,

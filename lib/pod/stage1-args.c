@@ -222,6 +222,9 @@ char **rkt_stage1_run_argv(const struct rkt_stage1_entry *run, const struct rkt_
 		add(&b, xasprintf("--hostname=%s", o->hostname));
 	if (o->interactive)
 		add(&b, xstrdup("--interactive"));
+	if (o->private_users)
+		add(&b, xasprintf("--private-users=%u:%u", (unsigned)o->private_users->base,
+		                  (unsigned)o->private_users->count));
 	if (run->interface_version >= 4 && dns &&
 	    (strcmp(dns->resolv_mode, "default") != 0 || strcmp(dns->hosts_mode, "default") != 0))
 		add(&b, xasprintf("--dns-conf-mode=resolv=%s,hosts=%s", dns->resolv_mode,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "appc/manifest.h"
+#include "isolate/userns.h"
 #include "pod/pod.h"
 #include "util/error.h"
 
@@ -63,6 +64,7 @@ struct rkt_stage1_run_opts {
 	bool interactive;
 	unsigned insecure; /* enum rkt_insecure: capabilities, paths and seccomp are passed on */
 	const struct rkt_pod_dns_plan *dns;
+	const struct rkt_id_range *private_users; /* the pod's range, or NULL */
 };
 
 /* Makes the prepared pod (locked by the caller) ready to exec its run entrypoint: mounts its

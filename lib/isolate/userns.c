@@ -15,6 +15,7 @@
 
 #include "isolate/userns.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 int rkt_id_range_parse(const char *s, struct rkt_id_range *ret, struct rkt_error *err)
 {
@@ -161,7 +162,9 @@ int rkt_userns_enter(int userns_fd)
 	return 0;
 }
 
-static int idmapped_clone(const char *path, int userns_fd, int *ret, struct rkt_error *err)
+/* WHAT names PATH in messages. */
+static int idmapped_clone(const char *path, const char *what, int userns_fd, int *ret,
+                          struct rkt_error *err)
 {
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
 	_cleanup_close_ int fd =
@@ -171,10 +174,10 @@ static int idmapped_clone(const char *path, int userns_fd, int *ret, struct rkt_
 	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 		int e = errno;
 		return rkt_error_input(err, e == EINVAL || e == EPERM ? EOPNOTSUPP : e,
-		                       "the filesystem of '%s' cannot be idmapped (%s): "
-		                       "--private-users needs idmapped mounts with overlay "
-		                       "(Linux 5.19 or later), or --no-overlay",
-		                       path, strerror(e));
+		                       "--private-users: the filesystem of %s cannot be idmapped "
+		                       "(%s); overlay needs idmapped mounts (Linux 5.19 or later "
+		                       "and a filesystem that has them), or use --no-overlay",
+		                       what, strerrorname_np(e) ?: "error");
 	}
 	*ret = TAKE_FD(fd);
 	return 0;
@@ -183,7 +186,8 @@ static int idmapped_clone(const char *path, int userns_fd, int *ret, struct rkt_
 int rkt_idmap_bind(const char *path, const char *target, int userns_fd, struct rkt_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
-	int r = idmapped_clone(path, userns_fd, &fd, err);
+	_cleanup_free_ char *what = xasprintf("'%s'", path);
+	int r = idmapped_clone(path, what, userns_fd, &fd, err);
 	if (r < 0)
 		return r;
 	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -192,7 +196,7 @@ int rkt_idmap_bind(const char *path, const char *target, int userns_fd, struct r
 	return 0;
 }
 
-int rkt_idmap_probe(const char *path, struct rkt_error *err)
+int rkt_idmap_probe(const char *path, const char *what, struct rkt_error *err)
 {
 	struct rkt_userns ns;
 	_cleanup_close_ int fd = -EBADF;
@@ -203,7 +207,7 @@ int rkt_idmap_probe(const char *path, struct rkt_error *err)
 		                       "--private-users: this kernel cannot make user namespaces "
 		                       "(%s)",
 		                       strerror(-r));
-	r = idmapped_clone(path, ns.user, &fd, err);
+	r = idmapped_clone(path, what, ns.user, &fd, err);
 	rkt_userns_close(&ns);
 	return r;
 }

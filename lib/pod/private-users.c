@@ -146,9 +146,12 @@ int rkt_pod_private_users_check(struct rkt_store *store, const char *data_dir,
 		if (r < 0)
 			return r;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		r = rkt_idmap_probe(path, err);
+		_cleanup_free_ char *what = xasprintf("the tree of image '%.19s' in the store",
+		                                      m->apps[i].image.id);
+		r = rkt_idmap_probe(path, what, err);
 		if (r < 0)
 			return r;
 	}
-	return rkt_idmap_probe(data_dir, err);
+	_cleanup_free_ char *what = xasprintf("the data directory '%s'", data_dir);
+	return rkt_idmap_probe(data_dir, what, err);
 }

@@ -146,8 +146,8 @@ int rkt_pod_private_users_check(struct rkt_store *store, const char *data_dir,
 		if (r < 0)
 			return r;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		_cleanup_free_ char *what = xasprintf("the tree of image '%.19s' in the store",
-		                                      m->apps[i].image.id);
+		_cleanup_free_ char *what =
+		        xasprintf("the tree of image '%.19s' in the store", m->apps[i].image.id);
 		r = rkt_idmap_probe(path, what, err);
 		if (r < 0)
 			return r;

@@ -1201,13 +1201,44 @@ static void test_args_refused(void **state)
 	assert_int_equal(parse_args(&o, false, "--net=host", NULL), -EINVAL); /* no uuid */
 	assert_int_equal(parse_args(&o, false, "--net=cni0", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, false, "--mutable", "u", NULL), -EINVAL);
+	/* a range from 0 would map the host's root */
 	assert_int_equal(parse_args(&o, false, "--private-users=0:65536", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, false, "--private-users=65536", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, true, "--private-users=65536:65536", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, false, "--dns-conf-mode=hosts=none", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, false, "--bogus", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, true, "--net=none", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, true, "--ipc=parent", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, true, "--net=host", "u", NULL), 0);
 	assert_int_equal(o.net, STAGE1_NET_HOST);
+}
+
+static void test_private_users_args_and_ranges(void **state)
+{
+	struct run_opts o;
+	struct rkt_id_range a, b;
+	struct rkt_error err = { 0 };
+	(void)state;
+	assert_int_equal(parse_args(&o, false, "--private-users=131072:65536", "u", NULL), 0);
+	assert_true(o.private_users);
+	assert_int_equal(o.ids.base, 131072);
+	assert_int_equal(o.ids.count, 65536);
+	assert_int_equal(parse_args(&o, false, "u", NULL), 0);
+	assert_false(o.private_users);
+
+	assert_int_equal(rkt_id_range_parse("65536:65536\n", &a, NULL), 0);
+	assert_int_equal(rkt_id_range_map(&a, 1000), 66536);
+	assert_int_equal(rkt_id_range_parse("4294901760:65536", &b, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "'4294901760:65536'")); /* would map uid -1 */
+	assert_int_equal(rkt_id_range_parse("4294836224:65536", &b, NULL), 0);
+	assert_int_equal(rkt_id_range_parse("-1:5", &b, NULL), -EINVAL);
+	assert_int_equal(rkt_id_range_parse("1:0", &b, NULL), -EINVAL);
+	assert_int_equal(rkt_id_range_parse("1:2:3", &b, NULL), -EINVAL);
+	assert_int_equal(rkt_id_range_parse("131071:2", &b, NULL), 0);
+	assert_true(rkt_id_ranges_overlap(&a, &b));
+	assert_int_equal(rkt_id_range_parse("131072:65536", &b, NULL), 0);
+	assert_false(rkt_id_ranges_overlap(&a, &b));
+	assert_false(rkt_id_ranges_overlap(&b, &a));
 }
 
 int main(void)
@@ -1260,6 +1291,7 @@ int main(void)
 		cmocka_unit_test(test_isolator_applied_by_scope_and_features),
 		cmocka_unit_test(test_args_full_set),
 		cmocka_unit_test(test_args_refused),
+		cmocka_unit_test(test_private_users_args_and_ranges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -527,6 +527,13 @@ static void stage1_argument_vectors(void **state)
 	assert_string_equal(v[1], "--net=none");
 	assert_string_equal(v[2], U1);
 	rkt_strv_free_array(v);
+	const struct rkt_id_range ids = { .base = 1 << 24, .count = 65536 };
+	const struct rkt_stage1_run_opts pu = { .private_users = &ids };
+	v = rkt_stage1_run_argv(&e, &pod, &pu);
+	assert_string_equal(v[1], "--net=host");
+	assert_string_equal(v[2], "--private-users=16777216:65536");
+	assert_string_equal(v[3], U1);
+	rkt_strv_free_array(v);
 	v = rkt_stage1_enter_argv(&e, 42, "web", cmd, true);
 	assert_string_equal(v[1], "--pid=42");
 	assert_string_equal(v[2], "--appname=web");

@@ -17,7 +17,9 @@
 
 #include "pod/gc.h"
 #include "pod/layout.h"
+#include "pod/layout.h"
 #include "pod/pod.h"
+#include "pod/private-users.h"
 #include "pod/stage1.h"
 #include "fetch/fetch.h"
 #include "store/tree.h"
@@ -92,6 +94,56 @@ static void create_gives_locked_preparing_pod(void **state)
 	assert_int_equal(state_of(d, pod->uuid), RKT_POD_STATE_PREPARING);
 	assert_int_equal(rkt_pod_unlock(pod, &err), 0);
 	assert_int_equal(state_of(d, pod->uuid), RKT_POD_STATE_ABORTED_PREPARE);
+	rmtree(d);
+}
+
+static void write_range(const char *data, const char *dir, const char *uuid, const char *range)
+{
+	_cleanup_free_ char *p = xasprintf("%s/pods/%s/%s", data, dir, uuid);
+	_cleanup_close_ int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(rkt_write_file_atomic_at(fd, RKT_POD_PRIVATE_USERS, range, strlen(range),
+	                                          0644, NULL),
+	                 0);
+}
+
+/* The pods in every state directory are the registry of used ranges: with all blocks but
+ * 0x8000 taken (by two pods, one running, one garbage), that block is the only answer; once
+ * the pods are gone, their ranges are free again. */
+static void private_users_ranges_are_disjoint(void **state)
+{
+	_cleanup_free_ char *d = tmpdir();
+	struct rkt_pod *pod = NULL, *pod2 = NULL;
+	struct rkt_id_range r, back;
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	make_pod(d, "run", U1);
+	make_pod(d, "garbage", U2);
+	/* blocks 0x100-0x7fff and 0x8001-0xfffe */
+	write_range(d, "run", U1, "16777216:2130706432\n");
+	write_range(d, "garbage", U2, "2147549184:2147352576\n");
+	assert_int_equal(rkt_pod_create(d, NULL, &pod, &err), 0);
+	assert_int_equal(rkt_pod_private_users_allocate(pod, &r, &err), 0);
+	assert_int_equal(r.base, 0x80000000u);
+	assert_int_equal(r.count, 65536);
+	assert_int_equal(rkt_pod_private_users(pod->fd, &back, &err), 1);
+	assert_int_equal(back.base, r.base);
+	/* nothing left */
+	assert_int_equal(rkt_pod_create(d, NULL, &pod2, &err), 0);
+	assert_int_equal(rkt_pod_private_users_allocate(pod2, &r, &err), -ENOSPC);
+	/* gc of the first two pods frees their blocks */
+	_cleanup_free_ char *p1 = xasprintf("%s/pods/run/%s", d, U1);
+	_cleanup_free_ char *p2 = xasprintf("%s/pods/garbage/%s", d, U2);
+	rmtree(p1);
+	rmtree(p2);
+	assert_int_equal(rkt_pod_private_users_allocate(pod2, &r, &err), 0);
+	assert_int_equal(r.base % 65536, 0);
+	assert_true(r.base >= 0x1000000u && r.base <= 0xfffe0000u);
+	assert_int_not_equal(r.base, 0x80000000u);
+	assert_int_equal(rkt_pod_private_users(pod2->fd, &back, &err), 1);
+	rkt_pod_free(pod);
+	rkt_pod_free(pod2);
 	rmtree(d);
 }
 
@@ -584,6 +636,7 @@ int main(void)
 		cmocka_unit_test(image_ids_of_every_pod),
 		cmocka_unit_test(lowerdir_paths_survive_pod_moves),
 		cmocka_unit_test(stage1_argument_vectors),
+		cmocka_unit_test(private_users_ranges_are_disjoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,11 +55,13 @@ void rkt_userns_close(struct rkt_userns *ns)
 	}
 }
 
-static int write_map(pid_t pid, const char *file, const struct rkt_id_range *r)
+/* INVERSE: the range's ids inside are 0.. outside (for showing its files as the pod sees them) */
+static int write_map(pid_t pid, const char *file, const struct rkt_id_range *r, bool inverse)
 {
 	char path[64], line[64];
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	int n = snprintf(line, sizeof(line), "0 %" PRIu32 " %" PRIu32 "\n", r->base, r->count);
+	int n = snprintf(line, sizeof(line), "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
+	                 inverse ? r->base : 0, inverse ? 0 : r->base, r->count);
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, line, (size_t)n) != n)
 		return -errno;
@@ -74,8 +76,8 @@ static int open_ns(pid_t pid, const char *name, int *ret)
 	return *ret < 0 ? -errno : 0;
 }
 
-int rkt_userns_create(const struct rkt_id_range *r, int flags, struct rkt_userns *ret,
-                      struct rkt_error *err)
+static int create(const struct rkt_id_range *r, bool inverse, int flags, struct rkt_userns *ret,
+                  struct rkt_error *err)
 {
 	struct rkt_userns ns = { -EBADF, -EBADF, -EBADF, -EBADF };
 	int go[2], ready[2], ws, rv = 0;
@@ -112,7 +114,8 @@ int rkt_userns_create(const struct rkt_id_range *r, int flags, struct rkt_userns
 		goto out;
 	}
 	/* Written by the host's root: setgroups stays allowed inside. */
-	if ((rv = write_map(pid, "uid_map", r)) < 0 || (rv = write_map(pid, "gid_map", r)) < 0) {
+	if ((rv = write_map(pid, "uid_map", r, inverse)) < 0 ||
+	    (rv = write_map(pid, "gid_map", r, inverse)) < 0) {
 		rv = rkt_error_set(err, -rv, "writing the id map %" PRIu32 ":%" PRIu32, r->base,
 		                   r->count);
 		goto out;
@@ -134,6 +137,18 @@ out:
 	}
 	*ret = ns;
 	return 0;
+}
+
+int rkt_userns_create(const struct rkt_id_range *r, int flags, struct rkt_userns *ret,
+                      struct rkt_error *err)
+{
+	return create(r, false, flags, ret, err);
+}
+
+int rkt_userns_create_inverse(const struct rkt_id_range *r, struct rkt_userns *ret,
+                              struct rkt_error *err)
+{
+	return create(r, true, 0, ret, err);
 }
 
 int rkt_userns_join_owned(const struct rkt_userns *ns, struct rkt_error *err)

@@ -42,6 +42,11 @@ struct rkt_userns {
  * cgroups); its apps join the user namespace last (rkt_userns_enter). */
 int rkt_userns_create(const struct rkt_id_range *r, int flags, struct rkt_userns *ret,
                       struct rkt_error *err);
+/* A user namespace whose ids R->base.. inside are 0.. on the host (nothing else mapped): an
+ * idmapped mount through it shows the files a pod of range R wrote with the ids the pod saw
+ * (rkt export). */
+int rkt_userns_create_inverse(const struct rkt_id_range *r, struct rkt_userns *ret,
+                              struct rkt_error *err);
 void rkt_userns_close(struct rkt_userns *ns);
 /* setns() into each namespace of NS other than the user namespace. */
 int rkt_userns_join_owned(const struct rkt_userns *ns, struct rkt_error *err);

@@ -255,3 +255,21 @@ tree_of() {
 	pod_teardown
 	D=$T/data STORE=$T/data
 }
+
+@test "private users: export gives the owners the app saw, with and without overlay" {
+	for o in --no-overlay=false --no-overlay; do
+		rkt_ok "${RUNFLAGS[@]}" prepare --quiet --stage1-path="$S1_ACI" --private-users "$o" \
+			"$US_ACI" --exec /bin/sh -- -c \
+			'touch /data/new && touch /home/u/g && chown 1000:1000 /home/u/g && rm /home/u/f'
+		uuid=$output
+		rkt_ok run-prepared "$uuid"
+		rkt_ok export "$uuid" "$T/out$o.aci"
+		tar -tvzf "$T/out$o.aci" --numeric-owner >"$T/list"
+		grep -q ' 0/0 .* rootfs/data/new$' "$T/list" || fail "$o: $(cat "$T/list")"
+		grep -q ' 1000/1000 .* rootfs/home/u/g$' "$T/list" || fail "$o: $(cat "$T/list")"
+		grep -q ' 1000/1000 .* rootfs/home/u/$' "$T/list" || fail "$o: $(cat "$T/list")"
+		grep -q ' 0/0 .* rootfs/bin/busybox$' "$T/list" || fail "$o: $(cat "$T/list")"
+		! grep -q 'rootfs/home/u/f$' "$T/list" || fail "$o: the deleted file is exported"
+	done
+	[ -z "$(mounts_below | grep export || true)" ]
+}

@@ -211,10 +211,10 @@ int rkt_idmap_bind(const char *path, const char *target, int userns_fd, struct r
 	return 0;
 }
 
-int rkt_idmap_probe(const char *path, const char *what, struct rkt_error *err)
+int rkt_idmap_probe(const char *const *paths, const char *const *whats, size_t n,
+                    struct rkt_error *err)
 {
 	struct rkt_userns ns;
-	_cleanup_close_ int fd = -EBADF;
 	int r = rkt_userns_create(&(struct rkt_id_range){ .base = 0xfffe0000u, .count = 1 }, 0, &ns,
 	                          err);
 	if (r < 0)
@@ -222,7 +222,24 @@ int rkt_idmap_probe(const char *path, const char *what, struct rkt_error *err)
 		                       "--private-users: this kernel cannot make user namespaces "
 		                       "(%s)",
 		                       strerror(-r));
-	r = idmapped_clone(path, what, ns.user, &fd, err);
+	dev_t *seen = xmalloc_array(n + 1, sizeof(*seen));
+	size_t n_seen = 0;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		struct stat st;
+		bool done = false;
+		if (stat(paths[i], &st) < 0) {
+			r = rkt_error_set(err, errno, "%s", whats[i]);
+			break;
+		}
+		for (size_t j = 0; j < n_seen; j++)
+			done |= seen[j] == st.st_dev;
+		if (done)
+			continue; /* one clone per filesystem */
+		_cleanup_close_ int fd = -EBADF;
+		r = idmapped_clone(paths[i], whats[i], ns.user, &fd, err);
+		seen[n_seen++] = st.st_dev;
+	}
+	free(seen);
 	rkt_userns_close(&ns);
 	return r;
 }

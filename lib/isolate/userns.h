@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -59,10 +60,11 @@ int rkt_userns_enter(int userns_fd);
  * of USERNS_FD (MOUNT_ATTR_IDMAP) and attaches it at TARGET (an existing directory). -EINVAL
  * or -EPERM (with a message naming PATH) where the filesystem cannot be idmapped. */
 int rkt_idmap_bind(const char *path, const char *target, int userns_fd, struct rkt_error *err);
-/* Whether the kernel can make idmapped mounts of the filesystem at PATH (WHAT names it in the
- * message): makes a throwaway user namespace and a detached idmapped clone of PATH. 0, or
- * -EOPNOTSUPP with a message saying what is missing. */
-int rkt_idmap_probe(const char *path, const char *what, struct rkt_error *err);
+/* Whether the kernel can make idmapped mounts of the filesystems of the N PATHS (WHATS[i] names
+ * PATHS[i] in the message): makes one throwaway user namespace and a detached idmapped clone of
+ * the first path of each filesystem. 0, or -EOPNOTSUPP with a message saying what is missing. */
+int rkt_idmap_probe(const char *const *paths, const char *const *whats, size_t n,
+                    struct rkt_error *err);
 
 /* Adds R's base to the owner and group of every entry of the tree NAME below DIR_FD (ids
  * outside 0..R->count-1 become the overflow id 65534 inside), keeping set-id bits. */

@@ -139,19 +139,31 @@ int rkt_pod_private_users_check(struct rkt_store *store, const char *data_dir,
 	if (!overlay)
 		return 0; /* the copies are chowned: works on any filesystem */
 	/* The trees the apps' overlays stack on: the store's, and rendered ones in the pod. */
-	for (size_t i = 0; i < m->n_apps; i++) {
-		_cleanup_close_ int fd = -EBADF;
-		char path[64];
-		r = rkt_store_open_tree(store, m->apps[i].image.id, &fd, err);
+	size_t n = m->n_apps + 1, k = 0;
+	char **paths = xmalloc_array(n, sizeof(char *)), **whats = xmalloc_array(n, sizeof(char *));
+	int *fds = xmalloc_array(n, sizeof(int));
+	for (; k < m->n_apps; k++) {
+		r = rkt_store_open_tree(store, m->apps[k].image.id, &fds[k], err);
 		if (r < 0)
-			return r;
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		_cleanup_free_ char *what =
-		        xasprintf("the tree of image '%.19s' in the store", m->apps[i].image.id);
-		r = rkt_idmap_probe(path, what, err);
-		if (r < 0)
-			return r;
+			break;
+		paths[k] = xasprintf("/proc/self/fd/%d", fds[k]);
+		whats[k] = xasprintf("the tree of image '%.19s' in the store", m->apps[k].image.id);
 	}
-	_cleanup_free_ char *what = xasprintf("the data directory '%s'", data_dir);
-	return rkt_idmap_probe(data_dir, what, err);
+	if (r >= 0) {
+		paths[k] = xstrdup(data_dir);
+		whats[k] = xasprintf("the data directory '%s'", data_dir);
+		r = rkt_idmap_probe((const char *const *)paths, (const char *const *)whats, k + 1,
+		                    err);
+		free(paths[k]);
+		free(whats[k]);
+	}
+	for (size_t i = 0; i < k; i++) {
+		free(paths[i]);
+		free(whats[i]);
+		close(fds[i]);
+	}
+	free(paths);
+	free(whats);
+	free(fds);
+	return r;
 }

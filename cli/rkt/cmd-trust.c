@@ -59,11 +59,8 @@ static int parse_args(int argc, char **argv, struct trust_opts *o, struct rkt_er
 		return rkt_error_set(err, EINVAL,
 		                     "trust: prefix '%s' is not a valid image name prefix",
 		                     o->prefix);
-	if (n == 0)
-		return rkt_error_set(
-		        err, EOPNOTSUPP,
-		        "trust: key discovery (ac-discovery-pubkeys) is not supported; "
-		        "give the key file or URL");
+	if (n == 0 && o->root)
+		return rkt_error_set(err, EINVAL, "trust: --root requires a key file or URL");
 	return n;
 }
 
@@ -215,6 +212,29 @@ static int trust_one(struct cli_ctx *ctx, struct rkt_keystore *ks, const struct 
 	return 0;
 }
 
+/* Without a key: the keys of the prefix's ac-discovery-pubkeys (rkt/rkt
+ * Documentation/subcommands/trust.md), each reviewed as a key given by URL. */
+static int trust_discovered(struct cli_ctx *ctx, struct rkt_keystore *ks,
+                            const struct trust_opts *o, struct rkt_error *err)
+{
+	unsigned insecure = ctx->insecure & (RKT_INSECURE_HTTP | RKT_INSECURE_TLS);
+	char **keys = NULL;
+	size_t n = 0;
+	int r;
+
+	if (o->allow_http)
+		insecure |= RKT_INSECURE_HTTP;
+	r = rkt_discover_pubkeys(o->prefix, insecure, ctx->config, &keys, &n, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "trust");
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = trust_one(ctx, ks, o, keys[i], err);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return r;
+}
+
 int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	struct trust_opts o = { 0 };
@@ -226,6 +246,8 @@ int cmd_trust(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 		return r;
 	argc = r + 1;
 	ks = rkt_keystore_new(ctx->system_config, ctx->local_config);
+	if (argc == 1)
+		return trust_discovered(ctx, ks, &o, err);
 	for (int i = 1; i < argc; i++) {
 		r = trust_one(ctx, ks, &o, argv[i], err);
 		if (r < 0)

@@ -23,6 +23,14 @@ struct rkt_fetch_sig {
 int rkt_fetch_sig_verify(void *userdata, int fd, const struct rkt_aci_info *info,
                          struct rkt_error *err);
 
+/* lib/net flags for the --insecure-options bits INSECURE (http, tls). */
+unsigned rkt_fetch_http_flags(unsigned insecure);
+/* The auth.d header for URL (https only) as a NULL-terminated header list in RET (free it with
+ * rkt_fetch_auth_headers_release()), or NULL. */
+const char *const *rkt_fetch_auth_headers(const struct rkt_fetch_opts *opts, const char *url,
+                                          char *ret[2]);
+void rkt_fetch_auth_headers_release(char *(*h)[2]);
+
 /* The -ENOKEY of an image without a signature. */
 int rkt_fetch_no_signature(const char *sig_what, const char *image, struct rkt_error *err);
 
@@ -53,3 +61,29 @@ void rkt_download_stream_cancel(struct rkt_download_stream *ds);
  * what rkt_http_fetch() returned, filling *RET on success. */
 int rkt_download_stream_finish(struct rkt_download_stream *ds, struct rkt_http_result *ret,
                                struct rkt_error *err);
+
+/* What a discovered image must be (DISC-14): its manifest's name is NAME and it has every
+ * label of LABELS with the same value. IMAGE names it in messages (as the user gave it). */
+struct rkt_fetch_expect {
+	const char *image;
+	const char *name;
+	const struct rkt_kv_list *labels;
+	bool latest; /* asked for without a version: recorded as latest in the store */
+};
+
+/* rkt_store_verify_fn over a struct rkt_fetch_expect: -EBADMSG naming the mismatch. */
+int rkt_fetch_expect_check(void *userdata, int fd, const struct rkt_aci_info *info,
+                           struct rkt_error *err);
+
+/* rkt_fetch_url() with the signature at SIG_LOCATION (NULL: OPTS->signature, else URL.asc) and,
+ * unless EXPECT is NULL, the image checked against EXPECT before it is stored. */
+int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_location,
+                     const struct rkt_fetch_expect *expect, const struct rkt_fetch_opts *opts,
+                     char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+
+/* Fetches the image called NAME with LABELS by appc discovery (DISC-1..15): the os and arch
+ * labels default to the host's, the ACI endpoints are tried in document order, each as an
+ * https URL with its discovered signature. IMAGE names it in messages. */
+int rkt_fetch_discovered(struct rkt_store *s, const char *image, const char *name,
+                         const struct rkt_kv_list *labels, const struct rkt_fetch_opts *opts,
+                         char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);

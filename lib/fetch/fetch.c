@@ -338,6 +338,8 @@ static int fetch_name(struct rkt_store *s, const char *image, const struct rkt_f
 			return r < 0 ? rkt_error_wrap(err, r, "image '%s'", image) : 0;
 		rkt_error_clear(err);
 	}
+	if (!opts->remote)
+		return rkt_fetch_discovered(s, image, name, &labels, opts, ret_id, err);
 	return fetch_remote(s, image, RKT_IMAGE_KIND_NAME, opts, ret_id, err);
 }
 
@@ -402,12 +404,13 @@ static int fetch_dep(void *userdata, const struct rkt_dependency *dep,
 	if (r != -ENOENT || dep->image_id || ctx->opts->pull_policy == RKT_PULL_POLICY_NEVER)
 		return r;
 	rkt_error_clear(err);
+	/* by discovery with the dependency's labels (REN-2) */
 	if (!ctx->opts->remote)
-		return rkt_error_input(
-		        err, ENOENT,
-		        "not in the store, and this rkt cannot discover images by name");
-	r = ctx->opts->remote(ctx->opts->remote_userdata, ctx->store, dep->image_name,
-	                      RKT_IMAGE_KIND_NAME, ctx->opts, id, err);
+		r = rkt_fetch_discovered(ctx->store, dep->image_name, dep->image_name, &dep->labels,
+		                         ctx->opts, id, err);
+	else
+		r = ctx->opts->remote(ctx->opts->remote_userdata, ctx->store, dep->image_name,
+		                      RKT_IMAGE_KIND_NAME, ctx->opts, id, err);
 	if (r < 0)
 		return r;
 	return rkt_store_resolve_dep(ctx->store, dep, ret_id, ret_manifest, err);

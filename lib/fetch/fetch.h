@@ -5,9 +5,9 @@
  * http(s) URLs are downloaded with lib/net (url.c): the signature first, then the image into a
  * resumable partial download in the store (struct rkt_store_download), which is then imported
  * in one pass with the signature checked before anything is published. The cache record of a
- * URL (table remote: ETag, max-age) serves the pull policies. appc discovery of names is
- * reached through a hook; without one, fetching a name that is not in the store fails with
- * -EPROTONOSUPPORT. */
+ * URL (table remote: ETag, max-age) serves the pull policies. A name that is not in the store is
+ * found by appc meta discovery (discover.c, docs/trust.md "Discovery"), unless a remote hook
+ * fetches names instead. */
 #pragma once
 
 #include <stdbool.h>
@@ -125,3 +125,11 @@ int rkt_fetch_url(struct rkt_store *store, const char *url, const struct rkt_fet
  * `rkt trust` and --insecure-options=image. */
 int rkt_fetch(struct rkt_store *store, const char *image, const struct rkt_fetch_opts *opts,
               char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+
+/* The public key locations that appc discovery finds for PREFIX (ac-discovery-pubkeys; DISC-3,
+ * DISC-10), in document order: over https (and http after https fails with RKT_INSECURE_HTTP
+ * in INSECURE; RKT_INSECURE_TLS skips the certificate check), with CONFIG's auth.d headers
+ * (may be NULL). Returns 0 with a malloc()ed array of *RET_N malloc()ed strings, -EINVAL for a
+ * PREFIX that is no image name, -ENOENT if no level has a key tag for it. */
+int rkt_discover_pubkeys(const char *prefix, unsigned insecure, const struct rkt_config *config,
+                         char ***ret, size_t *ret_n, struct rkt_error *err);

@@ -20,15 +20,13 @@
 /* A detached signature is a few hundred bytes; rkt_keystore_verify_fd reads at most 1 MiB. */
 #define SIGNATURE_MAX (1u << 20)
 
-static unsigned http_flags(unsigned insecure)
+unsigned rkt_fetch_http_flags(unsigned insecure)
 {
 	return (insecure & RKT_INSECURE_HTTP ? RKT_HTTP_ALLOW_HTTP : 0) |
 	       (insecure & RKT_INSECURE_TLS ? RKT_HTTP_INSECURE_TLS : 0);
 }
 
-/* The auth.d header for URL as a NULL-terminated header list in *RET (free the first entry), or
- * NULL. */
-static const char *const *auth_headers(const struct rkt_fetch_opts *opts, const char *url,
+const char *const *rkt_fetch_auth_headers(const struct rkt_fetch_opts *opts, const char *url,
                                        char *ret[2])
 {
 	const struct rkt_config_auth *a = rkt_config_auth_for_url(opts->config, url);
@@ -38,7 +36,7 @@ static const char *const *auth_headers(const struct rkt_fetch_opts *opts, const 
 	return ret[0] ? (const char *const *)ret : NULL;
 }
 
-static void auth_headers_release(char *(*h)[2])
+void rkt_fetch_auth_headers_release(char *(*h)[2])
 {
 	free((*h)[0]);
 }
@@ -87,14 +85,14 @@ static int download_signature(const char *image, const char *url, const struct r
                               int *ret_fd, struct rkt_error *err)
 {
 	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
-	_cleanup_(auth_headers_release) char *headers[2] = { 0 };
+	_cleanup_(rkt_fetch_auth_headers_release) char *headers[2] = { 0 };
 	_cleanup_close_ int fd = memfd_create("signature", MFD_CLOEXEC);
 	struct sig_sink sink = { .fd = fd };
 	struct progress pr = { .opts = opts, .what = "signature" };
 	struct rkt_http_request req = {
 		.url = url,
-		.flags = http_flags(opts->insecure),
-		.headers = auth_headers(opts, url, headers),
+		.flags = rkt_fetch_http_flags(opts->insecure),
+		.headers = rkt_fetch_auth_headers(opts, url, headers),
 		.write = sig_write,
 		.write_userdata = &sink,
 		.fd = -EBADF,
@@ -228,11 +226,19 @@ static int stream_import(struct rkt_store *s, const struct rkt_http_request *req
 int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_opts *opts,
                   char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
+	return rkt_fetch_url_as(s, url, NULL, NULL, opts, ret_id, err);
+}
+
+int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_location,
+                     const struct rkt_fetch_expect *expect, const struct rkt_fetch_opts *opts,
+                     char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	const char *image = expect ? expect->image : url;
 	_cleanup_(rkt_remote_release) struct rkt_remote cached = { 0 };
 	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
 	_cleanup_(rkt_store_download_release) struct rkt_store_download d = { .fd = -EBADF };
 	_cleanup_free_ char *sig_url = NULL, *what = NULL;
-	_cleanup_(auth_headers_release) char *headers[2] = { 0 };
+	_cleanup_(rkt_fetch_auth_headers_release) char *headers[2] = { 0 };
 	_cleanup_close_ int sig_fd = -EBADF;
 	bool insecure_image = opts->insecure & RKT_INSECURE_IMAGE;
 	bool have_cached;
@@ -252,9 +258,11 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 	/* rkt/rkt Documentation/signing-and-verification-guide.md: the signature first, so that an
 	 * unsigned image is not downloaded. */
 	if (!insecure_image) {
-		sig_url = opts->signature ? xstrdup(opts->signature) : xasprintf("%s.asc", url);
+		sig_url = sig_location     ? xstrdup(sig_location)
+		          : opts->signature ? xstrdup(opts->signature)
+		                            : xasprintf("%s.asc", url);
 		if (is_url(sig_url)) {
-			r = download_signature(url, sig_url, opts, &sig_fd, err);
+			r = download_signature(image, sig_url, opts, &sig_fd, err);
 			if (r < 0)
 				return r;
 		}
@@ -267,8 +275,8 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 	struct progress pr = { .opts = opts, .what = "image" };
 	struct rkt_http_request req = {
 		.url = url,
-		.flags = http_flags(opts->insecure),
-		.headers = auth_headers(opts, url, headers),
+		.flags = rkt_fetch_http_flags(opts->insecure),
+		.headers = rkt_fetch_auth_headers(opts, url, headers),
 		.etag = have_cached ? cached.etag : NULL,
 		.fd = d.fd,
 		/* Without the ETag of the partial body nothing says it is still the same file. */
@@ -286,7 +294,7 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 	};
 	what = xasprintf("image '%s'", url);
 	struct rkt_fetch_sig sig = {
-		.opts = opts, .image = url, .what = sig_url, .path = sig_url, .fd = sig_fd
+		.opts = opts, .image = image, .what = sig_url, .path = sig_url, .fd = sig_fd
 	};
 	struct rkt_store_import_opts io = {
 		.what = what,
@@ -294,6 +302,9 @@ int rkt_fetch_url(struct rkt_store *s, const char *url, const struct rkt_fetch_o
 		.verify = rkt_fetch_sig_verify,
 		.verify_userdata = &sig,
 		.insecure_options = opts->insecure,
+		.check = expect ? rkt_fetch_expect_check : NULL,
+		.check_userdata = (void *)expect,
+		.latest = expect && expect->latest,
 		.remote = &rem,
 		/* The download becomes the blob: the image is written to disk once. */
 		.adopt = true,

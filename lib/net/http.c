@@ -240,10 +240,12 @@ __attribute__((weak)) bool rkt_http_test_env(void)
 	return false;
 }
 
-/* RKT_TEST_RESOLVE="host:port:addr[,host:port:addr...]" for CURLOPT_RESOLVE. */
-static struct curl_slist *test_resolve_list(void)
+/* RKT_TEST_RESOLVE="host:port:addr[,host:port:addr...]" for CURLOPT_RESOLVE, and
+ * RKT_TEST_CONNECT_TO="host:port:addr:port2[,...]" for CURLOPT_CONNECT_TO (discovery URLs have
+ * no port: the test server's is given here). */
+static struct curl_slist *test_env_list(const char *var)
 {
-	const char *env = rkt_http_test_env() ? getenv("RKT_TEST_RESOLVE") : NULL;
+	const char *env = rkt_http_test_env() ? getenv(var) : NULL;
 	struct curl_slist *l = NULL;
 	_cleanup_free_ char *copy = NULL;
 	char *save = NULL;
@@ -323,7 +325,8 @@ static int status_to_errno(long status)
 }
 
 static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct xfer *x,
-                        struct curl_slist *headers, struct curl_slist *resolve, char *errbuf)
+                        struct curl_slist *headers, struct curl_slist *resolve,
+                        struct curl_slist *connect_to, char *errbuf)
 {
 	const char *protocols = req->flags & RKT_HTTP_ALLOW_HTTP ? "http,https" : "https";
 	const char *ca = ca_file_for(req);
@@ -360,6 +363,8 @@ static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct x
 		SET(CURLOPT_HTTPHEADER, headers);
 	if (resolve)
 		SET(CURLOPT_RESOLVE, resolve);
+	if (connect_to)
+		SET(CURLOPT_CONNECT_TO, connect_to);
 	if (ca)
 		SET(CURLOPT_CAINFO, ca);
 	if (req->flags & RKT_HTTP_INSECURE_TLS) {
@@ -377,7 +382,9 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 {
 	_cleanup_(curl_easy_cleanupp) CURL *curl = NULL;
 	_cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
-	_cleanup_(curl_slist_freep) struct curl_slist *resolve = test_resolve_list();
+	_cleanup_(curl_slist_freep) struct curl_slist *resolve = test_env_list("RKT_TEST_RESOLVE");
+	_cleanup_(curl_slist_freep) struct curl_slist *connect_to =
+	        test_env_list("RKT_TEST_CONNECT_TO");
 	_cleanup_free_ char *range = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct xfer x = { .req = req, .offset = range_from };
@@ -402,7 +409,7 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 
 		headers = slist_add(headers, h);
 	}
-	if (setup_handle(curl, req, &x, headers, resolve, errbuf) < 0)
+	if (setup_handle(curl, req, &x, headers, resolve, connect_to, errbuf) < 0)
 		return rkt_error_set(err, EINVAL, "GET '%s': cannot set up curl", req->url);
 	if (range_from > 0) {
 		/* CURLOPT_RANGE rather than CURLOPT_RESUME_FROM_LARGE: curl fails a resumed

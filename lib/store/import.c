@@ -209,6 +209,12 @@ static int publish_tree(struct rkt_store *s, struct work *w, const char *id, str
 static int check_signature(const struct rkt_store_import_opts *o, int blob_fd,
                            const struct rkt_aci_info *info, struct rkt_error *err)
 {
+	if (o->check) {
+		int r = o->check(o->check_userdata, blob_fd, info, err);
+
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", o->what);
+	}
 	if (o->insecure)
 		return 0;
 	if (!o->verify)

@@ -126,6 +126,10 @@ struct rkt_store_import_opts {
 	bool insecure;
 	rkt_store_verify_fn verify;
 	void *verify_userdata;
+	/* Called before the signature check, also when INSECURE: refuses an image that is not
+	 * the one asked for (DISC-14, the name and labels of a discovered image). May be NULL. */
+	rkt_store_verify_fn check;
+	void *check_userdata;
 	bool latest;               /* fetched without a version label */
 	unsigned insecure_options; /* recorded in the index */
 	const struct rkt_remote

@@ -1,0 +1,181 @@
+/* Images and keys by name: appc meta discovery (docs/trust.md, "Discovery"). The walk and the
+ * templates are lib/appc/discovery.c's; this file gives it the network (lib/net, with the auth.d
+ * headers) and fetches what it finds as any https URL (url.c), with the discovered signature and
+ * the manifest checked against the name and labels asked for (DISC-14). */
+#include <errno.h>
+#include <string.h>
+
+#include "appc/discovery.h"
+#include "appc/types.h"
+#include "fetch/fetch-internal.h"
+#include "net/http.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+/* A discovery page is a small HTML document. */
+#define PAGE_MAX (1u << 20)
+
+struct page {
+	char *data;
+	size_t len, cap;
+};
+
+static int page_write(void *userdata, const void *buf, size_t len)
+{
+	struct page *p = userdata;
+
+	if (len > PAGE_MAX - p->len)
+		return -EFBIG;
+	xgrow((void **)&p->data, &p->cap, p->len + len + 1, 1);
+	memcpy(p->data + p->len, buf, len);
+	p->len += len;
+	return 0;
+}
+
+/* rkt_discovery_get_fn over lib/net: USERDATA is the struct rkt_fetch_opts (insecure options,
+ * auth.d). Redirects are followed as for any download, never from https to http unless plain
+ * http is allowed (DISC-11, DISC-12). */
+static int discovery_get(void *userdata, const char *url, char **ret_body, size_t *ret_len,
+                         struct rkt_error *err)
+{
+	const struct rkt_fetch_opts *opts = userdata;
+	_cleanup_(rkt_http_result_release) struct rkt_http_result res = { 0 };
+	_cleanup_(rkt_fetch_auth_headers_release) char *headers[2] = { 0 };
+	struct page p = { 0 };
+	struct rkt_http_request req = {
+		.url = url,
+		.flags = rkt_fetch_http_flags(opts->insecure),
+		.headers = rkt_fetch_auth_headers(opts, url, headers),
+		.write = page_write,
+		.write_userdata = &p,
+		.fd = -EBADF,
+	};
+	int r = rkt_http_fetch(&req, &res, err);
+
+	if (r < 0) {
+		free(p.data);
+		return r;
+	}
+	*ret_body = p.data ? p.data : xstrdup("");
+	*ret_len = p.len;
+	return 0;
+}
+
+int rkt_fetch_expect_check(void *userdata, int fd, const struct rkt_aci_info *info,
+                           struct rkt_error *err)
+{
+	const struct rkt_fetch_expect *ex = userdata;
+	const struct rkt_image_manifest *m = info->manifest;
+
+	(void)fd;
+	if (strcmp(m->name, ex->name) != 0)
+		return rkt_error_input(err, EBADMSG,
+		                       "discovered image is called '%s', not '%s' as asked for",
+		                       m->name, ex->name);
+	for (size_t i = 0; ex->labels && i < ex->labels->n; i++) {
+		const struct rkt_kv *kv = &ex->labels->items[i];
+		const char *have = rkt_kv_list_get(&m->labels, kv->name);
+
+		if (!have || strcmp(have, kv->value) != 0)
+			return rkt_error_input(err, EBADMSG,
+			                       "discovered image '%s' has %s '%s', not '%s' as asked "
+			                       "for",
+			                       m->name, kv->name, have ? have : "(none)", kv->value);
+	}
+	/* The host's os and arch, used when the name did not give them, rule out an image made
+	 * for another platform; an image without the label does not depend on it. */
+	const char *host[][2] = { { "os", RKT_HOST_OS }, { "arch", rkt_host_arch() } };
+	for (size_t i = 0; i < ELEMENTSOF(host); i++) {
+		const char *have = rkt_kv_list_get(&m->labels, host[i][0]);
+
+		if (ex->labels && rkt_kv_list_get(ex->labels, host[i][0]))
+			continue;
+		if (have && strcmp(have, host[i][1]) != 0)
+			return rkt_error_input(err, EBADMSG,
+			                       "discovered image '%s' has %s '%s', not this host's '%s'",
+			                       m->name, host[i][0], have, host[i][1]);
+	}
+	return 0;
+}
+
+static int discover(const char *name, const struct rkt_kv_list *labels,
+                    const struct rkt_fetch_opts *opts, struct rkt_discovery_result *ret,
+                    struct rkt_error *err)
+{
+	return rkt_discover(name, labels, opts->insecure & RKT_INSECURE_HTTP, discovery_get,
+	                    (void *)opts, ret, err);
+}
+
+int rkt_fetch_discovered(struct rkt_store *s, const char *image, const char *name,
+                         const struct rkt_kv_list *labels, const struct rkt_fetch_opts *opts,
+                         char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(rkt_discovery_result_release) struct rkt_discovery_result res = { 0 };
+	_cleanup_(rkt_kv_list_release) struct rkt_kv_list l = { 0 };
+	const char *version = labels ? rkt_kv_list_get(labels, "version") : NULL;
+	struct rkt_error first = { 0 };
+	int r, first_r = 0;
+
+	/* upstream: os and arch default to the host's; version to latest (discovery.c) */
+	for (size_t i = 0; labels && i < labels->n; i++)
+		rkt_kv_list_set(&l, labels->items[i].name, labels->items[i].value);
+	if (!rkt_kv_list_get(&l, "os"))
+		rkt_kv_list_set(&l, "os", RKT_HOST_OS);
+	if (!rkt_kv_list_get(&l, "arch"))
+		rkt_kv_list_set(&l, "arch", rkt_host_arch());
+
+	r = discover(name, &l, opts, &res, err);
+	if (r < 0)
+		/* the message names the name discovered */
+		return strcmp(image, name) != 0 ? rkt_error_wrap(err, r, "image '%s'", image) : r;
+	if (res.n_aci == 0)
+		return rkt_error_input(err, ENOENT,
+		                       "image '%s': discovery of '%s' found public keys but no "
+		                       "ac-discovery template for it",
+		                       image, name);
+
+	struct rkt_fetch_expect ex = {
+		.image = image,
+		.name = name,
+		.labels = labels,
+		.latest = !version || !*version,
+	};
+	/* DISC-8: the templates in document order, until one gives a good image. */
+	for (size_t i = 0; i < res.n_aci; i++) {
+		rkt_error_clear(err);
+		r = rkt_fetch_url_as(s, res.aci_endpoints[i].aci, res.aci_endpoints[i].asc, &ex,
+		                     opts, ret_id, err);
+		if (r >= 0)
+			return 0;
+		if (i == 0) {
+			first = *err;
+			first_r = r;
+		}
+	}
+	/* The first template's failure says most: it is the one the server prefers. */
+	*err = first;
+	if (res.n_aci > 1)
+		rkt_error_append(err, " (and %zu other discovered location%s failed)", res.n_aci - 1,
+		                 res.n_aci > 2 ? "s" : "");
+	return rkt_error_wrap(err, first_r, "image '%s'", image);
+}
+
+int rkt_discover_pubkeys(const char *prefix, unsigned insecure, const struct rkt_config *config,
+                         char ***ret, size_t *ret_n, struct rkt_error *err)
+{
+	_cleanup_(rkt_discovery_result_release) struct rkt_discovery_result res = { 0 };
+	struct rkt_fetch_opts opts = { .insecure = insecure, .config = config };
+	int r = discover(prefix, NULL, &opts, &res, err);
+
+	if (r < 0)
+		return r;
+	if (res.n_pubkeys == 0)
+		return rkt_error_input(err, ENOENT,
+		                       "discovery of '%s': no ac-discovery-pubkeys meta tag found "
+		                       "for it at any level",
+		                       prefix);
+	*ret = TAKE_PTR(res.pubkeys);
+	*ret_n = res.n_pubkeys;
+	res.n_pubkeys = 0;
+	return 0;
+}

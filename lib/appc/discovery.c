@@ -324,6 +324,12 @@ static bool render(const char *tpl, const char *name, const struct rkt_kv_list *
 	return true;
 }
 
+/* DISC-5: a plain string prefix of the whole name. */
+static bool prefix_matches(const char *name, const char *prefix)
+{
+	return strncmp(name, prefix, strlen(prefix)) == 0;
+}
+
 /* Fetches the discovery page of PREFIX (DISC-2, DISC-12). */
 static int fetch(const char *prefix, bool insecure_http, rkt_discovery_get_fn get, void *userdata,
                  char **ret_body, size_t *ret_len)
@@ -372,21 +378,41 @@ int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecu
 
 		if (fetch(prefix, insecure_http, get, userdata, &body, &len) >= 0)
 			scan_html(body, len, &metas);
-		for (size_t i = 0; i < metas.n; i++) {
-			const struct meta *m = &metas.items[i];
+		/* DISC-8: the templates of the longest matching prefix first, then shorter ones;
+		 * document order among equals. */
+		for (size_t plen = SIZE_MAX; !aci_done;) {
+			size_t next = 0;
 
-			/* DISC-5: a plain string prefix of the whole name */
-			if (strncmp(name, m->prefix, strlen(m->prefix)) != 0)
-				continue;
-			if (!aci_done && strcmp(m->name, "ac-discovery") == 0) {
+			for (size_t i = 0; i < metas.n; i++) {
+				size_t l = strlen(metas.items[i].prefix);
+
+				if (strcmp(metas.items[i].name, "ac-discovery") == 0 &&
+				    prefix_matches(name, metas.items[i].prefix) && l < plen &&
+				    l > next)
+					next = l;
+			}
+			if (next == 0)
+				break;
+			plen = next;
+			for (size_t i = 0; i < metas.n; i++) {
+				const struct meta *m = &metas.items[i];
 				struct rkt_discovery_endpoint ep;
 
-				if (!render(m->uri, name, labels, &ep))
+				if (strcmp(m->name, "ac-discovery") != 0 ||
+				    strlen(m->prefix) != plen || !prefix_matches(name, m->prefix) ||
+				    !render(m->uri, name, labels, &ep))
 					continue;
 				xgrow((void **)&res.aci_endpoints, &aci_cap, res.n_aci + 1,
 				      sizeof(*res.aci_endpoints));
 				res.aci_endpoints[res.n_aci++] = ep;
-			} else if (!keys_done && strcmp(m->name, "ac-discovery-pubkeys") == 0) {
+			}
+		}
+		for (size_t i = 0; i < metas.n; i++) {
+			const struct meta *m = &metas.items[i];
+
+			if (!prefix_matches(name, m->prefix))
+				continue;
+			if (!keys_done && strcmp(m->name, "ac-discovery-pubkeys") == 0) {
 				xgrow((void **)&res.pubkeys, &keys_cap, res.n_pubkeys + 1,
 				      sizeof(*res.pubkeys));
 				res.pubkeys[res.n_pubkeys++] = xstrdup(m->uri);

@@ -77,10 +77,11 @@ int rkt_fetch_expect_check(void *userdata, int fd, const struct rkt_aci_info *in
 		const char *have = rkt_kv_list_get(&m->labels, kv->name);
 
 		if (!have || strcmp(have, kv->value) != 0)
-			return rkt_error_input(err, EBADMSG,
-			                       "discovered image '%s' has %s '%s', not '%s' as asked "
-			                       "for",
-			                       m->name, kv->name, have ? have : "(none)", kv->value);
+			return rkt_error_input(
+			        err, EBADMSG,
+			        "discovered image '%s' has %s '%s', not '%s' as asked "
+			        "for",
+			        m->name, kv->name, have ? have : "(none)", kv->value);
 	}
 	/* The host's os and arch, used when the name did not give them, rule out an image made
 	 * for another platform; an image without the label does not depend on it. */
@@ -91,9 +92,10 @@ int rkt_fetch_expect_check(void *userdata, int fd, const struct rkt_aci_info *in
 		if (ex->labels && rkt_kv_list_get(ex->labels, host[i][0]))
 			continue;
 		if (have && strcmp(have, host[i][1]) != 0)
-			return rkt_error_input(err, EBADMSG,
-			                       "discovered image '%s' has %s '%s', not this host's '%s'",
-			                       m->name, host[i][0], have, host[i][1]);
+			return rkt_error_input(
+			        err, EBADMSG,
+			        "discovered image '%s' has %s '%s', not this host's '%s'", m->name,
+			        host[i][0], have, host[i][1]);
 	}
 	return 0;
 }
@@ -155,8 +157,8 @@ int rkt_fetch_discovered(struct rkt_store *s, const char *image, const char *nam
 	/* The first template's failure says most: it is the one the server prefers. */
 	*err = first;
 	if (res.n_aci > 1)
-		rkt_error_append(err, " (and %zu other discovered location%s failed)", res.n_aci - 1,
-		                 res.n_aci > 2 ? "s" : "");
+		rkt_error_append(err, " (and %zu other discovered location%s failed)",
+		                 res.n_aci - 1, res.n_aci > 2 ? "s" : "");
 	return rkt_error_wrap(err, first_r, "image '%s'", image);
 }
 

@@ -27,7 +27,7 @@ unsigned rkt_fetch_http_flags(unsigned insecure)
 }
 
 const char *const *rkt_fetch_auth_headers(const struct rkt_fetch_opts *opts, const char *url,
-                                       char *ret[2])
+                                          char *ret[2])
 {
 	const struct rkt_config_auth *a = rkt_config_auth_for_url(opts->config, url);
 
@@ -258,7 +258,7 @@ int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_locat
 	/* rkt/rkt Documentation/signing-and-verification-guide.md: the signature first, so that an
 	 * unsigned image is not downloaded. */
 	if (!insecure_image) {
-		sig_url = sig_location     ? xstrdup(sig_location)
+		sig_url = sig_location      ? xstrdup(sig_location)
 		          : opts->signature ? xstrdup(opts->signature)
 		                            : xasprintf("%s.asc", url);
 		if (is_url(sig_url)) {

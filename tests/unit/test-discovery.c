@@ -262,6 +262,40 @@ static void test_walk_stops_when_both_found(void **state)
 	rkt_discovery_result_release(&res);
 }
 
+/* The templates of the longest matching prefix come first (document order among equal
+ * prefixes), so a server can give a project its own storage next to a site-wide default; the
+ * os and arch labels fill their variables. */
+static void test_longest_prefix_first(void **state)
+{
+	static const struct page pages[] = {
+		{ "https://example.com/a/b?ac-discovery=1",
+		  "<meta name=\"ac-discovery\" content=\"example.com https://site/{name}.{ext}\">"
+		  "<meta name=\"ac-discovery\" content=\"example.com/a/b "
+		  "https://ab1/{os}-{arch}.{ext}\">"
+		  "<meta name=\"ac-discovery\" content=\"example.com/a https://a/{version}.{ext}\">"
+		  "<meta name=\"ac-discovery\" content=\"example.com/a/b https://ab2/{ext}\">"
+		  "<meta name=\"ac-discovery\" content=\"example.com/a/bc https://no/{ext}\">",
+		  NULL },
+	};
+	struct web w = { pages, 1, 0 };
+	struct rkt_kv_list labels = { 0 };
+	struct rkt_discovery_result res = { 0 };
+	struct rkt_error err = { 0 };
+
+	(void)state;
+	rkt_kv_list_set(&labels, "os", "linux");
+	rkt_kv_list_set(&labels, "arch", "amd64");
+	assert_int_equal(rkt_discover("example.com/a/b", &labels, false, fake_get, &w, &res, &err),
+	                 0);
+	assert_int_equal(res.n_aci, 4);
+	assert_string_equal(res.aci_endpoints[0].aci, "https://ab1/linux-amd64.aci");
+	assert_string_equal(res.aci_endpoints[1].asc, "https://ab2/aci.asc");
+	assert_string_equal(res.aci_endpoints[2].aci, "https://a/latest.aci");
+	assert_string_equal(res.aci_endpoints[3].aci, "https://site/example.com/a/b.aci");
+	rkt_discovery_result_release(&res);
+	rkt_kv_list_release(&labels);
+}
+
 static void test_invalid_name_is_einval(void **state)
 {
 	struct rkt_discovery_result res = { 0 };
@@ -282,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_tag_is_ignored),
 		cmocka_unit_test(test_http_fallback_only_when_insecure),
 		cmocka_unit_test(test_walk_stops_when_both_found),
+		cmocka_unit_test(test_longest_prefix_first),
 		cmocka_unit_test(test_invalid_name_is_einval),
 	};
 

@@ -332,7 +332,7 @@ static bool prefix_matches(const char *name, const char *prefix)
 
 /* Fetches the discovery page of PREFIX (DISC-2, DISC-12). */
 static int fetch(const char *prefix, bool insecure_http, rkt_discovery_get_fn get, void *userdata,
-                 char **ret_body, size_t *ret_len)
+                 char **ret_body, size_t *ret_len, struct rkt_error *ret_err)
 {
 	static const char *const schemes[] = { "https", "http" };
 	int r = -ENOENT;
@@ -349,6 +349,9 @@ static int fetch(const char *prefix, bool insecure_http, rkt_discovery_get_fn ge
 			*ret_len = len;
 			return 0;
 		}
+		/* the first failure that is not a plain "not here" is worth telling */
+		if (r != -ENOENT && ret_err->code == 0)
+			*ret_err = e;
 	}
 	return r;
 }
@@ -357,10 +360,19 @@ int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecu
                  rkt_discovery_get_fn get, void *userdata, struct rkt_discovery_result *ret,
                  struct rkt_error *err)
 {
+	return rkt_discover_want(name, labels, RKT_DISCOVER_ACI | RKT_DISCOVER_KEYS, insecure_http,
+	                         get, userdata, ret, err);
+}
+
+int rkt_discover_want(const char *name, const struct rkt_kv_list *labels, unsigned want,
+                      bool insecure_http, rkt_discovery_get_fn get, void *userdata,
+                      struct rkt_discovery_result *ret, struct rkt_error *err)
+{
 	_cleanup_(rkt_discovery_result_release) struct rkt_discovery_result res = { 0 };
 	_cleanup_free_ char *prefix = NULL;
+	struct rkt_error why = { 0 };
 	size_t aci_cap = 0, keys_cap = 0;
-	bool aci_done = false, keys_done = false;
+	bool aci_done = !(want & RKT_DISCOVER_ACI), keys_done = !(want & RKT_DISCOVER_KEYS);
 	int r;
 
 	r = rkt_ac_identifier_check(name, "name", err);
@@ -376,7 +388,7 @@ int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecu
 		size_t len = 0;
 		char *slash;
 
-		if (fetch(prefix, insecure_http, get, userdata, &body, &len) >= 0)
+		if (fetch(prefix, insecure_http, get, userdata, &body, &len, &why) >= 0)
 			scan_html(body, len, &metas);
 		/* DISC-8: the templates of the longest matching prefix first, then shorter ones;
 		 * document order among equals. */
@@ -418,8 +430,8 @@ int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecu
 				res.pubkeys[res.n_pubkeys++] = xstrdup(m->uri);
 			}
 		}
-		aci_done = res.n_aci > 0;
-		keys_done = res.n_pubkeys > 0;
+		aci_done = aci_done || res.n_aci > 0;
+		keys_done = keys_done || res.n_pubkeys > 0;
 		if (aci_done && keys_done)
 			break;
 		slash = strrchr(prefix, '/');
@@ -428,11 +440,17 @@ int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecu
 		*slash = '\0';
 	}
 
-	if (res.n_aci == 0 && res.n_pubkeys == 0)
-		return rkt_error_input(err, ENOENT,
-		                       "discovery of '%s': no ac-discovery or ac-discovery-pubkeys "
-		                       "meta tag found for it at any level",
-		                       name);
+	if (res.n_aci == 0 && res.n_pubkeys == 0) {
+		r = rkt_error_input(
+		        err, ENOENT, "discovery of '%s': no %s meta tag found for it at any level",
+		        name,
+		        want == RKT_DISCOVER_ACI    ? "ac-discovery"
+		        : want == RKT_DISCOVER_KEYS ? "ac-discovery-pubkeys"
+		                                    : "ac-discovery or ac-discovery-pubkeys");
+		if (why.code)
+			rkt_error_append(err, " (%s)", why.msg);
+		return r;
+	}
 	*ret = res;
 	res = (struct rkt_discovery_result){ 0 };
 	return 0;

@@ -40,10 +40,24 @@ struct rkt_discovery_result {
  *
  * Returns 0 and fills *RET (release with rkt_discovery_result_release()) if image endpoints or
  * public keys were found; either list may then be empty. Returns -EINVAL if NAME is not an AC
- * Identifier, -ENOENT if nothing was found at any level. *RET is untouched on failure. */
+ * Identifier, -ENOENT if nothing was found at any level (the message adds the first failure
+ * other than a 404 that a fetch reported, such as a refused redirect). *RET is untouched on
+ * failure. Templates are ordered by their prefix, longest first, then in document order
+ * (DISC-8). */
 int rkt_discover(const char *name, const struct rkt_kv_list *labels, bool insecure_http,
                  rkt_discovery_get_fn get, void *userdata, struct rkt_discovery_result *ret,
                  struct rkt_error *err);
+
+enum rkt_discovery_want {
+	RKT_DISCOVER_ACI = 1u << 0,  /* image and signature templates (ac-discovery) */
+	RKT_DISCOVER_KEYS = 1u << 1, /* public keys (ac-discovery-pubkeys) */
+};
+
+/* rkt_discover() for what WANT (enum rkt_discovery_want bits) asks for only: the walk stops
+ * once each wanted kind was found at some level, and -ENOENT means none was found. */
+int rkt_discover_want(const char *name, const struct rkt_kv_list *labels, unsigned want,
+                      bool insecure_http, rkt_discovery_get_fn get, void *userdata,
+                      struct rkt_discovery_result *ret, struct rkt_error *err);
 
 /* Frees what R owns and zeroes it. R may be NULL. */
 void rkt_discovery_result_release(struct rkt_discovery_result *r);

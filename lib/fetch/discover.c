@@ -100,12 +100,12 @@ int rkt_fetch_expect_check(void *userdata, int fd, const struct rkt_aci_info *in
 	return 0;
 }
 
-static int discover(const char *name, const struct rkt_kv_list *labels,
+static int discover(const char *name, const struct rkt_kv_list *labels, unsigned want,
                     const struct rkt_fetch_opts *opts, struct rkt_discovery_result *ret,
                     struct rkt_error *err)
 {
-	return rkt_discover(name, labels, opts->insecure & RKT_INSECURE_HTTP, discovery_get,
-	                    (void *)opts, ret, err);
+	return rkt_discover_want(name, labels, want, opts->insecure & RKT_INSECURE_HTTP,
+	                         discovery_get, (void *)opts, ret, err);
 }
 
 int rkt_fetch_discovered(struct rkt_store *s, const char *image, const char *name,
@@ -126,16 +126,10 @@ int rkt_fetch_discovered(struct rkt_store *s, const char *image, const char *nam
 	if (!rkt_kv_list_get(&l, "arch"))
 		rkt_kv_list_set(&l, "arch", rkt_host_arch());
 
-	r = discover(name, &l, opts, &res, err);
+	r = discover(name, &l, RKT_DISCOVER_ACI, opts, &res, err);
 	if (r < 0)
 		/* the message names the name discovered */
 		return strcmp(image, name) != 0 ? rkt_error_wrap(err, r, "image '%s'", image) : r;
-	if (res.n_aci == 0)
-		return rkt_error_input(err, ENOENT,
-		                       "image '%s': discovery of '%s' found public keys but no "
-		                       "ac-discovery template for it",
-		                       image, name);
-
 	struct rkt_fetch_expect ex = {
 		.image = image,
 		.name = name,
@@ -167,15 +161,10 @@ int rkt_discover_pubkeys(const char *prefix, unsigned insecure, const struct rkt
 {
 	_cleanup_(rkt_discovery_result_release) struct rkt_discovery_result res = { 0 };
 	struct rkt_fetch_opts opts = { .insecure = insecure, .config = config };
-	int r = discover(prefix, NULL, &opts, &res, err);
+	int r = discover(prefix, NULL, RKT_DISCOVER_KEYS, &opts, &res, err);
 
 	if (r < 0)
 		return r;
-	if (res.n_pubkeys == 0)
-		return rkt_error_input(err, ENOENT,
-		                       "discovery of '%s': no ac-discovery-pubkeys meta tag found "
-		                       "for it at any level",
-		                       prefix);
 	*ret = TAKE_PTR(res.pubkeys);
 	*ret_n = res.n_pubkeys;
 	res.n_pubkeys = 0;

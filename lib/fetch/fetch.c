@@ -332,7 +332,7 @@ static int fetch_name(struct rkt_store *s, const char *image, const struct rkt_f
 	r = rkt_image_name_parse(image, &name, &labels, err);
 	if (r < 0)
 		return r;
-	if (opts->pull_policy != RKT_PULL_POLICY_UPDATE || !opts->remote) {
+	if (opts->pull_policy != RKT_PULL_POLICY_UPDATE) {
 		r = rkt_store_find_by_name(s, name, &labels, ret_id, err);
 		if (r != -ENOENT || opts->pull_policy == RKT_PULL_POLICY_NEVER)
 			return r < 0 ? rkt_error_wrap(err, r, "image '%s'", image) : 0;

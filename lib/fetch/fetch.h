@@ -110,8 +110,8 @@ int rkt_fetch_url(struct rkt_store *store, const char *url, const struct rkt_fet
 /* Fetches IMAGE and then its dependencies (rkt/rkt Documentation/image-fetching-behavior.md) into
  * STORE. Returns 0 with the image ID.
  *
- * A hash is looked up in the store only, a name in the store first (unless the policy is
- * update and a remote hook is set). A local file is read whatever the policy, as upstream
+ * A hash is looked up in the store only, a name in the store first unless the policy is update,
+ * else by discovery (rkt_fetch_discovered in fetch-internal.h). A local file is read whatever the policy, as upstream
  * re-imports it every time, but cheaply: when its stat ETag (device, inode, size, mtime) is
  * the one recorded at its last import, the stored image is used, and only its signature is
  * checked again (unless --insecure-options=image); a changed file is imported again. A URL

@@ -43,9 +43,10 @@ load rkt-helpers
 
 @test "a missing dependency names the image once and the dependency path" {
 	$MKACI app.aci --name example.com/app --dep example.com/base --file /x=1
-	rkt fetch --insecure-options=image app.aci
+	# --pull-policy=never: the dependency is not discovered on the network
+	rkt fetch --insecure-options=image --pull-policy=never app.aci
 	expect_error
-	[ "$stderr" = "rkt: fetch: image 'app.aci': dependency 'example.com/base': not in the store, and this rkt cannot discover images by name" ]
+	[ "$stderr" = "rkt: fetch: image 'app.aci': dependency 'example.com/base': no image named 'example.com/base' with matching labels in the store" ]
 }
 
 @test "a pod manifest over the size limit says so, without 'File too large'" {

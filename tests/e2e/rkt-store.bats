@@ -231,12 +231,13 @@ load rkt-helpers
 }
 
 @test "image render: a missing dependency or a cycle is an error" {
+	# --pull-policy=never: a missing dependency would be discovered on the network
 	$MKACI a.aci --name example.com/a --dep example.com/missing --file /a=A
-	rkt --insecure-options=image fetch a.aci
+	rkt --insecure-options=image fetch --pull-policy=never a.aci
 	expect_error "example.com/missing"
 	$MKACI x.aci --name example.com/x --dep example.com/y --file /x=x
 	$MKACI y.aci --name example.com/y --dep example.com/x --file /y=y
-	rkt --insecure-options=image fetch x.aci
+	rkt --insecure-options=image fetch --pull-policy=never x.aci
 	expect_error "example.com/y"
 	rkt --insecure-options=image fetch y.aci
 	expect_error "cycle"

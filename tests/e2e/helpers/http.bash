@@ -3,6 +3,7 @@
 #
 #   http_make_certs DIR        DIR/ca.crt, DIR/server.{crt,key} for 127.0.0.1, localhost, rkt.test
 #   http_start VAR ROOT [ARGS] starts a server on ROOT; sets VAR_PORT and VAR_PID
+#                              (HTTP_SERVER names another server script of this directory)
 #   http_stop VAR              kills that server by its PID and reaps it
 #   https_start_logged ROOT    certificates and an https server on ROOT logging to $LOG; sets
 #                              CERTS, LOG, TLS_PORT and TLS_PID (stop it with http_stop TLS)
@@ -27,7 +28,7 @@ http_start() {
 	shift 2
 	fifo=$(mktemp -u "$BATS_FILE_TMPDIR/port.XXXXXX")
 	mkfifo "$fifo"
-	python3 "$HTTP_HELPERS_DIR/http-server.py" --root "$root" --port-file "$fifo" "$@" \
+	python3 "$HTTP_HELPERS_DIR/${HTTP_SERVER:-http-server.py}" --root "$root" --port-file "$fifo" "$@" \
 		3>&- &
 	printf -v "${var}_PID" '%s' "$!"
 	exec {fd}<>"$fifo"

@@ -96,7 +96,7 @@ const struct cli_command cli_commands[] = {
 	CMD("stop", cmd_stop, "Stop a pod", "--uuid-file=FILE | UUID...", .complete = "pod",
 	    .flags = stop_flags),
 	CMD("trust", cmd_trust, "Trust a key for image verification",
-	    "(--prefix=PREFIX | --root) KEY...", .complete = "file", .flags = trust_flags),
+	    "(--prefix=PREFIX [KEY...] | --root KEY...)", .complete = "file", .flags = trust_flags),
 	CMD("version", cmd_version, "Print the version and exit", ""),
 	{},
 };

@@ -1,7 +1,9 @@
 /* Images and keys by name: appc meta discovery (docs/trust.md, "Discovery"). The walk and the
- * templates are lib/appc/discovery.c's; this file gives it the network (lib/net, with the auth.d
- * headers) and fetches what it finds as any https URL (url.c), with the discovered signature and
- * the manifest checked against the name and labels asked for (DISC-14). */
+ * templates are lib/appc/discovery.c's (DISC-1); this file gives it the network (lib/net, with
+ * the auth.d headers of the host on every https request, DISC-15) and fetches what it finds as
+ * any https URL (url.c): the discovered signature checked with the keys trusted for the name
+ * (DISC-13), the manifest against the name and labels asked for (DISC-14). Only meta discovery
+ * exists: no URL is guessed from the name (DISC-16). */
 #include <errno.h>
 #include <string.h>
 
@@ -33,8 +35,8 @@ static int page_write(void *userdata, const void *buf, size_t len)
 }
 
 /* rkt_discovery_get_fn over lib/net: USERDATA is the struct rkt_fetch_opts (insecure options,
- * auth.d). Redirects are followed as for any download, never from https to http unless plain
- * http is allowed (DISC-11, DISC-12). */
+ * auth.d). Redirects are followed as for any download (DISC-11), never from https to http unless
+ * plain http is allowed, and TLS is verified unless --insecure-options=tls (DISC-12). */
 static int discovery_get(void *userdata, const char *url, char **ret_body, size_t *ret_len,
                          struct rkt_error *err)
 {

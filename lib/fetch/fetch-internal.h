@@ -81,7 +81,7 @@ int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_locat
                      const struct rkt_fetch_expect *expect, const struct rkt_fetch_opts *opts,
                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
 
-/* Fetches the image called NAME with LABELS by appc discovery (DISC-1..15): the os and arch
+/* Fetches the image called NAME with LABELS by appc discovery (discover.c): the os and arch
  * labels default to the host's, the ACI endpoints are tried in document order, each as an
  * https URL with its discovered signature. IMAGE names it in messages. */
 int rkt_fetch_discovered(struct rkt_store *s, const char *image, const char *name,

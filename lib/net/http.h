@@ -8,9 +8,10 @@
  * request allows plain http (--insecure-options=http), verifies TLS (optionally against a given
  * CA file) and reports progress.
  *
- * For tests, two environment variables are honoured (docs/trust.md, "Test variables"), but only
+ * For tests, three environment variables are honoured (docs/trust.md, "Test variables"), but only
  * by programs linked with lib/net/http-test-env.c (rkt-test-env, the test tools), never by rkt:
  *   RKT_TEST_RESOLVE  "host:port:addr[,host:port:addr...]": fixed name resolution (CURLOPT_RESOLVE)
+ *   RKT_TEST_CONNECT_TO "host:port:addr:port2[,...]": fixed connections (CURLOPT_CONNECT_TO)
  *   RKT_TEST_CAFILE   CA bundle to trust instead of the system's (else SSL_CERT_FILE, if set)
  *
  * Blocks on the network. curl is initialised once (pthread_once); a transfer may run in a thread
@@ -25,7 +26,7 @@
 
 #include "util/error.h"
 
-/* Whether RKT_TEST_RESOLVE and RKT_TEST_CAFILE are honoured: false, unless the program links
+/* Whether the RKT_TEST_* variables above are honoured: false, unless the program links
  * lib/net/http-test-env.c, whose definition overrides the library's weak one. */
 bool rkt_http_test_env(void);
 

@@ -4,6 +4,8 @@
 # served by local test servers (tests/e2e/helpers/discovery-server.py) for the host rkt.test:
 # one over https with the test CA, one over plain http, both on 127.0.0.1 (RKT_TEST_CONNECT_TO
 # sends the port-less discovery URLs there). Images are signed by gpg at test time.
+# Conformance: DISC-1, DISC-2, DISC-3, DISC-5, DISC-6, DISC-7, DISC-8, DISC-10, DISC-11, DISC-12,
+# DISC-13, DISC-14, DISC-15, DISC-17; REN-2 (dependencies by name and labels).
 
 load pod-helpers
 load helpers/http
@@ -149,7 +151,7 @@ setup() {
 	export RKT_TEST_CAFILE="$CERTS/ca.crt"
 	export RKT_TEST_CONNECT_TO="rkt.test:443:127.0.0.1:$TLS_PORT,localhost:443:127.0.0.1:$TLS_PORT,rkt.test:80:127.0.0.1:$PLAIN_PORT"
 	# Only rkt-test-env honours them (docs/trust.md).
-	RKT=${RKT_TEST_ENV_BIN:?}
+	RKT_PROD=$RKT RKT=${RKT_TEST_ENV_BIN:?}
 	"$RKT" "${CFG[@]}" trust --prefix=rkt.test --skip-fingerprint-review "$K/alice.asc" \
 		>/dev/null
 	: >"$LOG"
@@ -308,7 +310,10 @@ https localhost /rkt.test/moved.aci authorization=Bearer tok" ] || fail "$(cat "
 @test "a name that discovers nothing: one line naming it, exit 254" {
 	rk fetch rkt.test/nothing/here
 	expect_error "discovery of 'rkt.test/nothing/here': no ac-discovery meta tag found for it at any level"
-	[ "$(grep -c ac-discovery "$LOG")" -eq 3 ]
+	# the three discovery pages and nothing else: no URL guessed from the name (DISC-16)
+	[ "$(requests)" = "https rkt.test /nothing/here?ac-discovery=1
+https rkt.test /nothing?ac-discovery=1
+https rkt.test /?ac-discovery=1" ] || fail "$(requests)"
 	rk run rkt.test/nothing/here
 	[ "$status" -eq 254 ]
 	[[ "${stderr_lines[-1]}" == "rkt: "*"discovery of 'rkt.test/nothing/here'"* ]] || fail "$stderr"
@@ -361,4 +366,12 @@ https localhost /rkt.test/moved.aci authorization=Bearer tok" ] || fail "$(cat "
 	# a prefix without key tags
 	rk trust --prefix=rkt.test/nothing
 	expect_error "discovery of 'rkt.test/nothing'"
+}
+
+@test "rkt as built and installed ignores RKT_TEST_CONNECT_TO and RKT_TEST_CAFILE" {
+	run --separate-stderr "$RKT_PROD" --dir="$D" "${CFG[@]}" fetch rkt.test/app:1.0.0
+	[ "$status" -eq 254 ] || fail "$status: $stderr"
+	[[ "$stderr" == "rkt: fetch: discovery of 'rkt.test/app': no ac-discovery meta tag found"* ]] ||
+		fail "$stderr"
+	[ ! -s "$LOG" ] || fail "the test server was reached: $(cat "$LOG")"
 }

@@ -371,7 +371,7 @@ https rkt.test /?ac-discovery=1" ] || fail "$(requests)"
 @test "rkt as built and installed ignores RKT_TEST_CONNECT_TO and RKT_TEST_CAFILE" {
 	run --separate-stderr "$RKT_PROD" --dir="$D" "${CFG[@]}" fetch rkt.test/app:1.0.0
 	[ "$status" -eq 254 ] || fail "$status: $stderr"
-	[[ "$stderr" == "rkt: fetch: discovery of 'rkt.test/app': no ac-discovery meta tag found"* ]] ||
+	[[ "$stderr" == "rkt: fetch: image 'rkt.test/app:1.0.0': discovery of 'rkt.test/app': no ac-discovery meta tag found"* ]] ||
 		fail "$stderr"
 	[ ! -s "$LOG" ] || fail "the test server was reached: $(cat "$LOG")"
 }

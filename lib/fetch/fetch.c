@@ -314,11 +314,7 @@ static int fetch_remote(struct rkt_store *s, const char *image, enum rkt_image_k
 		return rkt_fetch_url(s, image, opts, ret_id, err);
 	if (!opts->remote)
 		return rkt_error_set(err, EPROTONOSUPPORT,
-		                     kind == RKT_IMAGE_KIND_NAME
-		                             ? "image '%s': not in the store, and this rkt cannot "
-		                               "discover images by name"
-		                             : "image '%s': this rkt cannot fetch over the network",
-		                     image);
+		                     "image '%s': this rkt cannot fetch over the network", image);
 	return opts->remote(opts->remote_userdata, s, image, kind, opts, ret_id, err);
 }
 

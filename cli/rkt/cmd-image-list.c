@@ -12,11 +12,11 @@
 #include "util/json-util.h"
 #include "util/time.h"
 
-enum field { F_ID, F_NAME, F_IMPORTTIME, F_LASTUSED, F_SIZE, F_LATEST, _F_MAX };
-static const char *const field_names[_F_MAX] = { "id",       "name", "importtime",
-	                                         "lastused", "size", "latest" };
-static const char *const field_titles[_F_MAX] = { "ID",        "NAME", "IMPORT TIME",
-	                                          "LAST USED", "SIZE", "LATEST" };
+enum field { F_ID, F_NAME, F_IMPORTTIME, F_LASTUSED, F_SIZE, F_LATEST, F_ORIGIN, _F_MAX };
+static const char *const field_names[_F_MAX] = { "id",   "name",   "importtime", "lastused",
+	                                         "size", "latest", "origin" };
+static const char *const field_titles[_F_MAX] = { "ID",   "NAME",   "IMPORT TIME", "LAST USED",
+	                                          "SIZE", "LATEST", "ORIGIN" };
 
 struct list_opts {
 	bool no_legend, full, desc;
@@ -43,7 +43,7 @@ static int parse_fields(const char *s, enum field *out, size_t *n, const char *o
 		if (f == _F_MAX || *n >= _F_MAX)
 			return rkt_error_set(err, EINVAL,
 			                     "image list: --%s: unknown field '%s' (id, name, "
-			                     "importtime, lastused, size, latest)",
+			                     "importtime, lastused, size, latest, origin)",
 			                     opt, t);
 		out[(*n)++] = (enum field)f;
 	}
@@ -81,7 +81,7 @@ const struct cli_flag image_list_flags[] = {
 	  .type = CLI_FLAG_CUSTOM,
 	  .def = "id,name,size,importtime,lastused",
 	  .help = "comma-separated list of fields to display. Accepted values: id, name, "
-	          "importtime, lastused, size, latest",
+	          "importtime, lastused, size, latest, origin",
 	  .parse = parse_field_flag,
 	  .id = OPT_FIELDS },
 	CLI_FORMAT_FLAG(struct list_opts, format, "a table"),
@@ -99,7 +99,7 @@ const struct cli_flag image_list_flags[] = {
 	  .type = CLI_FLAG_CUSTOM,
 	  .def = "importtime",
 	  .help = "sort the output according to the provided comma-separated list of fields. "
-	          "Accepted values: id, name, importtime, lastused, size, latest",
+	          "Accepted values: id, name, importtime, lastused, size, latest, origin",
 	  .parse = parse_field_flag,
 	  .id = OPT_SORT },
 	{},
@@ -136,6 +136,8 @@ static int cmp_field(const struct rkt_image_info *a, const struct rkt_image_info
 		return (a->last_used > b->last_used) - (a->last_used < b->last_used);
 	case F_SIZE:
 		return (total_size(a) > total_size(b)) - (total_size(a) < total_size(b));
+	case F_ORIGIN:
+		return strcmp(a->origin ?: "", b->origin ?: "");
 	default:
 		return (int)a->latest - (int)b->latest;
 	}
@@ -250,6 +252,8 @@ static char *cell(const struct list_opts *o, const struct rkt_image_info *img, e
 	case F_SIZE:
 		return o->full ? xasprintf("%" PRIu64, total_size(img))
 		               : human_size(total_size(img));
+	case F_ORIGIN:
+		return xstrdup(img->origin ?: "-");
 	default:
 		return xstrdup(img->latest ? "true" : "false");
 	}
@@ -300,6 +304,8 @@ static void print_json(const struct rkt_image_info *imgs, size_t n, bool pretty)
 		                       json_object_new_int64(imgs[i].last_used));
 		json_object_object_add(o, "size",
 		                       json_object_new_int64((int64_t)total_size(&imgs[i])));
+		if (imgs[i].origin)
+			json_object_object_add(o, "origin", json_object_new_string(imgs[i].origin));
 		json_object_array_add(arr, o);
 	}
 	_cleanup_free_ char *s = rkt_json_format(arr, pretty);

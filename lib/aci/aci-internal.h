@@ -17,6 +17,9 @@
 #define ACI_MAX_NAME     4096
 #define ACI_MAX_ENTRIES  (2 * 1024 * 1024)
 #define ACI_MAX_MANIFEST (1024 * 1024)
+/* Compression bombs (container layers): past ACI_BOMB_MIN bytes of tar, a stream that expanded
+ * more than max_ratio times is refused. */
+#define ACI_BOMB_MIN (64ull * 1024 * 1024)
 
 struct inflate_state;
 struct aci_hasher;
@@ -31,6 +34,8 @@ struct aci_source {
 	struct rkt_sha512 *hash;   /* NULL when no ID is wanted */
 	struct aci_hasher *hasher; /* hashing in a second thread (opts->hash_thread) */
 	uint64_t tar_size;
+	uint64_t raw_size;  /* bytes read from FD */
+	unsigned max_ratio; /* refuse a stream that expands more than this (0: no limit) */
 	struct rkt_error *err;
 	int error; /* first error as -errno, also recorded in ERR */
 	/* the raw tee of struct rkt_aci_read_opts (NULL if none) */
@@ -109,3 +114,8 @@ void aci_sink_release(struct aci_sink *s);
 const char *aci_printable(const char *name, char *buf, size_t size);
 /* libarchive's message for the last error, never NULL. */
 const char *aci_archive_error(struct archive *a);
+
+/* Cleans an archive path into OUT (ACI_MAX_NAME + 1 bytes): no "./", empty or "." components,
+ * no trailing "/"; ".." anywhere and absolute names are refused (NULL, *RET_REASON says why).
+ * The archive root is ".". */
+const char *aci_clean_path(const char *name, char *out, const char **ret_reason);

@@ -38,7 +38,7 @@ static int entry_fail(struct reader *rd, int code, const char *name, const char 
  * wherever it is rather than resolved (ACI-7): "rootfs/a/../b" may be harmless, but nothing
  * writes such names, and extraction code must never have to reason about them. An empty
  * result is ".", the archive root. */
-static const char *clean_path(const char *name, char *out, const char **ret_reason)
+const char *aci_clean_path(const char *name, char *out, const char **ret_reason)
 {
 	size_t n = 0;
 	const char *p = name;
@@ -135,7 +135,7 @@ static int check_hardlink(struct reader *rd, struct archive_entry *entry, const 
 
 	if (strlen(target) > ACI_MAX_NAME)
 		return entry_fail(rd, EINVAL, name, "hard link target too long", err);
-	if (!clean_path(target, rd->clean_link, &reason) || !under_rootfs(rd->clean_link)) {
+	if (!aci_clean_path(target, rd->clean_link, &reason) || !under_rootfs(rd->clean_link)) {
 		(void)snprintf(buf, sizeof(buf), "hard link target leaves the rootfs");
 		return entry_fail(rd, EINVAL, name, buf, err);
 	}
@@ -167,7 +167,7 @@ static int check_entry(struct reader *rd, struct archive *a, struct archive_entr
 		                     ACI_MAX_ENTRIES);
 	if (strlen(name) > ACI_MAX_NAME)
 		return entry_fail(rd, EINVAL, name, "name too long", err);
-	path = clean_path(name, rd->clean, &reason);
+	path = aci_clean_path(name, rd->clean, &reason);
 	if (!path)
 		return entry_fail(rd, EINVAL, name, reason, err);
 	if (symlink && strlen(symlink) > ACI_MAX_NAME)

@@ -172,6 +172,7 @@ static int fill(struct aci_source *src)
 	if (n == 0)
 		src->in_eof = true;
 	src->in_len += (size_t)n;
+	src->raw_size += (uint64_t)n;
 	if (src->on_raw && n > 0) {
 		int r = src->on_raw(src->raw_userdata, src->in + src->in_len - (size_t)n, (size_t)n,
 		                    src->err);
@@ -389,6 +390,11 @@ ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 		else if (src->hash)
 			rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
 		src->tar_size += (uint64_t)n;
+		if (src->max_ratio && src->tar_size > ACI_BOMB_MIN &&
+		    src->tar_size / src->max_ratio > src->raw_size)
+			return source_fail(src, EBADMSG,
+			                   "decompresses to far more than its size (a compression "
+			                   "bomb?)");
 	}
 	return n;
 }

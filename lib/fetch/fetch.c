@@ -1,6 +1,7 @@
 /* Image strings, pull policies, local files and dependencies (rkt/rkt
  * Documentation/image-fetching-behavior.md). */
 #include "fetch/fetch.h"
+#include "fetch/oci.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +98,9 @@ int rkt_image_classify(const char *s, enum rkt_image_kind *ret, char **ret_path,
 		kind = RKT_IMAGE_KIND_URL;
 	else if (strncmp(s, "docker:", 7) == 0)
 		kind = RKT_IMAGE_KIND_DOCKER;
+	else if (strncmp(s, "oci:", 4) == 0 || strncmp(s, "oci-archive:", 12) == 0 ||
+	         strncmp(s, "docker-archive:", 15) == 0)
+		kind = RKT_IMAGE_KIND_OCI;
 	else if (strstr(s, "://"))
 		return rkt_error_set(err, EPROTONOSUPPORT, "image '%s': unsupported URL scheme", s);
 	/* No scheme: the order of rkt/image/common.go. */
@@ -376,6 +380,9 @@ static int fetch_one(struct rkt_store *s, const char *image, const struct rkt_fe
 			rkt_error_clear(err);
 		}
 		return fetch_remote(s, image, kind, opts, ret_id, err);
+	case RKT_IMAGE_KIND_OCI:
+		/* Local, like a file: read whatever the policy; stored layers are not read. */
+		return rkt_fetch_oci(s, image, opts, ret_id, err);
 	default:
 		return rkt_error_set(err, EPROTONOSUPPORT,
 		                     "image '%s': docker images are not supported", image);

@@ -46,6 +46,7 @@ enum rkt_image_kind {
 	RKT_IMAGE_KIND_URL,      /* http:// or https:// */
 	RKT_IMAGE_KIND_NAME,     /* appc name with labels */
 	RKT_IMAGE_KIND_DOCKER,   /* docker:// */
+	RKT_IMAGE_KIND_OCI,      /* oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE */
 	_RKT_IMAGE_KIND_MAX
 };
 /* As rkt/rkt Documentation/image-fetching-behavior.md. For FILE, *RET_PATH gets the path (file://

@@ -197,8 +197,8 @@ static int render_entry(void *userdata, struct archive *a, struct archive_entry 
 	return r < 0 ? rkt_error_wrap(err, r, "%s", ctx->what) : 0;
 }
 
-static int render_layer(struct rkt_store *s, struct rkt_tree_writer *w, const struct rkt_layer *l,
-                        struct rkt_error *err)
+static int render_layer(struct rkt_store *s, struct rkt_tree_writer *w, int rootfs_fd,
+                        const struct rkt_layer *l, struct rkt_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *what = xasprintf("image '%s'", l->id);
@@ -207,7 +207,21 @@ static int render_layer(struct rkt_store *s, struct rkt_tree_writer *w, const st
 	struct rkt_aci_read_opts ropts = { .on_entry = render_entry,
 		                           .userdata = &ctx,
 		                           .refuse_devices = true };
+	char **digests = NULL;
+	size_t n = 0;
 	int r;
+
+	/* An image made of container layers (docs/store.md, "Layers"). */
+	r = rkt_store_image_layers(s, l->id, &digests, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		free(digests[i]);
+	free(digests);
+	if (n > 0) {
+		rkt_tree_writer_forget(w);
+		return rkt_store_render_layers(s, l->id, rootfs_fd, err);
+	}
 
 	r = rkt_store_open_blob(s, l->id, &fd, err);
 	if (r < 0)
@@ -281,7 +295,7 @@ static int render_into(struct rkt_store *s, const char *id, int dir_fd,
 		return rkt_error_set(err, errno, "open 'rootfs'");
 	r = rkt_tree_writer_new(rootfs_fd, &wopts, &w, err);
 	for (size_t i = 0; r >= 0 && i < layers.n; i++)
-		r = render_layer(s, w, &layers.items[i], err);
+		r = render_layer(s, w, rootfs_fd, &layers.items[i], err);
 	if (r >= 0)
 		r = rkt_tree_writer_finish(w, err);
 	return r;

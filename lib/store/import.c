@@ -16,15 +16,7 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-/* A private work directory under cas/tmp, alive while its lock file is flock'ed. */
-struct work {
-	struct rkt_store *store;
-	char name[40];
-	int lock_fd;
-	int fd;
-};
-
-static void work_release(struct work *w)
+void rkt_store_work_release(struct rkt_store_work *w)
 {
 	if (w->fd >= 0) {
 		(void)rkt_rm_rf_at(w->store->tmp_fd, w->name, NULL);
@@ -42,12 +34,12 @@ static void work_release(struct work *w)
 
 /* The lock file appears already locked (O_TMPFILE, flock, then linked in), so a sweeper never
  * sees it unlocked while we live. */
-static int work_new(struct rkt_store *s, struct work *w, struct rkt_error *err)
+int rkt_store_work_new(struct rkt_store *s, struct rkt_store_work *w, struct rkt_error *err)
 {
 	uint8_t rnd[12];
 	char lock[64], proc[64];
 
-	*w = (struct work){ .store = s, .lock_fd = -EBADF, .fd = -EBADF };
+	*w = (struct rkt_store_work){ .store = s, .lock_fd = -EBADF, .fd = -EBADF };
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return rkt_error_set(err, errno, "store: random name");
 	int n = snprintf(w->name, sizeof(w->name), "import-");
@@ -152,7 +144,7 @@ static int write_file_at(int dir_fd, const char *name, const void *data, size_t 
  * end without copying), checks it, computes its ID and extracts it into
  * WORK/tree/{rootfs,manifest}, all in the same pass. The tree is not hashed
  * here (that would read it all again): rkt_store_verify() compares it with a new extraction. */
-static int extract(struct work *w, int in_fd, int blob_fd, bool to_end, const char *what,
+static int extract(struct rkt_store_work *w, int in_fd, int blob_fd, bool to_end, const char *what,
                    struct rkt_aci_info *ret, uint64_t *ret_tree_size, struct rkt_error *err)
 {
 	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *writer = NULL;
@@ -193,7 +185,8 @@ static int extract(struct work *w, int in_fd, int blob_fd, bool to_end, const ch
 	return 0;
 }
 
-static int publish_tree(struct rkt_store *s, struct work *w, const char *id, struct rkt_error *err)
+int rkt_store_publish_tree(struct rkt_store *s, struct rkt_store_work *w, const char *id,
+                           struct rkt_error *err)
 {
 	if (renameat(w->fd, "tree", s->tree_fd, id) < 0) {
 		/* Another import of the same image won: its tree is complete too. */
@@ -292,7 +285,8 @@ static int link_blob(struct rkt_store *s, int fd, const char *rel, struct rkt_er
 int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_opts *opts,
                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
-	_cleanup_(work_release) struct work w = { .lock_fd = -EBADF, .fd = -EBADF };
+	_cleanup_(rkt_store_work_release) struct rkt_store_work w = { .lock_fd = -EBADF,
+		                                                      .fd = -EBADF };
 	_cleanup_(rkt_aci_info_release) struct rkt_aci_info info = { 0 };
 	_cleanup_close_ int blob_fd = -EBADF;
 	_cleanup_free_ char *blob = NULL, *fan = NULL;
@@ -300,7 +294,7 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 	struct stat st;
 	int r;
 
-	r = work_new(s, &w, err);
+	r = rkt_store_work_new(s, &w, err);
 	if (r < 0)
 		return r;
 	if (opts->adopt && opts->complete) {
@@ -347,7 +341,7 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 		if (!opts->adopt && renameat(w.fd, "blob", s->blob_fd, blob) < 0)
 			return rkt_error_set(err, errno, "store: publish blob '%s'", info.id);
 	}
-	r = publish_tree(s, &w, info.id, err);
+	r = rkt_store_publish_tree(s, &w, info.id, err);
 	if (r >= 0)
 		r = record(s, opts, &info, (uint64_t)st.st_size, tree_size, err);
 	if (r < 0) {
@@ -362,7 +356,8 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status *ret,
                      struct rkt_error *err)
 {
-	_cleanup_(work_release) struct work w = { .lock_fd = -EBADF, .fd = -EBADF };
+	_cleanup_(rkt_store_work_release) struct rkt_store_work w = { .lock_fd = -EBADF,
+		                                                      .fd = -EBADF };
 	_cleanup_(rkt_aci_info_release) struct rkt_aci_info info = { 0 };
 	_cleanup_close_ int blob_fd = -EBADF, rootfs_fd = -EBADF, fresh_fd = -EBADF;
 	_cleanup_free_ char *what = xasprintf("image '%s'", id);
@@ -374,7 +369,7 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 	r = rkt_store_open_blob(s, id, &blob_fd, err);
 	if (r < 0)
 		return r;
-	r = work_new(s, &w, err);
+	r = rkt_store_work_new(s, &w, err);
 	if (r < 0)
 		return r;
 	/* The blob is re-hashed by extracting it again: that also yields the tree to compare. */
@@ -405,7 +400,7 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 		return r;
 	r = rkt_rm_rf_at(s->tree_fd, id, err);
 	if (r >= 0)
-		r = publish_tree(s, &w, id, err);
+		r = rkt_store_publish_tree(s, &w, id, err);
 	int q = rkt_store_lock(s, false, r < 0 ? NULL : err);
 	if (r < 0)
 		return r;

@@ -40,6 +40,19 @@ static const char *const migrations[RKT_INDEX_SCHEMA_VERSION] = {
 	" blobkey TEXT NOT NULL,"
 	" cachemaxage INTEGER NOT NULL,"
 	" downloadtime INTEGER NOT NULL);",
+	/* 1 -> 2: container image layers (docs/store.md, "Layers") and where images came from. */
+	"CREATE TABLE layers ("
+	" digest TEXT PRIMARY KEY NOT NULL," /* sha256:<64 hex> of the blob as fetched */
+	" size INTEGER NOT NULL,"
+	" mediatype TEXT NOT NULL,"
+	" importtime INTEGER NOT NULL);"
+	"CREATE TABLE imagelayers ("
+	" imageid TEXT NOT NULL,"
+	" position INTEGER NOT NULL," /* 0 is the bottom layer */
+	" digest TEXT NOT NULL,"
+	" PRIMARY KEY (imageid, position));"
+	"CREATE INDEX imagelayers_digest ON imagelayers(digest);"
+	"ALTER TABLE images ADD COLUMN origin TEXT;",
 };
 
 static int db_error(sqlite3 *db, struct rkt_error *err, const char *what)
@@ -192,7 +205,7 @@ int rkt_labels_from_json(const char *s, struct rkt_kv_list *ret)
 }
 
 static const char select_cols[] = "SELECT id, name, labels, importtime, lastused, latest, size, "
-                                  "treestoresize, insecureoptions, manifest FROM images ";
+                                  "treestoresize, insecureoptions, manifest, origin FROM images ";
 
 static void row_to_info(sqlite3_stmt *st, struct rkt_image_info *info)
 {
@@ -208,6 +221,8 @@ static void row_to_info(sqlite3_stmt *st, struct rkt_image_info *info)
 	info->size = (uint64_t)sqlite3_column_int64(st, 6);
 	info->tree_size = (uint64_t)sqlite3_column_int64(st, 7);
 	info->insecure_options = (unsigned)sqlite3_column_int(st, 8);
+	if (sqlite3_column_text(st, 10))
+		info->origin = xstrdup((const char *)sqlite3_column_text(st, 10));
 }
 
 int rkt_index_insert(sqlite3 *db, const struct rkt_image_info *info, const char *manifest,
@@ -215,10 +230,11 @@ int rkt_index_insert(sqlite3 *db, const struct rkt_image_info *info, const char 
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	_cleanup_free_ char *labels = rkt_labels_to_json(&info->labels);
-	int r = prepare(db,
-	                "INSERT INTO images (id, name, labels, importtime, lastused, latest, size, "
-	                "treestoresize, insecureoptions, manifest) VALUES (?,?,?,?,?,?,?,?,?,?)",
-	                &st, err);
+	int r = prepare(
+	        db,
+	        "INSERT INTO images (id, name, labels, importtime, lastused, latest, size, "
+	        "treestoresize, insecureoptions, manifest, origin) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	        &st, err);
 
 	if (r < 0)
 		return r;
@@ -232,6 +248,8 @@ int rkt_index_insert(sqlite3 *db, const struct rkt_image_info *info, const char 
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)info->tree_size);
 	sqlite3_bind_int(st, 9, (int)info->insecure_options);
 	sqlite3_bind_text(st, 10, manifest, -1, SQLITE_STATIC);
+	if (info->origin)
+		sqlite3_bind_text(st, 11, info->origin, -1, SQLITE_STATIC);
 	switch (sqlite3_step(st)) {
 	case SQLITE_DONE:
 		return 0;
@@ -264,6 +282,7 @@ int rkt_index_delete(sqlite3 *db, const char *id, struct rkt_error *err)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	(void)exec_id(db, "DELETE FROM remote WHERE blobkey = ?", id, 0, err);
+	(void)exec_id(db, "DELETE FROM imagelayers WHERE imageid = ?", id, 0, err);
 	return r == -ENOENT ? rkt_error_input(err, ENOENT, "no image '%s' in the store", id) : 0;
 }
 
@@ -429,6 +448,7 @@ void rkt_image_info_release(struct rkt_image_info *info)
 	if (!info)
 		return;
 	free(info->name);
+	free(info->origin);
 	rkt_kv_list_release(&info->labels);
 	*info = (struct rkt_image_info){ 0 };
 }

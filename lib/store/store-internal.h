@@ -9,16 +9,17 @@
 #include "util/time.h"
 
 /* Schema version of cas/db/index.sqlite (PRAGMA user_version). */
-#define RKT_INDEX_SCHEMA_VERSION  1
+#define RKT_INDEX_SCHEMA_VERSION  2
 #define RKT_INDEX_BUSY_TIMEOUT_MS 60000
 
 struct rkt_store {
-	int dir_fd;  /* the data dir */
-	int cas_fd;  /* DIR/cas */
-	int lock_fd; /* DIR/cas/lock, flock'ed SH (or EX while exclusive) */
-	int blob_fd; /* DIR/cas/blob/sha512 */
-	int tree_fd; /* DIR/cas/tree */
-	int tmp_fd;  /* DIR/cas/tmp */
+	int dir_fd;   /* the data dir */
+	int cas_fd;   /* DIR/cas */
+	int lock_fd;  /* DIR/cas/lock, flock'ed SH (or EX while exclusive) */
+	int blob_fd;  /* DIR/cas/blob/sha512 */
+	int layer_fd; /* DIR/cas/blob/sha256: container image layers */
+	int tree_fd;  /* DIR/cas/tree */
+	int tmp_fd;   /* DIR/cas/tmp */
 	sqlite3 *db;
 	char *dir;
 	rkt_store_refs_fn refs; /* images in use, or NULL */
@@ -71,3 +72,21 @@ size_t rkt_store_sweep_tmp(struct rkt_store *s, bool downloads);
 /* If NAME (in cas/tmp) is a partial download's body that nobody holds, removes it and its
  * side files and returns true. */
 bool rkt_store_sweep_download(struct rkt_store *s, const char *name);
+
+/* Drops the layers no image uses: their rows, then their blobs (exclusive lock held). */
+int rkt_store_prune_layers(struct rkt_store *s, struct rkt_error *err);
+/* Removes layer blobs without a row in table layers; returns how many (exclusive lock held). */
+size_t rkt_store_sweep_layers(struct rkt_store *s);
+
+/* A private work directory under cas/tmp, alive while its lock file is flock'ed. */
+struct rkt_store_work {
+	struct rkt_store *store;
+	char name[40];
+	int lock_fd;
+	int fd;
+};
+int rkt_store_work_new(struct rkt_store *s, struct rkt_store_work *w, struct rkt_error *err);
+void rkt_store_work_release(struct rkt_store_work *w);
+/* Renames W/tree to cas/tree/ID (another import's complete tree there is fine). */
+int rkt_store_publish_tree(struct rkt_store *s, struct rkt_store_work *w, const char *id,
+                           struct rkt_error *err);

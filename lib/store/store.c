@@ -135,6 +135,39 @@ int rkt_store_mark_dirty(struct rkt_store *s, struct rkt_error *err)
 
 /* Removes blobs and trees that no index row refers to (left by an import or removal that was
  * killed). Call with the exclusive lock held. */
+size_t rkt_store_sweep_layers(struct rkt_store *s)
+{
+	char **fans = NULL;
+	size_t n_fans = 0, removed = 0;
+
+	if (list_dir(s->layer_fd, &fans, &n_fans) < 0)
+		return 0;
+	for (size_t i = 0; i < n_fans; i++) {
+		_cleanup_close_ int fd = openat(s->layer_fd, fans[i],
+		                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char **blobs = NULL;
+		size_t n_blobs = 0;
+
+		if (fd < 0 || list_dir(fd, &blobs, &n_blobs) < 0)
+			continue;
+		for (size_t j = 0; j < n_blobs; j++) {
+			_cleanup_free_ char *digest = NULL;
+
+			if (strncmp(blobs[j], "sha256-", 7) == 0) {
+				digest = xasprintf("sha256:%s", blobs[j] + 7);
+				if (rkt_store_has_layer(s, digest))
+					continue;
+			}
+			if (unlinkat(fd, blobs[j], 0) == 0)
+				removed++;
+		}
+		strv_free_n(blobs, n_blobs);
+		(void)unlinkat(s->layer_fd, fans[i], AT_REMOVEDIR);
+	}
+	strv_free_n(fans, n_fans);
+	return removed;
+}
+
 static size_t sweep_orphans(struct rkt_store *s)
 {
 	char **fans = NULL, **trees = NULL;
@@ -162,6 +195,7 @@ static size_t sweep_orphans(struct rkt_store *s)
 		}
 		strv_free_n(fans, n_fans);
 	}
+	removed += rkt_store_sweep_layers(s);
 	if (list_dir(s->tree_fd, &trees, &n_trees) >= 0) {
 		for (size_t i = 0; i < n_trees; i++) {
 			if (is_full_id(trees[i]) &&
@@ -183,6 +217,7 @@ int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *er
 	int r;
 
 	s->dir_fd = s->cas_fd = s->lock_fd = s->blob_fd = s->tree_fd = s->tmp_fd = -EBADF;
+	s->layer_fd = -EBADF;
 	s->dir = xstrdup(dir);
 	r = rkt_mkdir_p_at(AT_FDCWD, dir, 0755, NULL);
 	if (r < 0)
@@ -201,6 +236,7 @@ int rkt_store_open(const char *dir, struct rkt_store **ret, struct rkt_error *er
 		return r;
 	if ((r = open_subdir(s->cas_fd, "blob", 0750, &sha_fd)) < 0 ||
 	    (r = open_subdir(sha_fd, "sha512", 0750, &s->blob_fd)) < 0 ||
+	    (r = open_subdir(sha_fd, "sha256", 0750, &s->layer_fd)) < 0 ||
 	    /* Trees hold setuid binaries of images: only the owner may enter (as upstream). */
 	    (r = open_subdir(s->cas_fd, "tree", 0700, &s->tree_fd)) < 0 ||
 	    (r = open_subdir(s->cas_fd, "tmp", 0700, &s->tmp_fd)) < 0 ||
@@ -237,7 +273,8 @@ struct rkt_store *rkt_store_free(struct rkt_store *s)
 		return NULL;
 	if (s->db)
 		sqlite3_close_v2(s->db);
-	int fds[] = { s->dir_fd, s->cas_fd, s->lock_fd, s->blob_fd, s->tree_fd, s->tmp_fd };
+	int fds[] = { s->dir_fd,   s->cas_fd,  s->lock_fd, s->blob_fd,
+		      s->layer_fd, s->tree_fd, s->tmp_fd };
 	for (size_t i = 0; i < ELEMENTSOF(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -396,6 +433,9 @@ static int remove_locked(struct rkt_store *s, const char *id, struct rkt_error *
 	r = rkt_rm_rf_at(s->tree_fd, id, err);
 	if (r < 0)
 		return r;
+	r = rkt_store_prune_layers(s, err);
+	if (r < 0)
+		return r;
 	if (!was_dirty)
 		(void)unlinkat(s->cas_fd, DIRTY_MARK, 0);
 	return 0;
@@ -486,6 +526,8 @@ int rkt_store_gc(struct rkt_store *s, int64_t grace_ns,
 	}
 	rkt_image_info_array_free(v, n);
 	rkt_image_refs_free(refs, n_refs);
+	if (r >= 0)
+		r = rkt_store_prune_layers(s, err);
 	if (r >= 0) {
 		res.files_removed = rkt_store_sweep_tmp(s, true) + sweep_orphans(s);
 		(void)unlinkat(s->cas_fd, DIRTY_MARK, 0);

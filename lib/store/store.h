@@ -46,6 +46,7 @@ struct rkt_image_info {
 	uint64_t size;      /* bytes of the blob */
 	uint64_t tree_size; /* bytes of the extracted tree */
 	unsigned insecure_options;
+	char *origin; /* where it came from ("docker://...", "oci:DIR:TAG"), or NULL */
 };
 void rkt_image_info_release(struct rkt_image_info *info);
 void rkt_image_info_array_free(struct rkt_image_info *infos, size_t n);
@@ -155,6 +156,49 @@ struct rkt_store_import_opts {
  * failure. */
 int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_opts *opts,
                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+
+/* Container image layers (docs/store.md, "Layers"): each layer blob is stored once, as fetched,
+ * under cas/blob/sha256 by its digest ("sha256:<64 hex>"), and shared by every image that lists
+ * it; an image made of layers has an index row like any other (its ACI manifest mapped from the
+ * image config) and a tree rendered once at import, plus its layer list. */
+struct rkt_store_layer_in {
+	char digest[RKT_SHA256_DIGEST_SIZE];
+	uint64_t size;
+	const char *media_type;
+	/* The blob, already checked against DIGEST (read from offset 0), or -1 if the store has
+	 * the layer (rkt_store_has_layer). Borrowed. */
+	int fd;
+};
+/* Whether the store holds layer DIGEST (its row and its blob). */
+bool rkt_store_has_layer(struct rkt_store *s, const char *digest);
+/* Opens stored layer DIGEST read-only. -ENOENT. */
+int rkt_store_open_layer(struct rkt_store *s, const char *digest, int *ret_fd,
+                         struct rkt_error *err);
+/* An unnamed temporary file in cas/tmp (O_TMPFILE) to download a layer into; an import can
+ * then link it into the store without copying it. */
+int rkt_store_layer_tmpfile(struct rkt_store *s, int *ret_fd, struct rkt_error *err);
+
+struct rkt_store_layered_opts {
+	const char *what;                        /* names the image in errors */
+	const char *manifest;                    /* the ACI manifest (JSON, valid) */
+	const struct rkt_store_layer_in *layers; /* bottom first */
+	size_t n_layers;
+	const char *origin; /* recorded: where the image came from */
+	bool latest;
+	unsigned insecure_options;
+};
+/* Renders the layers in order into a new tree (whiteouts applied), then publishes the new layer
+ * blobs, the tree and the index rows together. The image ID is the sha512 of a small record of
+ * the manifest and the layer digests, kept as the image's blob. Returns 0 if imported, 1 if the
+ * image was in the store already. Nothing is published on failure. */
+int rkt_store_import_layered(struct rkt_store *s, const struct rkt_store_layered_opts *opts,
+                             char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+/* The layer digests of image ID, bottom first (*RET new, NULL-terminated); n = 0 for an ACI. */
+int rkt_store_image_layers(struct rkt_store *s, const char *id, char ***ret, size_t *ret_n,
+                           struct rkt_error *err);
+/* Applies the layers of image ID to the tree under ROOT_FD (rendering it again elsewhere). */
+int rkt_store_render_layers(struct rkt_store *s, const char *id, int root_fd,
+                            struct rkt_error *err);
 
 /* Writes the stored ACI (as it was fetched: its image ID is ID) to OUT atomically. -EEXIST if
  * OUT exists and !OVERWRITE. */

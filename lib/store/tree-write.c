@@ -34,9 +34,10 @@ struct rkt_tree_writer {
 };
 
 /* rkt_open_in_root() with the fd handed back through RET_FD: 0 or -errno. */
-static int open_in_root(int root_fd, const char *rel, int flags, int *ret_fd)
+static int open_in_root(const struct rkt_tree_writer *w, const char *rel, int flags, int *ret_fd)
 {
-	int fd = rkt_open_in_root(root_fd, rel, flags, 0);
+	int fd = w->opts.no_symlinks ? rkt_open_in_root_nosymlinks(w->root_fd, rel, flags)
+	                             : rkt_open_in_root(w->root_fd, rel, flags, 0);
 
 	if (fd < 0)
 		return fd;
@@ -91,6 +92,11 @@ static void forget_parent(struct rkt_tree_writer *w)
 	w->parent = NULL;
 }
 
+void rkt_tree_writer_forget(struct rkt_tree_writer *w)
+{
+	forget_parent(w);
+}
+
 static void add_size(struct rkt_tree_writer *w, int fd)
 {
 	struct stat st;
@@ -102,12 +108,12 @@ static void add_size(struct rkt_tree_writer *w, int fd)
 /* Opens the directory REL (O_PATH), creating missing components with mode 0755 as tar does for
  * implicit parents. A component that exists and is no directory (or a dangling symlink) is an
  * error: -ENOTDIR. */
-static int open_parent(int root_fd, const char *rel, int *ret_fd)
+static int open_parent(const struct rkt_tree_writer *w, const char *rel, int *ret_fd)
 {
 	_cleanup_free_ char *prefix = NULL;
 	int r;
 
-	r = open_in_root(root_fd, rel, O_PATH | O_DIRECTORY, ret_fd);
+	r = open_in_root(w, rel, O_PATH | O_DIRECTORY, ret_fd);
 	if (r != -ENOENT)
 		return r;
 
@@ -118,7 +124,7 @@ static int open_parent(int root_fd, const char *rel, int *ret_fd)
 
 		if (slash)
 			*slash = '\0';
-		r = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
+		r = open_in_root(w, prefix, O_PATH | O_DIRECTORY, &dfd);
 		if (r == -ENOENT) {
 			_cleanup_close_ int pfd = -EBADF;
 			char *last = strrchr(prefix, '/');
@@ -126,14 +132,14 @@ static int open_parent(int root_fd, const char *rel, int *ret_fd)
 
 			if (last)
 				*last = '\0';
-			r = open_in_root(root_fd, last ? prefix : "", O_PATH | O_DIRECTORY, &pfd);
+			r = open_in_root(w, last ? prefix : "", O_PATH | O_DIRECTORY, &pfd);
 			if (last)
 				*last = '/';
 			if (r < 0)
 				return r;
 			if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
 				return -errno;
-			r = open_in_root(root_fd, prefix, O_PATH | O_DIRECTORY, &dfd);
+			r = open_in_root(w, prefix, O_PATH | O_DIRECTORY, &dfd);
 			if (r == -ENOENT)
 				r = -ENOTDIR; /* a dangling symlink is in the way */
 		}
@@ -323,8 +329,8 @@ static int put_file(struct rkt_tree_writer *w, int pfd, const char *name, struct
 	return 0;
 }
 
-static int put_hardlink(int root_fd, int pfd, const char *name, const char *link_rel,
-                        const char *path, struct rkt_error *err)
+static int put_hardlink(const struct rkt_tree_writer *w, int pfd, const char *name,
+                        const char *link_rel, const char *path, struct rkt_error *err)
 {
 	_cleanup_close_ int tfd = -EBADF;
 	_cleanup_free_ char *tparent = xstrdup(link_rel);
@@ -336,7 +342,7 @@ static int put_hardlink(int root_fd, int pfd, const char *name, const char *link
 		*slash = '\0';
 	if (!tname[0] || strcmp(tname, ".") == 0 || strcmp(tname, "..") == 0)
 		return rkt_error_set(err, EINVAL, "entry '%s': bad hard link target", path);
-	r = open_in_root(root_fd, slash ? tparent : "", O_PATH | O_DIRECTORY, &tfd);
+	r = open_in_root(w, slash ? tparent : "", O_PATH | O_DIRECTORY, &tfd);
 	if (r < 0)
 		return rkt_error_set(err, r, "entry '%s': hard link target '%s'", path, link_rel);
 	/* No AT_SYMLINK_FOLLOW: a link to a symlink links the symlink, as tar does. */
@@ -375,7 +381,7 @@ static int put_entry(struct rkt_tree_writer *w, int pfd, const char *name, const
                      const char *link_rel, bool exists, const char *path, struct rkt_error *err)
 {
 	if (link_rel)
-		return put_hardlink(w->root_fd, pfd, name, link_rel, path, err);
+		return put_hardlink(w, pfd, name, link_rel, path, err);
 	switch (type) {
 	case AE_IFDIR:
 		return put_dir(w, pfd, name, rel, entry, exists, path, err);
@@ -410,7 +416,7 @@ static int get_parent(struct rkt_tree_writer *w, const char *parent, int *ret_fd
 		*ret_fd = w->parent_fd;
 		return 0;
 	}
-	r = open_parent(w->root_fd, parent, &fd);
+	r = open_parent(w, parent, &fd);
 	if (r < 0)
 		return r;
 	forget_parent(w);
@@ -483,8 +489,7 @@ int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err)
 	for (size_t i = w->n_dirs; i-- > 0;) {
 		_cleanup_close_ int fd = -EBADF;
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, w->dirs[i].mtime };
-		int r = open_in_root(w->root_fd, w->dirs[i].rel,
-		                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &fd);
+		int r = open_in_root(w, w->dirs[i].rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &fd);
 
 		if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
 			continue; /* replaced by a later entry */

@@ -23,6 +23,9 @@ struct archive_entry;
 struct rkt_tree_write_opts {
 	bool allow_devices; /* character and block devices are refused unless set */
 	bool keep_owner;    /* chown entries to the archive's numeric uid/gid */
+	/* Refuse any symlink on the way to an entry or a hard link target (container layers:
+	 * a later layer must not write through an earlier layer's symlink). */
+	bool no_symlinks;
 };
 
 struct rkt_tree_writer;
@@ -36,6 +39,8 @@ int rkt_tree_writer_new(int root_fd, const struct rkt_tree_write_opts *opts,
  * -ENOTDIR if a parent is not a directory, other -errno from the file system. */
 int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct archive_entry *entry,
                         const char *rel, const char *link_rel, struct rkt_error *err);
+/* Drops the cached parent directory: call after removing anything from the tree. */
+void rkt_tree_writer_forget(struct rkt_tree_writer *w);
 /* Disk usage (st_blocks) of the files and directories written so far. */
 uint64_t rkt_tree_writer_size(const struct rkt_tree_writer *w);
 /* Sets the directories' mtimes (which writing inside them changed). */

@@ -14,6 +14,20 @@
 #include "util/io.h"
 #include "util/xalloc.h"
 
+static int openat2_retry(int root_fd, const char *path, struct open_how *how)
+{
+	/* EAGAIN: a concurrent rename somewhere in the tree; the kernel asks us to retry. */
+	for (int tries = 0; tries < 16; tries++) {
+		long fd = syscall(SYS_openat2, root_fd, path[0] ? path : ".", how, sizeof(*how));
+
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != EAGAIN)
+			break;
+	}
+	return -errno;
+}
+
 int rkt_open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
@@ -22,16 +36,17 @@ int rkt_open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 
-	/* EAGAIN: a concurrent rename somewhere in the tree; the kernel asks us to retry. */
-	for (int tries = 0; tries < 16; tries++) {
-		long fd = syscall(SYS_openat2, root_fd, path[0] ? path : ".", &how, sizeof(how));
+	return openat2_retry(root_fd, path, &how);
+}
 
-		if (fd >= 0)
-			return (int)fd;
-		if (errno != EAGAIN)
-			break;
-	}
-	return -errno;
+int rkt_open_in_root_nosymlinks(int root_fd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return openat2_retry(root_fd, path, &how);
 }
 
 int rkt_mkdir_p_at(int dir_fd, const char *path, mode_t mode, struct rkt_error *err)

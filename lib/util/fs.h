@@ -13,6 +13,8 @@
  * itself. FLAGS get O_CLOEXEC added; MODE is used with O_CREAT or O_TMPFILE. Retries while the
  * kernel says -EAGAIN (a concurrent rename). Returns the new fd or -errno. */
 int rkt_open_in_root(int root_fd, const char *path, int flags, mode_t mode);
+/* Like rkt_open_in_root (no O_CREAT), but any symlink on the way is an error (-ELOOP). */
+int rkt_open_in_root_nosymlinks(int root_fd, const char *path, int flags);
 
 /* mkdir -p of PATH relative to DIR_FD (or absolute): creates each missing component with MODE;
  * existing directories are fine. Returns 0 or -errno and records "create 'PREFIX'" (the

@@ -1,6 +1,7 @@
 #include "util/hash.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 	X(EVP_MD_CTX_new, md_ctx_new)       \
 	X(EVP_MD_CTX_free, md_ctx_free)     \
 	X(EVP_sha512, sha512)               \
+	X(EVP_sha256, sha256)               \
 	X(EVP_DigestInit_ex, digest_init)   \
 	X(EVP_DigestUpdate, digest_update)  \
 	X(EVP_DigestFinal_ex, digest_final) \
@@ -32,9 +34,47 @@ static const struct rkt_dl_symbol crypto_syms[] = {
 };
 RKT_DL_LIB(crypto_lib, "libcrypto.so.3", crypto_syms);
 
+/* Both digests are an EVP context; the two types only keep their users apart. */
 struct rkt_sha512 {
 	EVP_MD_CTX *ctx;
 };
+struct rkt_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+static EVP_MD_CTX *md_new(bool sha256)
+{
+	EVP_MD_CTX *ctx;
+
+	rkt_dl_require(&crypto_lib);
+	ctx = C.md_ctx_new();
+	if (!ctx || C.digest_init(ctx, sha256 ? C.sha256() : C.sha512(), NULL) != 1)
+		abort();
+	return ctx;
+}
+
+static void md_update(EVP_MD_CTX *ctx, const void *data, size_t len)
+{
+	if (len && C.digest_update(ctx, data, len) != 1)
+		abort();
+}
+
+/* Writes PREFIX (7 characters) and the digest in hex, NUL-terminated, into OUT. */
+static void md_final(EVP_MD_CTX *ctx, const char *prefix, unsigned want, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[64];
+	unsigned int len = 0;
+
+	if (C.digest_final(ctx, md, &len) != 1 || len != want)
+		abort();
+	memcpy(out, prefix, 7);
+	for (unsigned i = 0; i < len; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[7 + 2 * i + 1] = hex[md[i] & 15];
+	}
+	out[7 + 2 * len] = '\0';
+}
 
 struct rkt_sha512 *rkt_sha512_new(void)
 {
@@ -42,36 +82,50 @@ struct rkt_sha512 *rkt_sha512_new(void)
 
 	if (!h)
 		abort();
-	rkt_dl_require(&crypto_lib);
-	h->ctx = C.md_ctx_new();
-	if (!h->ctx || C.digest_init(h->ctx, C.sha512(), NULL) != 1)
-		abort();
+	h->ctx = md_new(false);
 	return h;
 }
 
 void rkt_sha512_update(struct rkt_sha512 *h, const void *data, size_t len)
 {
-	if (len && C.digest_update(h->ctx, data, len) != 1)
-		abort();
+	md_update(h->ctx, data, len);
 }
 
 void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[64];
-	unsigned int len = 0;
-
-	if (C.digest_final(h->ctx, md, &len) != 1 || len != sizeof(md))
-		abort();
-	memcpy(out, "sha512-", 7);
-	for (unsigned i = 0; i < len; i++) {
-		out[7 + 2 * i] = hex[md[i] >> 4];
-		out[7 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	out[RKT_IMAGE_ID_SIZE - 1] = '\0';
+	md_final(h->ctx, "sha512-", 64, out);
 }
 
 struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h)
+{
+	if (h) {
+		C.md_ctx_free(h->ctx);
+		free(h);
+	}
+	return NULL;
+}
+
+struct rkt_sha256 *rkt_sha256_new(void)
+{
+	struct rkt_sha256 *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		abort();
+	h->ctx = md_new(true);
+	return h;
+}
+
+void rkt_sha256_update(struct rkt_sha256 *h, const void *data, size_t len)
+{
+	md_update(h->ctx, data, len);
+}
+
+void rkt_sha256_final_digest(struct rkt_sha256 *h, char out[RKT_SHA256_DIGEST_SIZE])
+{
+	md_final(h->ctx, "sha256:", 32, out);
+}
+
+struct rkt_sha256 *rkt_sha256_free(struct rkt_sha256 *h)
 {
 	if (h) {
 		C.md_ctx_free(h->ctx);
@@ -89,4 +143,14 @@ char *rkt_base64_encode(const void *data, size_t len)
 	rkt_dl_require(&crypto_lib);
 	(void)C.encode_block((unsigned char *)out, data, (int)len);
 	return out;
+}
+
+bool rkt_sha256_digest_valid(const char *s)
+{
+	if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != RKT_SHA256_DIGEST_SIZE - 1)
+		return false;
+	for (const char *p = s + 7; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
 }

@@ -3,6 +3,7 @@
  * it cannot be loaded (a hard dependency of the package, like libc). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,18 @@ void rkt_sha512_update(struct rkt_sha512 *h, const void *data, size_t len);
 void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE]);
 struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h);
 RKT_DEFINE_CLEANUP(struct rkt_sha512 *, rkt_sha512_free)
+
+/* Streaming SHA-256 for OCI and Docker content digests ("sha256:<64 hex>"), through the same
+ * lazily loaded libcrypto. */
+#define RKT_SHA256_DIGEST_SIZE (7 + 64 + 1)
+struct rkt_sha256;
+struct rkt_sha256 *rkt_sha256_new(void);
+void rkt_sha256_update(struct rkt_sha256 *h, const void *data, size_t len);
+void rkt_sha256_final_digest(struct rkt_sha256 *h, char out[RKT_SHA256_DIGEST_SIZE]);
+struct rkt_sha256 *rkt_sha256_free(struct rkt_sha256 *h);
+RKT_DEFINE_CLEANUP(struct rkt_sha256 *, rkt_sha256_free)
+/* Whether S is "sha256:" and 64 lower-case hex digits. */
+bool rkt_sha256_digest_valid(const char *s);
 
 /* Standard base64 (RFC 4648, padded) of DATA, NUL-terminated; the caller frees it. Through
  * libcrypto, loaded as for hashing. */

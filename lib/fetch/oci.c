@@ -1,0 +1,613 @@
+/* OCI image layouts and archives into the store (docs/store.md, "Container images"):
+ * oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE. Every document and layer is
+ * checked against its digest and size; layers the store has are not read again. */
+#include "fetch/oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/layer.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json-util.h"
+#include "util/walk.h"
+#include "util/xalloc.h"
+
+void oci_desc_release(struct oci_desc *d)
+{
+	free(d->media_type);
+	d->media_type = NULL;
+}
+
+int oci_desc_parse(struct json_object *o, const char *what, struct oci_desc *ret,
+                   struct rkt_error *err)
+{
+	struct json_object *v;
+	const char *digest;
+	int64_t size;
+
+	*ret = (struct oci_desc){ 0 };
+	if (!json_object_is_type(o, json_type_object) ||
+	    !rkt_json_get(o, "digest", json_type_string, &v))
+		return rkt_error_input(err, EINVAL, "%s: descriptor without a digest", what);
+	digest = json_object_get_string(v);
+	if (!rkt_sha256_digest_valid(digest))
+		return rkt_error_input(err, EINVAL, "%s: unsupported digest '%.80s'", what, digest);
+	if (!rkt_json_get(o, "size", json_type_int, &v) || (size = json_object_get_int64(v)) < 0)
+		return rkt_error_input(err, EINVAL, "%s: descriptor '%s' without a size", what,
+		                       digest);
+	memcpy(ret->digest, digest, sizeof(ret->digest));
+	ret->size = (uint64_t)size;
+	if (rkt_json_get(o, "mediaType", json_type_string, &v))
+		ret->media_type = xstrdup(json_object_get_string(v));
+	return 0;
+}
+
+int oci_check_digest(const void *buf, size_t len, const char *digest, const char *what,
+                     struct rkt_error *err)
+{
+	_cleanup_(rkt_sha256_freep) struct rkt_sha256 *h = rkt_sha256_new();
+	char got[RKT_SHA256_DIGEST_SIZE];
+
+	rkt_sha256_update(h, buf, len);
+	rkt_sha256_final_digest(h, got);
+	if (strcmp(got, digest) != 0)
+		return rkt_error_input(err, EBADMSG, "%s: content hashes to '%s', not '%s'", what,
+		                       got, digest);
+	return 0;
+}
+
+static bool is_index(const char *mt)
+{
+	return mt && (strcmp(mt, OCI_MT_INDEX) == 0 || strcmp(mt, DOCKER_MT_LIST) == 0);
+}
+
+/* From an index or manifest list, the manifest for linux and the host's architecture. */
+static int pick_platform(struct json_object *root, const char *what, struct oci_desc *ret,
+                         struct rkt_error *err)
+{
+	struct json_object *mans, *plat, *v;
+	const char *arch = oci_host_arch();
+
+	if (!rkt_json_get(root, "manifests", json_type_array, &mans))
+		return rkt_error_input(err, EINVAL, "%s: index without manifests", what);
+	for (size_t i = 0; i < json_object_array_length(mans); i++) {
+		struct json_object *d = json_object_array_get_idx(mans, i);
+
+		if (!rkt_json_get(d, "platform", json_type_object, &plat))
+			continue;
+		if (!rkt_json_get(plat, "os", json_type_string, &v) ||
+		    strcmp(json_object_get_string(v), "linux") != 0)
+			continue;
+		if (!rkt_json_get(plat, "architecture", json_type_string, &v) ||
+		    strcmp(json_object_get_string(v), arch) != 0)
+			continue;
+		return oci_desc_parse(d, what, ret, err);
+	}
+	return rkt_error_input(err, ENOENT, "%s: no manifest for linux/%s", what, arch);
+}
+
+struct layer_list {
+	struct rkt_store_layer_in *items;
+	int *fds;
+	size_t n;
+};
+
+static void layer_list_release(struct layer_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->fds[i] >= 0)
+			close(l->fds[i]);
+	free(l->items);
+	free(l->fds);
+}
+
+int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const char *doc,
+                        size_t len, const char *doc_digest, const struct oci_ref *ref,
+                        const struct rkt_fetch_opts *opts, const char *what,
+                        char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(json_object_putp) struct json_object *root = NULL;
+	_cleanup_free_ char *config = NULL, *aci = NULL, *nested = NULL;
+	_cleanup_(layer_list_release) struct layer_list ll = { 0 };
+	struct json_object *v, *layers;
+	struct oci_desc cdesc = { 0 };
+	size_t clen = 0;
+	int r;
+
+	r = rkt_json_parse(doc, len, what, &root, err);
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(root, json_type_object))
+		return rkt_error_input(err, EINVAL, "%s: manifest is not an object", what);
+	const char *mt = rkt_json_get(root, "mediaType", json_type_string, &v)
+	                         ? json_object_get_string(v)
+	                         : NULL;
+	if (is_index(mt) || (!mt && rkt_json_get(root, "manifests", json_type_array, &v))) {
+		struct oci_desc d = { 0 };
+		size_t nlen = 0;
+		struct oci_ref sub = *ref;
+
+		r = pick_platform(root, what, &d, err);
+		if (r >= 0)
+			r = src->get_doc(src->userdata, &d, &nested, &nlen, err);
+		if (r >= 0) {
+			sub.manifest_hash = ref->manifest_hash ? d.digest : NULL;
+			r = oci_import_manifest(s, src, nested, nlen, d.digest, &sub, opts, what,
+			                        ret_id, err);
+		}
+		oci_desc_release(&d);
+		return r;
+	}
+	(void)doc_digest;
+	if (!rkt_json_get(root, "config", json_type_object, &v))
+		return rkt_error_input(err, EINVAL, "%s: manifest without a config", what);
+	r = oci_desc_parse(v, what, &cdesc, err);
+	if (r >= 0 && cdesc.size > OCI_MAX_DOC)
+		r = rkt_error_input(err, EFBIG, "%s: config is larger than 4 MiB", what);
+	if (r >= 0)
+		r = src->get_doc(src->userdata, &cdesc, &config, &clen, err);
+	if (r >= 0)
+		r = oci_map_config(config, clen, cdesc.digest, ref, &aci, err);
+	if (r < 0) {
+		oci_desc_release(&cdesc);
+		return r;
+	}
+	oci_desc_release(&cdesc);
+	if (!rkt_json_get(root, "layers", json_type_array, &layers))
+		return rkt_error_input(err, EINVAL, "%s: manifest without layers", what);
+	ll.n = json_object_array_length(layers);
+	ll.items = xzalloc((ll.n + 1) * sizeof(*ll.items));
+	ll.fds = xzalloc((ll.n + 1) * sizeof(*ll.fds));
+	for (size_t i = 0; i < ll.n; i++)
+		ll.fds[i] = -1;
+	for (size_t i = 0; i < ll.n; i++) {
+		struct oci_desc d = { 0 };
+		struct rkt_store_layer_in *in = &ll.items[i];
+		bool cached;
+
+		r = oci_desc_parse(json_object_array_get_idx(layers, i), what, &d, err);
+		if (r < 0)
+			return r;
+		memcpy(in->digest, d.digest, sizeof(in->digest));
+		in->size = d.size;
+		in->media_type = "";
+		in->fd = -1;
+		cached = rkt_store_has_layer(s, d.digest);
+		if (src->layer_event)
+			src->layer_event(src->userdata, &d, cached, false);
+		if (!cached) {
+			r = rkt_store_layer_tmpfile(s, &ll.fds[i], err);
+			if (r >= 0)
+				r = src->get_layer(src->userdata, &d, ll.fds[i], err);
+			in->fd = ll.fds[i];
+		}
+		if (r >= 0 && src->layer_event)
+			src->layer_event(src->userdata, &d, cached, true);
+		oci_desc_release(&d);
+		if (r < 0)
+			return r;
+	}
+	struct rkt_store_layered_opts lo = {
+		.what = what,
+		.manifest = aci,
+		.layers = ll.items,
+		.n_layers = ll.n,
+		.origin = ref->origin,
+		.latest = !ref->tag,
+		.insecure_options = opts->insecure,
+	};
+	r = rkt_store_import_layered(s, &lo, ret_id, err);
+	return r < 0 ? r : 0;
+}
+
+/* Copying a blob from a file, checked against its descriptor. */
+static int copy_verified(int in, const struct oci_desc *d, int out, const char *what,
+                         struct rkt_error *err)
+{
+	_cleanup_(rkt_sha256_freep) struct rkt_sha256 *h = rkt_sha256_new();
+	_cleanup_free_ char *buf = xmalloc(1 << 20);
+	char got[RKT_SHA256_DIGEST_SIZE];
+	uint64_t total = 0;
+
+	for (;;) {
+		ssize_t n = read(in, buf, 1 << 20);
+
+		if (n < 0)
+			return rkt_error_set(err, errno, "%s: read blob '%s'", what, d->digest);
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (total > d->size)
+			return rkt_error_input(err, EFBIG,
+			                       "%s: blob '%s' is larger than its %llu bytes", what,
+			                       d->digest, (unsigned long long)d->size);
+		rkt_sha256_update(h, buf, (size_t)n);
+		for (ssize_t done = 0; done < n;) {
+			ssize_t m = write(out, buf + done, (size_t)(n - done));
+			if (m < 0)
+				return rkt_error_set(err, errno, "%s: write layer", what);
+			done += m;
+		}
+	}
+	rkt_sha256_final_digest(h, got);
+	if (total != d->size)
+		return rkt_error_input(err, EBADMSG, "%s: blob '%s' has %llu bytes, not %llu", what,
+		                       d->digest, (unsigned long long)total,
+		                       (unsigned long long)d->size);
+	if (strcmp(got, d->digest) != 0)
+		return rkt_error_input(err, EBADMSG, "%s: blob '%s' hashes to '%s'", what,
+		                       d->digest, got);
+	return 0;
+}
+
+/* An OCI layout directory: blobs/sha256/<hex>. */
+struct layout {
+	int dir_fd;
+	const char *what;
+};
+
+static int layout_open_blob(struct layout *l, const char *digest, int *ret_fd,
+                            struct rkt_error *err)
+{
+	_cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", digest + 7);
+	int fd = rkt_open_in_root(l->dir_fd, rel, O_RDONLY | O_NOCTTY, 0);
+	struct stat st;
+
+	if (fd < 0)
+		return rkt_error_set(err, -fd, "%s: blob '%s'", l->what, digest);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rkt_error_input(err, EINVAL, "%s: blob '%s' is not a file", l->what, digest);
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int layout_get_doc(void *userdata, const struct oci_desc *d, char **ret, size_t *ret_len,
+                          struct rkt_error *err)
+{
+	struct layout *l = userdata;
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (d->size > OCI_MAX_DOC)
+		return rkt_error_input(err, EFBIG, "%s: document '%s' is larger than 4 MiB",
+		                       l->what, d->digest);
+	r = layout_open_blob(l, d->digest, &fd, err);
+	if (r < 0)
+		return r;
+	r = rkt_read_fd(fd, (size_t)d->size, &buf, &len);
+	if (r == -EFBIG)
+		return rkt_error_input(err, EFBIG, "%s: blob '%s' is larger than its %llu bytes",
+		                       l->what, d->digest, (unsigned long long)d->size);
+	if (r < 0)
+		return rkt_error_set(err, -r, "%s: read blob '%s'", l->what, d->digest);
+	if (len != d->size)
+		return rkt_error_input(err, EBADMSG, "%s: blob '%s' has %zu bytes, not %llu",
+		                       l->what, d->digest, len, (unsigned long long)d->size);
+	r = oci_check_digest(buf, len, d->digest, l->what, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int layout_get_layer(void *userdata, const struct oci_desc *d, int fd, struct rkt_error *err)
+{
+	struct layout *l = userdata;
+	_cleanup_close_ int in = -EBADF;
+	int r = layout_open_blob(l, d->digest, &in, err);
+
+	return r < 0 ? r : copy_verified(in, d, fd, l->what, err);
+}
+
+static char *base_name(const char *path)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	size_t n = strlen(p);
+	char *slash, *dot;
+
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	slash = strrchr(p, '/');
+	char *b = xstrdup(slash ? slash + 1 : p);
+	dot = strrchr(b, '.');
+	if (dot && dot != b && (strcmp(dot, ".tar") == 0 || strcmp(dot, ".oci") == 0))
+		*dot = '\0';
+	return b;
+}
+
+static int import_layout(struct rkt_store *s, int dir_fd, const char *tag, const char *name,
+                         const char *origin, const struct rkt_fetch_opts *opts, const char *what,
+                         char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_(json_object_putp) struct json_object *index = NULL;
+	_cleanup_free_ char *buf = NULL, *doc = NULL;
+	struct layout l = { .dir_fd = dir_fd, .what = what };
+	struct oci_source src = { .get_doc = layout_get_doc,
+		                  .get_layer = layout_get_layer,
+		                  .userdata = &l };
+	struct json_object *mans, *chosen = NULL;
+	struct oci_desc d = { 0 };
+	size_t len = 0, dlen = 0;
+	int r;
+
+	r = rkt_read_in_root(dir_fd, "index.json", OCI_MAX_DOC, &buf, &len);
+	if (r < 0)
+		return rkt_error_set(err, -r, "%s: read 'index.json'", what);
+	r = rkt_json_parse(buf, len, what, &index, err);
+	if (r < 0)
+		return r;
+	if (!rkt_json_get(index, "manifests", json_type_array, &mans) ||
+	    json_object_array_length(mans) == 0)
+		return rkt_error_input(err, EINVAL, "%s: no image in 'index.json'", what);
+	for (size_t i = 0; i < json_object_array_length(mans); i++) {
+		struct json_object *m = json_object_array_get_idx(mans, i), *ann, *v;
+		const char *ref = NULL;
+
+		if (rkt_json_get(m, "annotations", json_type_object, &ann) &&
+		    rkt_json_get(ann, "org.opencontainers.image.ref.name", json_type_string, &v))
+			ref = json_object_get_string(v);
+		if (tag ? (ref && strcmp(ref, tag) == 0) : json_object_array_length(mans) == 1) {
+			chosen = m;
+			if (!tag && ref)
+				tag = ref;
+			break;
+		}
+	}
+	if (!chosen)
+		return tag ? rkt_error_input(err, ENOENT, "%s: no image tagged '%s'", what, tag)
+		           : rkt_error_input(err, EINVAL, "%s: several images; give a tag", what);
+	_cleanup_free_ char *tagc = tag ? xstrdup(tag) : NULL;
+	r = oci_desc_parse(chosen, what, &d, err);
+	if (r >= 0)
+		r = layout_get_doc(&l, &d, &doc, &dlen, err);
+	if (r >= 0) {
+		struct oci_ref ref = {
+			.name = name, .tag = tagc, .repository = name, .origin = origin
+		};
+		r = oci_import_manifest(s, &src, doc, dlen, d.digest, &ref, opts, what, ret_id,
+		                        err);
+	}
+	oci_desc_release(&d);
+	return r;
+}
+
+/* Extracts the archive FILE into a new temporary directory (symlinks stay inside it). */
+static int extract_archive(const char *file, char **ret_dir, int *ret_fd, struct rkt_error *err)
+{
+	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *w = NULL;
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_free_ char *dir =
+	        xasprintf("%s/rkt-archive-XXXXXX", tmp && tmp[0] ? tmp : "/var/tmp");
+	_cleanup_close_ int in = -EBADF, dfd = -EBADF;
+	_cleanup_free_ char *what = xasprintf("archive '%s'", file);
+	struct rkt_layer_apply_opts o = { .no_whiteouts = true };
+	int r;
+
+	in = open(file, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return rkt_error_set(err, errno, "archive '%s'", file);
+	if (!mkdtemp(dir))
+		return rkt_error_set(err, errno, "create a temporary directory");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		r = rkt_error_set(err, errno, "open '%s'", dir);
+	else
+		r = rkt_tree_writer_new(dfd, NULL, &w, err);
+	if (r >= 0)
+		r = rkt_layer_apply(dfd, w, in, what, &o, err);
+	if (r >= 0)
+		r = rkt_tree_writer_finish(w, err);
+	if (r < 0) {
+		(void)rkt_rm_rf_at(AT_FDCWD, dir, NULL);
+		return r;
+	}
+	*ret_dir = TAKE_PTR(dir);
+	*ret_fd = TAKE_FD(dfd);
+	return 0;
+}
+
+/* docker-archive: manifest.json lists Config, RepoTags and Layers (paths in the archive). */
+struct darchive {
+	int dir_fd;
+	const char *what;
+	struct json_object *paths; /* digest -> path */
+};
+
+static int darchive_open(struct darchive *a, const struct oci_desc *d, int *ret_fd,
+                         struct rkt_error *err)
+{
+	struct json_object *v;
+	int fd;
+
+	if (!rkt_json_get(a->paths, d->digest, json_type_string, &v))
+		return rkt_error_input(err, ENOENT, "%s: no blob '%s'", a->what, d->digest);
+	fd = rkt_open_in_root(a->dir_fd, json_object_get_string(v), O_RDONLY | O_NOCTTY, 0);
+	if (fd < 0)
+		return rkt_error_set(err, -fd, "%s: '%s'", a->what, json_object_get_string(v));
+	*ret_fd = fd;
+	return 0;
+}
+
+static int darchive_get_doc(void *userdata, const struct oci_desc *d, char **ret, size_t *ret_len,
+                            struct rkt_error *err)
+{
+	struct darchive *a = userdata;
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r = darchive_open(a, d, &fd, err);
+
+	if (r < 0)
+		return r;
+	r = rkt_read_fd(fd, OCI_MAX_DOC, &buf, &len);
+	if (r < 0)
+		return rkt_error_set(err, -r, "%s: read '%s'", a->what, d->digest);
+	r = oci_check_digest(buf, len, d->digest, a->what, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int darchive_get_layer(void *userdata, const struct oci_desc *d, int fd,
+                              struct rkt_error *err)
+{
+	struct darchive *a = userdata;
+	_cleanup_close_ int in = -EBADF;
+	int r = darchive_open(a, d, &in, err);
+
+	return r < 0 ? r : copy_verified(in, d, fd, a->what, err);
+}
+
+/* The sha256 digest and size of the file PATH under DIR_FD. */
+static int digest_file(int dir_fd, const char *path, const char *what, struct oci_desc *ret,
+                       struct rkt_error *err)
+{
+	_cleanup_(rkt_sha256_freep) struct rkt_sha256 *h = rkt_sha256_new();
+	_cleanup_free_ char *buf = xmalloc(1 << 20);
+	_cleanup_close_ int fd = rkt_open_in_root(dir_fd, path, O_RDONLY | O_NOCTTY, 0);
+	uint64_t total = 0;
+
+	if (fd < 0)
+		return rkt_error_set(err, -fd, "%s: '%s'", what, path);
+	for (;;) {
+		ssize_t n = read(fd, buf, 1 << 20);
+		if (n < 0)
+			return rkt_error_set(err, errno, "%s: read '%s'", what, path);
+		if (n == 0)
+			break;
+		rkt_sha256_update(h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	*ret = (struct oci_desc){ .size = total };
+	rkt_sha256_final_digest(h, ret->digest);
+	return 0;
+}
+
+static int import_docker_archive(struct rkt_store *s, int dir_fd, const char *name,
+                                 const char *origin, const struct rkt_fetch_opts *opts,
+                                 const char *what, char ret_id[RKT_IMAGE_ID_SIZE],
+                                 struct rkt_error *err)
+{
+	_cleanup_(json_object_putp) struct json_object *root = NULL, *paths = NULL, *man = NULL;
+	_cleanup_free_ char *buf = NULL, *doc = NULL, *tag = NULL, *nm = xstrdup(name);
+	struct json_object *entry, *v, *layers, *ls;
+	struct oci_desc d;
+	size_t len = 0;
+	int r;
+
+	r = rkt_read_in_root(dir_fd, "manifest.json", OCI_MAX_DOC, &buf, &len);
+	if (r < 0)
+		return rkt_error_set(err, -r, "%s: read 'manifest.json'", what);
+	r = rkt_json_parse(buf, len, what, &root, err);
+	if (r < 0)
+		return r;
+	if (!json_object_is_type(root, json_type_array) || json_object_array_length(root) != 1)
+		return rkt_error_input(err, EINVAL, "%s: 'manifest.json' must list one image",
+		                       what);
+	entry = json_object_array_get_idx(root, 0);
+	if (!rkt_json_get(entry, "Config", json_type_string, &v))
+		return rkt_error_input(err, EINVAL, "%s: 'manifest.json' without a Config", what);
+	paths = json_object_new_object();
+	man = json_object_new_object();
+	json_object_object_add(man, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(man, "mediaType", json_object_new_string(DOCKER_MT_MANIFEST));
+	r = digest_file(dir_fd, json_object_get_string(v), what, &d, err);
+	if (r < 0)
+		return r;
+	json_object_object_add(paths, d.digest, json_object_get(v));
+	struct json_object *cd = json_object_new_object();
+	json_object_object_add(cd, "digest", json_object_new_string(d.digest));
+	json_object_object_add(cd, "size", json_object_new_int64((int64_t)d.size));
+	json_object_object_add(man, "config", cd);
+	if (!rkt_json_get(entry, "Layers", json_type_array, &layers))
+		return rkt_error_input(err, EINVAL, "%s: 'manifest.json' without Layers", what);
+	ls = json_object_new_array();
+	json_object_object_add(man, "layers", ls);
+	for (size_t i = 0; i < json_object_array_length(layers); i++) {
+		struct json_object *p = json_object_array_get_idx(layers, i), *ld;
+
+		if (!json_object_is_type(p, json_type_string))
+			return rkt_error_input(err, EINVAL, "%s: a layer is not a path", what);
+		r = digest_file(dir_fd, json_object_get_string(p), what, &d, err);
+		if (r < 0)
+			return r;
+		json_object_object_add(paths, d.digest, json_object_get(p));
+		ld = json_object_new_object();
+		json_object_object_add(ld, "digest", json_object_new_string(d.digest));
+		json_object_object_add(ld, "size", json_object_new_int64((int64_t)d.size));
+		json_object_array_add(ls, ld);
+	}
+	if (rkt_json_get(entry, "RepoTags", json_type_array, &v) &&
+	    json_object_array_length(v) > 0) {
+		const char *rt = json_object_get_string(json_object_array_get_idx(v, 0));
+		const char *colon = rt ? strrchr(rt, ':') : NULL;
+
+		if (colon && !strchr(colon, '/'))
+			tag = xstrdup(colon + 1);
+	}
+	doc = rkt_json_format(man, false);
+	struct darchive a = { .dir_fd = dir_fd, .what = what, .paths = paths };
+	struct oci_source src = { .get_doc = darchive_get_doc,
+		                  .get_layer = darchive_get_layer,
+		                  .userdata = &a };
+	struct oci_ref ref = { .name = nm, .tag = tag, .repository = nm, .origin = origin };
+	return oci_import_manifest(s, &src, doc, strlen(doc), NULL, &ref, opts, what, ret_id, err);
+}
+
+int rkt_fetch_oci(struct rkt_store *s, const char *image, const struct rkt_fetch_opts *opts,
+                  char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
+{
+	_cleanup_free_ char *path = NULL, *tag = NULL, *name = NULL, *what = NULL, *tmp = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	bool oci_dir = strncmp(image, "oci:", 4) == 0;
+	bool docker = strncmp(image, "docker-archive:", 15) == 0;
+	const char *rest = strchr(image, ':') + 1;
+	struct stat st;
+	int r;
+
+	if (!(opts->insecure & RKT_INSECURE_IMAGE))
+		return rkt_error_input(err, ENOKEY,
+		                       "image '%s': container images cannot be verified (no "
+		                       "signatures); use --insecure-options=image to fetch it",
+		                       image);
+	path = xstrdup(rest);
+	/* ":TAG" only when what precedes it exists and what follows has no '/'. */
+	char *colon = strrchr(path, ':');
+	if (!docker && colon && !strchr(colon, '/') && stat(path, &st) < 0) {
+		*colon = '\0';
+		tag = xstrdup(colon + 1);
+	}
+	if (!path[0])
+		return rkt_error_input(err, EINVAL, "image '%s': no path", image);
+	what = xasprintf("image '%s'", image);
+	name = base_name(path);
+	if (oci_dir) {
+		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return rkt_error_set(err, errno, "%s: open '%s'", what, path);
+	} else {
+		r = extract_archive(path, &tmp, &dfd, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", what);
+	}
+	if (docker)
+		r = import_docker_archive(s, dfd, name, image, opts, what, ret_id, err);
+	else
+		r = import_layout(s, dfd, tag, name, image, opts, what, ret_id, err);
+	if (tmp)
+		(void)rkt_rm_rf_at(AT_FDCWD, tmp, NULL);
+	return r;
+}

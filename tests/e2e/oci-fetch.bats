@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# Container images from local sources: oci:DIR[:TAG], oci-archive:FILE[:TAG],
+# docker-archive:FILE (docs/store.md, "Container images"). Images are made with umoci (several
+# layers, a whiteout, an opaque directory) and copied with skopeo; hostile layouts are written
+# by helpers/mkoci.py. Checks the mapping to an ACI manifest, the tree (whiteouts applied), the
+# layer cache (a shared base layer is stored once and kept while an image needs it), rkt run,
+# and that every hostile input fails with one line and exit 254, leaving nothing in the store.
+
+load pod-helpers
+
+MKOCI=$BATS_TEST_DIRNAME/helpers/mkoci.py
+
+# tar_layer OUT NAME=CONTENT|NAME/ ...: an uncompressed layer tar (owner root, mtime 0).
+tar_layer() {
+	python3 - "$@" <<'PY'
+import io, sys, tarfile
+out, specs = sys.argv[1], sys.argv[2:]
+with tarfile.open(out, "w") as t:
+    for s in specs:
+        ti = tarfile.TarInfo(s.split("=", 1)[0].rstrip("/"))
+        if s.endswith("/"):
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+            t.addfile(ti)
+        else:
+            data = s.split("=", 1)[1].encode() + b"\n"
+            ti.size, ti.mode = len(data), 0o644
+            t.addfile(ti, io.BytesIO(data))
+PY
+}
+
+setup_file() {
+	pod_setup_file
+	L=$BATS_FILE_TMPDIR/oci
+	local B=$BATS_FILE_TMPDIR/bundle a
+	mkdir -p "$L"
+	umoci init --layout "$L/img"
+	umoci new --image "$L/img:v1"
+	# Layer 1: busybox, a file to delete, a directory to make opaque.
+	umoci unpack --rootless --image "$L/img:v1" "$B" >/dev/null
+	mkdir -p "$B/rootfs/bin" "$B/rootfs/etc/opq" "$B/rootfs/data" "$B/rootfs/tmp"
+	cp "$BUSYBOX" "$B/rootfs/bin/busybox"
+	for a in sh echo cat ls id pwd env test; do ln -s busybox "$B/rootfs/bin/$a"; done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$B/rootfs/etc/passwd"
+	echo gone >"$B/rootfs/etc/gone"
+	echo old >"$B/rootfs/etc/opq/old"
+	echo keep >"$B/rootfs/data/keep"
+	umoci repack --image "$L/img:v1" "$B" >/dev/null
+	rm -rf "$B"
+	# Layer 2: a deletion (umoci writes the whiteout) and a new file.
+	umoci unpack --rootless --image "$L/img:v1" "$B" >/dev/null
+	rm "$B/rootfs/etc/gone"
+	echo two >"$B/rootfs/data/two"
+	umoci repack --image "$L/img:v1" "$B" >/dev/null
+	rm -rf "$B"
+	# Layer 3: an opaque directory, the marker after the layer's own entry.
+	tar_layer "$BATS_FILE_TMPDIR/l3.tar" etc/opq/ etc/opq/new=new etc/opq/.wh..wh..opq=
+	umoci raw add-layer --image "$L/img:v1" "$BATS_FILE_TMPDIR/l3.tar"
+	umoci config --image "$L/img:v1" --config.entrypoint /bin/sh --config.cmd -c \
+		--config.cmd 'echo "$FOO $(id -u):$(id -g) $(pwd)"; cat /data/two /etc/opq/new' \
+		--config.env FOO=bar --config.env PATH=/bin --config.workingdir /data \
+		--config.user 1000:1001 --config.exposedports 80/tcp --config.volume /vol
+	# v2: the same base plus one layer.
+	tar_layer "$BATS_FILE_TMPDIR/l4.tar" extra=extra
+	umoci raw add-layer --image "$L/img:v1" --tag v2 "$BATS_FILE_TMPDIR/l4.tar"
+	mkdir -p "$L/oa" "$L/da"
+	skopeo copy -q oci:"$L/img:v1" oci-archive:"$L/oa/img.tar:v1"
+	skopeo copy -q oci:"$L/img:v1" docker-archive:"$L/da/img.tar:img:v1"
+	export L
+}
+
+setup() {
+	pod_setup
+	R=(--dir="$STORE" --insecure-options=image)
+}
+
+n_layers() {
+	find "$STORE/cas/blob/sha256" -type f | wc -l
+}
+
+# The store holds nothing: no image, no layer, no tree, no work file.
+store_empty() {
+	run "$RKT" --dir="$STORE" image list --no-legend
+	[ -z "$output" ] || fail "images left: $output"
+	[ "$(find "$STORE/cas/blob" "$STORE/cas/tree" "$STORE/cas/tmp" -mindepth 1 -not -type d | wc -l)" -eq 0 ] ||
+		fail "files left: $(find "$STORE/cas" -type f)"
+}
+
+tree_of() {
+	(cd "$STORE/cas/tree/$1/rootfs" && find . | sort)
+}
+
+@test "oci:DIR:TAG maps the config to an ACI manifest as docker2aci did" {
+	rkt "${R[@]}" fetch --full oci:"$L/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	id=$output
+	rkt "${R[@]}" image cat-manifest "$id"
+	m=$output
+	[ "$(jq -c .app.exec <<<"$m")" = '["/bin/sh","-c","echo \"$FOO $(id -u):$(id -g) $(pwd)\"; cat /data/two /etc/opq/new"]' ]
+	[ "$(jq -r .name <<<"$m")" = img ]
+	[ "$(jq -r '.labels[]|select(.name=="version").value' <<<"$m")" = v1 ]
+	[ "$(jq -r '.app.user + ":" + .app.group' <<<"$m")" = 1000:1001 ]
+	[ "$(jq -r .app.workingDirectory <<<"$m")" = /data ]
+	[ "$(jq -c '.app.environment' <<<"$m")" = '[{"name":"FOO","value":"bar"},{"name":"PATH","value":"/bin"}]' ]
+	[ "$(jq -c '.app.ports' <<<"$m")" = '[{"name":"80-tcp","protocol":"tcp","port":80,"count":1,"socketActivated":false}]' ]
+	[ "$(jq -c '.app.mountPoints' <<<"$m")" = '[{"name":"volume-vol","path":"/vol"}]' ]
+	[ "$(jq -r '.annotations[]|select(.name=="appc.io/docker/entrypoint").value' <<<"$m")" = '["/bin/sh"]' ]
+	jq -e '.annotations[]|select(.name=="appc.io/docker/imageid")|.value|startswith("sha256:")' <<<"$m"
+	rkt "${R[@]}" image list --no-legend --fields=name,origin
+	[ "$output" = "img:v1	oci:$L/img:v1" ] || fail "$output"
+}
+
+@test "layers are combined with the OCI whiteouts: deleted file gone, opaque directory replaced" {
+	rkt "${R[@]}" fetch --full oci:"$L/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	t=$(tree_of "$output")
+	[[ "$t" == *./data/keep* && "$t" == *./data/two* && "$t" == *./etc/opq/new* ]] || fail "$t"
+	[[ "$t" != *./etc/gone* && "$t" != *./etc/opq/old* && "$t" != *.wh.* ]] || fail "$t"
+}
+
+@test "a second image on the same base stores only its new layer; rm and gc keep shared layers" {
+	rkt "${R[@]}" fetch --full oci:"$L/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	v1=$output
+	[ "$(n_layers)" -eq 3 ]
+	rkt "${R[@]}" fetch --full oci:"$L/img:v2"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	v2=$output
+	[ "$(n_layers)" -eq 4 ]
+	[[ "$(tree_of "$v2")" == *./extra* ]]
+	rkt "${R[@]}" image rm "$v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(n_layers)" -eq 4 ]
+	rkt "${R[@]}" image gc --grace-period=0s
+	[ "$status" -eq 0 ]
+	[ "$(n_layers)" -eq 0 ]
+	store_empty
+}
+
+@test "image rm of the last image using the layers removes them" {
+	rkt "${R[@]}" fetch --full oci:"$L/img:v2"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image rm "$output"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	store_empty
+}
+
+@test "oci:, oci-archive: and docker-archive: give the same manifest and tree" {
+	local ids=() src
+	for src in oci:"$L/img:v1" oci-archive:"$L/oa/img.tar:v1" docker-archive:"$L/da/img.tar"; do
+		rkt "${R[@]}" fetch --full "$src"
+		[ "$status" -eq 0 ] || fail "$src: $stderr"
+		ids+=("$output")
+	done
+	for id in "${ids[@]}"; do
+		"$RKT" --dir="$STORE" image cat-manifest "$id" >"$BATS_TEST_TMPDIR/m.$id"
+		(cd "$STORE/cas/tree/$id/rootfs" && find . -printf '%p %y %m %s %l\n' | sort) >"$BATS_TEST_TMPDIR/t.$id"
+		(cd "$STORE/cas/tree/$id/rootfs" && find . -type f -exec sha256sum {} + | sort) >>"$BATS_TEST_TMPDIR/t.$id"
+	done
+	cmp "$BATS_TEST_TMPDIR/m.${ids[0]}" "$BATS_TEST_TMPDIR/m.${ids[1]}"
+	cmp "$BATS_TEST_TMPDIR/m.${ids[0]}" "$BATS_TEST_TMPDIR/m.${ids[2]}"
+	cmp "$BATS_TEST_TMPDIR/t.${ids[0]}" "$BATS_TEST_TMPDIR/t.${ids[1]}"
+	cmp "$BATS_TEST_TMPDIR/t.${ids[0]}" "$BATS_TEST_TMPDIR/t.${ids[2]}"
+}
+
+@test "rkt run oci: runs the image with its exec, env, user, group, working directory and files" {
+	rkrun oci:"$L/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = "bar 1000:1001 /data
+two
+new" ] || fail "$output"
+}
+
+@test "without --insecure-options=image a container image is refused before it is read" {
+	rkt --dir="$STORE" fetch oci:"$L/img:v1"
+	[ "$status" -eq 254 ]
+	[[ "$stderr" == *"--insecure-options=image"* ]]
+	store_empty
+}
+
+# hostile NAME SPEC EXPECTED: the layout from SPEC is refused with one line containing EXPECTED.
+hostile() {
+	mkdir -p "$BATS_TEST_TMPDIR/h"
+	python3 "$MKOCI" "$BATS_TEST_TMPDIR/h/img" <<<"$1"
+	rkt "${R[@]}" fetch oci:"$BATS_TEST_TMPDIR/h/img:v1"
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "$stderr"
+	[[ "$stderr" == *"$2"* ]] || fail "$stderr"
+	store_empty
+}
+
+@test "hostile: a layer entry with '..' is refused" {
+	hostile '{"layers":[[{"name":"a/../../x","data":"x"}]]}' "entry 'a/../../x': path leaves the image"
+}
+
+@test "hostile: a layer entry with an absolute name is refused" {
+	hostile '{"layers":[[{"name":"/etc/x","data":"x"}]]}' "entry '/etc/x': absolute path"
+}
+
+@test "hostile: a file written through an earlier layer's symlink is refused" {
+	hostile '{"layers":[[{"name":"lnk","type":"symlink","target":"/etc"}],[{"name":"lnk/passwd","data":"x"}]]}' \
+		"entry 'lnk/passwd': parent 'lnk' is not a directory inside the image"
+	hostile '{"layers":[[{"name":"d","type":"dir"},{"name":"lnk","type":"symlink","target":"d"}],[{"name":"lnk/f","data":"x"}]]}' \
+		"entry 'lnk/f': parent 'lnk'"
+}
+
+@test "hostile: a whiteout naming a path outside the layer is refused" {
+	hostile '{"layers":[[{"name":"a","type":"dir"}],[{"name":"a/.wh...","data":""}]]}' \
+		"entry 'a/.wh...': whiteout names a path outside the layer"
+	hostile '{"layers":[[{"name":".wh..","data":""}]]}' "whiteout names a path outside the layer"
+}
+
+@test "hostile: a hard link to a path not in the image is refused" {
+	hostile '{"layers":[[{"name":"h","type":"hardlink","target":"etc/shadow"}]]}' \
+		"entry 'h': hard link target is not a file in the image"
+}
+
+@test "hostile: device nodes are refused" {
+	hostile '{"layers":[[{"name":"null","type":"chr"}]]}' "entry 'null': device nodes are not allowed"
+}
+
+@test "hostile: a blob whose bytes do not match its digest is refused" {
+	hostile '{"layers":[[{"name":"f","data":"hello world"}]],"bad_digest":true}' "hashes to 'sha256:"
+}
+
+@test "hostile: a blob larger than its descriptor says is cut off" {
+	hostile '{"layers":[[{"name":"f","data":"hello world"}]],"short_size":true}' "is larger than its"
+}
+
+@test "hostile: a gzip bomb is refused" {
+	hostile '{"layers":[[{"name":"f","data":"x"}]],"bomb_mib":70}' "compression bomb"
+}
+
+@test "hostile: an index with no manifest for the host's platform is refused" {
+	hostile '{"layers":[[{"name":"f","data":"x"}]],"index_platform":["linux","s390x"]}' "no manifest for linux/"
+}
+
+@test "an index with the host's platform is followed" {
+	python3 "$MKOCI" "$BATS_TEST_TMPDIR/img" <<<'{"layers":[[{"name":"f","data":"x"}]],"index_platform":["linux","amd64"]}'
+	rkt "${R[@]}" fetch oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+}

@@ -139,6 +139,19 @@ static void draw_progress(void *userdata, const char *what, const struct rkt_htt
 	fflush(stderr);
 }
 
+/* Upstream's line per downloaded layer (docker2aci), when no bar drew it already. */
+static void layer_line(void *userdata, const char *digest, uint64_t size, bool cached, bool done)
+{
+	char total[32];
+
+	(void)userdata;
+	if (cached || !done)
+		return;
+	format_bytes(size, total, sizeof(total));
+	fprintf(stderr, "Downloading %.19s: [==============================] %s / %s\n", digest,
+	        total, total);
+}
+
 int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	struct fetch_opts o = { .pull_policy = RKT_PULL_POLICY_UPDATE };
@@ -160,6 +173,8 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	if (isatty(STDERR_FILENO)) {
 		fo.progress = draw_progress;
 		fo.progress_userdata = &bar;
+	} else {
+		fo.layer = layer_line;
 	}
 	for (int i = 1; i < argc; i++) {
 		char id[RKT_IMAGE_ID_SIZE], shortid[40];

@@ -383,6 +383,8 @@ static int fetch_one(struct rkt_store *s, const char *image, const struct rkt_fe
 	case RKT_IMAGE_KIND_OCI:
 		/* Local, like a file: read whatever the policy; stored layers are not read. */
 		return rkt_fetch_oci(s, image, opts, ret_id, err);
+	case RKT_IMAGE_KIND_DOCKER:
+		return rkt_fetch_docker(s, image, opts, ret_id, err);
 	default:
 		return rkt_error_set(err, EPROTONOSUPPORT,
 		                     "image '%s': docker images are not supported", image);

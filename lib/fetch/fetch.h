@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config/config.h"
 #include "net/http.h"
@@ -71,6 +72,10 @@ typedef void (*rkt_fetch_verified_fn)(void *userdata, const char *name,
  * download is over (finished or failed). */
 typedef void (*rkt_fetch_progress_fn)(void *userdata, const char *what,
                                       const struct rkt_http_progress *p);
+/* A container image layer (docker://, oci:...): before it is read (DONE false) and after
+ * (DONE true); CACHED if the store has it, so nothing is transferred. */
+typedef void (*rkt_fetch_layer_fn)(void *userdata, const char *digest, uint64_t size, bool cached,
+                                   bool done);
 /* Fetches IMAGE (URL or name, as KIND says) from the network into STORE, honouring OPTS
  * (pull policy, insecure options, keystore). Returns 0 and the image ID, or -errno. */
 typedef int (*rkt_fetch_remote_fn)(void *userdata, struct rkt_store *store, const char *image,
@@ -91,6 +96,8 @@ struct rkt_fetch_opts {
 	void *verified_userdata;
 	rkt_fetch_progress_fn progress; /* NULL: quiet */
 	void *progress_userdata;
+	rkt_fetch_layer_fn layer; /* NULL: quiet */
+	void *layer_userdata;
 	rkt_fetch_remote_fn remote; /* NULL: no network */
 	void *remote_userdata;
 	const struct rkt_config *config; /* auth.d credentials for https downloads; may be NULL */

@@ -336,6 +336,7 @@ static int import_layout(struct rkt_store *s, int dir_fd, const char *tag, const
 	struct oci_source src = { .get_doc = layout_get_doc,
 		                  .get_layer = layout_get_layer,
 		                  .userdata = &l };
+	(void)opts;
 	struct json_object *mans, *chosen = NULL;
 	struct oci_desc d = { 0 };
 	size_t len = 0, dlen = 0;

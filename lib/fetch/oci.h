@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "fetch/fetch.h"
+#include "util/json-util.h"
 #include "util/hash.h"
 
 /* Media types. */
@@ -82,3 +83,7 @@ int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const
 /* oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE. */
 int rkt_fetch_oci(struct rkt_store *s, const char *image, const struct rkt_fetch_opts *opts,
                   char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);
+
+/* docker://[REGISTRY[:PORT]/]NAME[:TAG|@DIGEST] (docker.c). */
+int rkt_fetch_docker(struct rkt_store *s, const char *image, const struct rkt_fetch_opts *opts,
+                     char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err);

@@ -465,6 +465,8 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 			        req->url, range_from);
 		res.resumed = true;
 	} else if (x.status < 200 || x.status >= 300) {
+		if (x.status == 401 && req->ret_challenge)
+			*req->ret_challenge = header_dup(curl, "WWW-Authenticate");
 		return rkt_error_input(err, status_to_errno(x.status), "GET '%s': HTTP status %ld",
 		                       req->url, x.status);
 	} else if (range_from > 0 && !x.started) {

@@ -79,6 +79,10 @@ struct rkt_http_request {
 	/* May be NULL. Once *CANCEL is true the transfer stops within about a second (also while
 	 * the server sends nothing) and rkt_http_fetch() returns -ECANCELED. */
 	const atomic_bool *cancel;
+
+	/* If set, a 401 reply's WWW-Authenticate header (or NULL) is stored here (new string)
+	 * before -EACCES is returned: registries say there how to authenticate. */
+	char **ret_challenge;
 };
 
 struct rkt_http_result {

@@ -10,62 +10,11 @@ load pod-helpers
 
 MKOCI=$BATS_TEST_DIRNAME/helpers/mkoci.py
 
-# tar_layer OUT NAME=CONTENT|NAME/ ...: an uncompressed layer tar (owner root, mtime 0).
-tar_layer() {
-	python3 - "$@" <<'PY'
-import io, sys, tarfile
-out, specs = sys.argv[1], sys.argv[2:]
-with tarfile.open(out, "w") as t:
-    for s in specs:
-        ti = tarfile.TarInfo(s.split("=", 1)[0].rstrip("/"))
-        if s.endswith("/"):
-            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
-            t.addfile(ti)
-        else:
-            data = s.split("=", 1)[1].encode() + b"\n"
-            ti.size, ti.mode = len(data), 0o644
-            t.addfile(ti, io.BytesIO(data))
-PY
-}
+load helpers/oci-images
 
 setup_file() {
 	pod_setup_file
-	L=$BATS_FILE_TMPDIR/oci
-	local B=$BATS_FILE_TMPDIR/bundle a
-	mkdir -p "$L"
-	umoci init --layout "$L/img"
-	umoci new --image "$L/img:v1"
-	# Layer 1: busybox, a file to delete, a directory to make opaque.
-	umoci unpack --rootless --image "$L/img:v1" "$B" >/dev/null
-	mkdir -p "$B/rootfs/bin" "$B/rootfs/etc/opq" "$B/rootfs/data" "$B/rootfs/tmp"
-	cp "$BUSYBOX" "$B/rootfs/bin/busybox"
-	for a in sh echo cat ls id pwd env test; do ln -s busybox "$B/rootfs/bin/$a"; done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$B/rootfs/etc/passwd"
-	echo gone >"$B/rootfs/etc/gone"
-	echo old >"$B/rootfs/etc/opq/old"
-	echo keep >"$B/rootfs/data/keep"
-	umoci repack --image "$L/img:v1" "$B" >/dev/null
-	rm -rf "$B"
-	# Layer 2: a deletion (umoci writes the whiteout) and a new file.
-	umoci unpack --rootless --image "$L/img:v1" "$B" >/dev/null
-	rm "$B/rootfs/etc/gone"
-	echo two >"$B/rootfs/data/two"
-	umoci repack --image "$L/img:v1" "$B" >/dev/null
-	rm -rf "$B"
-	# Layer 3: an opaque directory, the marker after the layer's own entry.
-	tar_layer "$BATS_FILE_TMPDIR/l3.tar" etc/opq/ etc/opq/new=new etc/opq/.wh..wh..opq=
-	umoci raw add-layer --image "$L/img:v1" "$BATS_FILE_TMPDIR/l3.tar"
-	umoci config --image "$L/img:v1" --config.entrypoint /bin/sh --config.cmd -c \
-		--config.cmd 'echo "$FOO $(id -u):$(id -g) $(pwd)"; cat /data/two /etc/opq/new' \
-		--config.env FOO=bar --config.env PATH=/bin --config.workingdir /data \
-		--config.user 1000:1001 --config.exposedports 80/tcp --config.volume /vol
-	# v2: the same base plus one layer.
-	tar_layer "$BATS_FILE_TMPDIR/l4.tar" extra=extra
-	umoci raw add-layer --image "$L/img:v1" --tag v2 "$BATS_FILE_TMPDIR/l4.tar"
-	mkdir -p "$L/oa" "$L/da"
-	skopeo copy -q oci:"$L/img:v1" oci-archive:"$L/oa/img.tar:v1"
-	skopeo copy -q oci:"$L/img:v1" docker-archive:"$L/da/img.tar:img:v1"
-	export L
+	oci_build_images
 }
 
 setup() {

@@ -145,3 +145,91 @@ JSON
 	[ "$status" -eq 254 ]
 	[[ "$stderr" == *"docker://127.0.0.1:$ANON_PORT/test/img:nope"* ]] || fail "$stderr"
 }
+
+# stub_start VAR ARGS...: helpers/registry-stub.py on 127.0.0.1 (TLS from the test CA); sets
+# VAR_PORT and VAR_PID (stopped by teardown).
+STUBS=()
+stub_start() {
+	local var=$1 fifo fd port
+	shift
+	fifo=$(mktemp -u "$BATS_TEST_TMPDIR/port.XXXXXX")
+	mkfifo "$fifo"
+	python3 "$BATS_TEST_DIRNAME/helpers/registry-stub.py" --port-file "$fifo" \
+		--cert "$CERTS/server.crt" --key "$CERTS/server.key" "$@" 3>&- &
+	printf -v "${var}_PID" '%s' "$!"
+	STUBS+=("$!")
+	exec {fd}<>"$fifo"
+	read -r -t 30 -u "$fd" port || return 1
+	exec {fd}<&-
+	printf -v "${var}_PORT" '%s' "$port"
+}
+
+teardown() {
+	local p
+	for p in "${STUBS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	pod_teardown
+}
+
+store_empty() {
+	[ -z "$("$RKT" --dir="$STORE" image list --no-legend)" ] || fail "images left"
+	[ "$(find "$STORE/cas/blob" "$STORE/cas/tree" "$STORE/cas/tmp" -mindepth 1 -not -type d | wc -l)" -eq 0 ] ||
+		fail "files left: $(find "$STORE/cas" -type f)"
+}
+
+@test "hostile: a token realm that redirects to another host gets no credentials" {
+	stub_start TOK --token --token-needs-auth --log "$T/tok.log"
+	stub_start REG --layout "$L/img" --token-realm self \
+		--token-redirect "https://localhost:$TOK_PORT/token" --log "$T/reg.log"
+	cat >"$CFG/auth.d/reg.json" <<JSON
+{"rktKind":"dockerAuth","rktVersion":"v1","registries":["127.0.0.1:$REG_PORT"],
+ "credentials":{"user":"rktuser","password":"s3cret"}}
+JSON
+	rkt "${R[@]}" --user-config="$CFG" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ] || fail "$stderr"
+	[[ "$stderr" == *"token"*"401"* ]] || fail "$stderr"
+	# The realm the registry named got the credentials; the host it redirected to did not.
+	grep -q '^GET /token?.* auth=Basic ' "$T/reg.log"
+	grep -q '^GET /token' "$T/tok.log"
+	[ -z "$(grep -v ' auth=-$' "$T/tok.log")" ] || fail "credentials sent: $(cat "$T/tok.log")"
+	store_empty
+}
+
+@test "a bearer token from the registry's realm is used for the manifest and blobs" {
+	stub_start REG --layout "$L/img" --token-realm self --token --log "$T/reg.log"
+	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
+	[ "$status" -eq 0 ] || fail "$stderr"
+	grep -q '^GET /v2/test/img/blobs/.* auth=Bearer good$' "$T/reg.log"
+	[ -z "$(grep '^GET /v2/test/img/blobs/.* auth=-$' "$T/reg.log")" ]
+}
+
+@test "hostile: an endless blob is cut off at its descriptor's size" {
+	local layer
+	layer=$(head -n1 "$BATS_FILE_TMPDIR/v1.layers")
+	stub_start REG --layout "$L/img" --endless "$layer" --log "$T/reg.log"
+	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[[ "$stderr" == *"blob '$layer' is larger than its"* ]] || fail "$stderr"
+	store_empty
+}
+
+@test "hostile: a registry blob whose bytes do not match its digest is refused" {
+	python3 "$BATS_TEST_DIRNAME/helpers/mkoci.py" "$T/bad" <<<'{"layers":[[{"name":"f","data":"hello"}]],"bad_digest":true}'
+	stub_start REG --layout "$T/bad" --log "$T/reg.log"
+	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[[ "$stderr" == *"hashes to 'sha256:"* ]] || fail "$stderr"
+	store_empty
+}
+
+@test "hostile: a manifest list without the host's platform is refused" {
+	python3 "$BATS_TEST_DIRNAME/helpers/mkoci.py" "$T/plat" <<<'{"layers":[[{"name":"f","data":"x"}]],"index_platform":["linux","s390x"]}'
+	stub_start REG --layout "$T/plat" --log "$T/reg.log"
+	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[[ "$stderr" == *"no manifest for linux/"* ]] || fail "$stderr"
+	store_empty
+}

@@ -22,7 +22,7 @@
 
 #define DOCKER_HUB       "registry-1.docker.io"
 #define DOCKER_HUB_ALIAS "docker.io"
-#define ACCEPT_MANIFESTS                                                                     \
+#define ACCEPT_MANIFESTS \
 	"Accept: " OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST
 
 struct docker_ref {
@@ -45,7 +45,8 @@ static bool repo_valid(const char *s)
 	if (!s[0])
 		return false;
 	for (const char *p = s; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("._-/", *p)))
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+		      strchr("._-/", *p)))
 			return false;
 	return s[0] != '/' && s[strlen(s) - 1] != '/' && !strstr(s, "//");
 }
@@ -66,9 +67,9 @@ static int docker_ref_parse(const char *image, struct docker_ref *ret, struct rk
 		ret->digest = xstrdup(at + 1);
 	}
 	slash = strchr(rest, '/');
-	if (slash && (memchr(rest, '.', (size_t)(slash - rest)) ||
-	              memchr(rest, ':', (size_t)(slash - rest)) ||
-	              strncmp(rest, "localhost/", 10) == 0)) {
+	if (slash &&
+	    (memchr(rest, '.', (size_t)(slash - rest)) ||
+	     memchr(rest, ':', (size_t)(slash - rest)) || strncmp(rest, "localhost/", 10) == 0)) {
 		*slash = '\0';
 		ret->registry = xstrdup(rest);
 		name = slash + 1;
@@ -188,16 +189,17 @@ static int authenticate(struct registry *g, const char *challenge, struct rkt_er
 {
 	if (strncasecmp(challenge, "Basic", 5) == 0) {
 		if (!g->creds)
-			return rkt_error_input(err, EACCES,
-			                       "%s: registry '%s' wants a user and password (auth.d "
-			                       "dockerAuth)",
-			                       g->what, g->ref->registry);
+			return rkt_error_input(
+			        err, EACCES,
+			        "%s: registry '%s' wants a user and password (auth.d "
+			        "dockerAuth)",
+			        g->what, g->ref->registry);
 		g->auth = basic_header(g->creds);
 		return 0;
 	}
 	if (strncasecmp(challenge, "Bearer ", 7) != 0)
-		return rkt_error_input(err, EACCES, "%s: unsupported authentication '%.40s'", g->what,
-		                       challenge);
+		return rkt_error_input(err, EACCES, "%s: unsupported authentication '%.40s'",
+		                       g->what, challenge);
 
 	_cleanup_free_ char *realm = challenge_param(challenge + 7, "realm");
 	_cleanup_free_ char *service = challenge_param(challenge + 7, "service");
@@ -252,9 +254,9 @@ static int authenticate(struct registry *g, const char *challenge, struct rkt_er
 }
 
 /* GET BASE/v2/REPO/PATH into WRITE; answers one 401 challenge and retries. */
-static int reg_get(struct registry *g, const char *path, const char *accept, rkt_http_write_fn write,
-                   void *userdata, rkt_http_progress_fn progress, void *progress_userdata,
-                   struct rkt_error *err)
+static int reg_get(struct registry *g, const char *path, const char *accept,
+                   rkt_http_write_fn write, void *userdata, rkt_http_progress_fn progress,
+                   void *progress_userdata, struct rkt_error *err)
 {
 	_cleanup_free_ char *url = xasprintf("%s/v2/%s/%s", g->base, g->ref->repo, path);
 
@@ -302,13 +304,12 @@ static int reg_get_doc(void *userdata, const struct oci_desc *d, char **ret, siz
 	struct registry *g = userdata;
 	struct membuf m = { .max = d->size };
 	bool manifest = is_manifest_type(d->media_type);
-	_cleanup_free_ char *path =
-	        xasprintf("%s/%s", manifest ? "manifests" : "blobs", d->digest);
+	_cleanup_free_ char *path = xasprintf("%s/%s", manifest ? "manifests" : "blobs", d->digest);
 	int r;
 
 	if (d->size > OCI_MAX_DOC)
-		return rkt_error_input(err, EFBIG, "%s: document '%s' is larger than 4 MiB", g->what,
-		                       d->digest);
+		return rkt_error_input(err, EFBIG, "%s: document '%s' is larger than 4 MiB",
+		                       g->what, d->digest);
 	r = reg_get(g, path, manifest ? ACCEPT_MANIFESTS : NULL, mem_write, &m, NULL, NULL, err);
 	if (r == -EFBIG)
 		r = rkt_error_input(err, EFBIG, "%s: blob '%s' is larger than its %llu bytes",

@@ -61,6 +61,14 @@ int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool 
 	if (!overwrite && lstat(out, &st) == 0)
 		return rkt_error_set(err, EEXIST, "'%s' exists (use --overwrite to replace it)",
 		                     out);
+	r = rkt_store_is_layered(s, id, err);
+	if (r > 0)
+		return rkt_error_input(err, EOPNOTSUPP,
+		                       "image '%s' is made of container layers: it has no ACI to "
+		                       "export (use 'rkt image extract')",
+		                       id);
+	if (r < 0)
+		return r;
 	r = rkt_store_open_blob(s, id, &in, err);
 	if (r < 0)
 		return r;

@@ -372,14 +372,27 @@ int rkt_store_verify(struct rkt_store *s, const char *id, enum rkt_verify_status
 	r = rkt_store_work_new(s, &w, err);
 	if (r < 0)
 		return r;
-	/* The blob is re-hashed by extracting it again: that also yields the tree to compare. */
-	r = extract(&w, blob_fd, -EBADF, false, what, &info, &tree_size, err);
+	r = rkt_store_is_layered(s, id, err);
 	if (r < 0)
-		return rkt_error_wrap(err, r == -EINVAL ? -EBADMSG : r, "image '%s' is damaged",
-		                      id);
-	if (strcmp(info.id, id) != 0)
-		return rkt_error_set(err, EBADMSG, "image '%s' is damaged: its blob hashes to '%s'",
-		                     id, info.id);
+		return r;
+	if (r > 0) {
+		/* Container layers: each is re-hashed and the tree rendered again. */
+		r = rkt_store_verify_layers(s, id, w.fd, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r == -EINVAL ? -EBADMSG : r,
+			                      "image '%s' is damaged", id);
+	} else {
+		/* The blob is re-hashed by extracting it again: that also yields the tree to
+		 * compare. */
+		r = extract(&w, blob_fd, -EBADF, false, what, &info, &tree_size, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r == -EINVAL ? -EBADMSG : r,
+			                      "image '%s' is damaged", id);
+		if (strcmp(info.id, id) != 0)
+			return rkt_error_set(err, EBADMSG,
+			                     "image '%s' is damaged: its blob hashes to '%s'", id,
+			                     info.id);
+	}
 
 	*ret = RKT_VERIFY_OK;
 	fresh_fd = openat(w.fd, "tree/rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -137,6 +137,11 @@ static int apply_layers(struct rkt_store *s, int rootfs_fd, const struct rkt_sto
 	}
 	if (r >= 0)
 		r = rkt_tree_writer_finish(w, err);
+	/* Layers skip their "./" entries; the root gets a fixed mtime so that a tree rendered
+	 * again (rkt image verify) is the same. */
+	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { 0 } };
+	if (r >= 0 && futimens(rootfs_fd, ts) < 0)
+		r = rkt_error_set(err, errno, "%s: set the root's mtime", what);
 	if (r >= 0 && ret_size)
 		*ret_size = rkt_tree_writer_size(w);
 	return r;
@@ -395,5 +400,77 @@ int rkt_store_prune_layers(struct rkt_store *s, struct rkt_error *err)
 		free(v[i]);
 	}
 	free(v);
+	return r;
+}
+
+int rkt_store_is_layered(struct rkt_store *s, const char *id, struct rkt_error *err)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int r = rkt_store_image_layers(s, id, &v, &n, err);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return n > 0;
+}
+
+static int hash_layer(struct rkt_store *s, const char *digest, struct rkt_error *err)
+{
+	_cleanup_(rkt_sha256_freep) struct rkt_sha256 *h = rkt_sha256_new();
+	_cleanup_free_ char *buf = xmalloc(1 << 20);
+	_cleanup_close_ int fd = -EBADF;
+	char got[RKT_SHA256_DIGEST_SIZE];
+	int r = rkt_store_open_layer(s, digest, &fd, err);
+
+	if (r < 0)
+		return r;
+	for (;;) {
+		ssize_t n = read(fd, buf, 1 << 20);
+		if (n < 0)
+			return rkt_error_set(err, errno, "layer '%s'", digest);
+		if (n == 0)
+			break;
+		rkt_sha256_update(h, buf, (size_t)n);
+	}
+	rkt_sha256_final_digest(h, got);
+	if (strcmp(got, digest) != 0)
+		return rkt_error_set(err, EBADMSG, "layer '%s' hashes to '%s'", digest, got);
+	return 0;
+}
+
+int rkt_store_verify_layers(struct rkt_store *s, const char *id, int work_fd, struct rkt_error *err)
+{
+	_cleanup_close_ int tree_fd = -EBADF, rootfs_fd = -EBADF;
+	char **v = NULL;
+	size_t n = 0;
+	int r = rkt_store_image_layers(s, id, &v, &n, err);
+
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = hash_layer(s, v[i], err);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	if (r < 0)
+		return r;
+	if (mkdirat(work_fd, "tree", 0700) < 0 ||
+	    (tree_fd = openat(work_fd, "tree", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    mkdirat(tree_fd, "rootfs", 0755) < 0 ||
+	    (rootfs_fd = openat(tree_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return rkt_error_set(err, errno, "store: create tree");
+	r = rkt_store_render_layers(s, id, rootfs_fd, err);
+	if (r >= 0) {
+		_cleanup_free_ char *m = NULL;
+
+		r = rkt_store_get_manifest(s, id, &m, err);
+		if (r >= 0) {
+			_cleanup_close_ int mfd = openat(
+			        tree_fd, "manifest", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			r = mfd < 0 ? rkt_error_set(err, errno, "store: create manifest")
+			            : write_all(mfd, m, strlen(m), err);
+		}
+	}
 	return r;
 }

@@ -90,3 +90,10 @@ void rkt_store_work_release(struct rkt_store_work *w);
 /* Renames W/tree to cas/tree/ID (another import's complete tree there is fine). */
 int rkt_store_publish_tree(struct rkt_store *s, struct rkt_store_work *w, const char *id,
                            struct rkt_error *err);
+
+/* 1 if image ID is made of container layers, 0 if it is an ACI. */
+int rkt_store_is_layered(struct rkt_store *s, const char *id, struct rkt_error *err);
+/* Re-hashes the layers of ID against their digests and renders them into WORK_FD/tree/rootfs
+ * (for rkt_store_verify). -EBADMSG for a damaged layer. */
+int rkt_store_verify_layers(struct rkt_store *s, const char *id, int work_fd,
+                            struct rkt_error *err);

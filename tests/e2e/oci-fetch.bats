@@ -188,3 +188,24 @@ hostile() {
 	rkt "${R[@]}" fetch oci:"$BATS_TEST_TMPDIR/img:v1"
 	[ "$status" -eq 0 ] || fail "$stderr"
 }
+
+@test "image verify, extract and export of an image made of layers" {
+	rkt "${R[@]}" fetch --full oci:"$L/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	id=$output
+	rkt "${R[@]}" image verify "$id"
+	[ "$status" -eq 0 ] && [ "$output" = "$id: ok" ] || fail "$output $stderr"
+	chmod 600 "$STORE/cas/tree/$id/rootfs/data/keep"
+	rkt "${R[@]}" image verify "$id"
+	[ "$output" = "$id: repaired" ] || fail "$output $stderr"
+	[ "$(stat -c %a "$STORE/cas/tree/$id/rootfs/data/keep")" = 644 ]
+	rkt "${R[@]}" image extract "$id" "$T/x"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(cat "$T/x/rootfs/etc/opq/new")" = new ] && [ ! -e "$T/x/rootfs/etc/opq/old" ]
+	rkt "${R[@]}" image export "$id" "$T/x.aci"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *"made of container layers"* ]] || fail "$stderr"
+	f=$(find "$STORE/cas/blob/sha256" -type f | head -n1)
+	printf x | dd of="$f" bs=1 seek=20 conv=notrunc 2>/dev/null
+	rkt "${R[@]}" image verify "$id"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *"is damaged: layer 'sha256:"* ]] || fail "$stderr"
+}

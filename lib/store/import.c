@@ -237,6 +237,7 @@ static int record(struct rkt_store *s, const struct rkt_store_import_opts *o,
 		.size = size,
 		.tree_size = tree_size,
 		.insecure_options = o->insecure_options,
+		.origin = o->remote ? o->remote->aci_url : NULL,
 	};
 	_cleanup_free_ char *manifest = xstrndup(info->manifest_raw, info->manifest_len);
 	bool existed = false;

@@ -209,3 +209,15 @@ hostile() {
 	rkt "${R[@]}" image verify "$id"
 	[ "$status" -eq 254 ] && [[ "$stderr" == *"is damaged: layer 'sha256:"* ]] || fail "$stderr"
 }
+
+@test "image list --fields=origin shows where each image came from, ACIs included" {
+	rkt "${R[@]}" fetch "$BB_ACI"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" fetch oci:"$L/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image list --no-legend --fields=origin --sort=importtime
+	[ "$output" = "file://$(realpath "$BB_ACI")
+oci:$L/img:v1" ] || fail "$output"
+	rkt "${R[@]}" image list --format=json
+	[ "$(jq -r '.[1].origin' <<<"$output")" = "oci:$L/img:v1" ]
+}

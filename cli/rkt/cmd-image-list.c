@@ -304,8 +304,6 @@ static void print_json(const struct rkt_image_info *imgs, size_t n, bool pretty)
 		                       json_object_new_int64(imgs[i].last_used));
 		json_object_object_add(o, "size",
 		                       json_object_new_int64((int64_t)total_size(&imgs[i])));
-		if (imgs[i].origin)
-			json_object_object_add(o, "origin", json_object_new_string(imgs[i].origin));
 		json_object_array_add(arr, o);
 	}
 	_cleanup_free_ char *s = rkt_json_format(arr, pretty);

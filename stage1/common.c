@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "net/cni.h"
 #include "stage1.h"
 #include "util/cleanup.h"
 #include "util/io.h"
@@ -116,7 +117,7 @@ int stage1_parse_run_args(int argc, char **argv, bool fly, struct run_opts *ret,
 		{ "disable-seccomp", no_argument, NULL, OPT_DISABLE_SECCOMP },
 		{ 0 },
 	};
-	struct run_opts o = { .net = STAGE1_NET_DEFAULT, .private_ipc = true };
+	struct run_opts o = { .net = STAGE1_NET_CNI, .net_arg = "default", .private_ipc = true };
 	int c, r;
 
 	optind = 0;
@@ -126,23 +127,23 @@ int stage1_parse_run_args(int argc, char **argv, bool fly, struct run_opts *ret,
 		case OPT_DEBUG:
 			o.debug = true;
 			break;
-		case OPT_NET:
-			if (strcmp(optarg, "host") == 0)
-				o.net = STAGE1_NET_HOST;
-			else if (fly)
+		case OPT_NET: {
+			struct rkt_cni_net_arg a = { 0 };
+			r = rkt_cni_net_arg_parse(optarg, &a, err);
+			if (r < 0)
+				return r;
+			o.net = a.mode == RKT_CNI_MODE_HOST   ? STAGE1_NET_HOST
+			        : a.mode == RKT_CNI_MODE_NONE ? STAGE1_NET_NONE
+			                                      : STAGE1_NET_CNI;
+			o.net_arg = optarg;
+			rkt_cni_net_arg_release(&a);
+			/* fly: always the host's network (upstream ignores --net) */
+			if (fly && o.net != STAGE1_NET_HOST && strcmp(optarg, "default") != 0)
 				return rkt_error_set(err, EINVAL,
 				                     "--net=%s: the fly stage1 only supports host",
 				                     optarg);
-			else if (strcmp(optarg, "none") == 0)
-				o.net = STAGE1_NET_NONE;
-			else if (strcmp(optarg, "default") == 0)
-				o.net = STAGE1_NET_DEFAULT;
-			else
-				return rkt_error_set(err, EINVAL,
-				                     "--net=%s: named networks (CNI) are not "
-				                     "supported by this stage1",
-				                     optarg);
 			break;
+		}
 		case OPT_HOSTNAME:
 			o.hostname = optarg;
 			break;

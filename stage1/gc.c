@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "net.h"
 #include "stage1.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -99,6 +101,11 @@ int main(int argc, char **argv)
 	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (podfd >= 0)
 		stage1_cgroups_remove(podfd);
+	/* CNI DEL of every network, then the netns bind mount (docs/networking.md) */
+	signal(SIGPIPE, SIG_IGN);
+	struct rkt_error err = { 0 };
+	if (podfd >= 0 && stage1_net_teardown(podfd, &err) < 0)
+		stage1_fail(&err);
 	/* Leave the pod directory so that nothing here keeps a mount busy. */
 	if (chdir("/") < 0)
 		return STAGE1_EXIT_FAILURE;

@@ -26,6 +26,7 @@
 
 #include "isolate/isolate.h"
 #include "app.h"
+#include "net.h"
 #include "pod/layout.h"
 #include "stage1.h"
 #include "util/cleanup.h"
@@ -454,8 +455,6 @@ int main(int argc, char **argv)
 		rkt_error_set(&err, EINVAL, "--interactive needs exactly one app");
 		return stage1_fail(&err);
 	}
-	if (c.opts.net == STAGE1_NET_DEFAULT)
-		stage1_warn("--net=default: no CNI in this stage1; the pod has loopback only");
 	/* Before anything runs: a sysctl the pod cannot own would change the host. */
 	if (rkt_sysctl_check(&c.pod.manifest->isolators, c.opts.net != STAGE1_NET_HOST,
 	                     c.opts.private_ipc, true, &err) < 0)
@@ -464,8 +463,18 @@ int main(int argc, char **argv)
 	int flags = CLONE_NEWUTS | CLONE_NEWPID;
 	if (c.opts.private_ipc)
 		flags |= CLONE_NEWIPC;
-	if (c.opts.net != STAGE1_NET_HOST)
+	if (c.opts.net == STAGE1_NET_NONE)
 		flags |= CLONE_NEWNET;
+	if (c.opts.net == STAGE1_NET_CNI) {
+		/* from the host's namespaces, then into the pod's (docs/networking.md) */
+		_cleanup_close_ int nsfd = -EBADF;
+		if (stage1_net_setup(&c, &nsfd, &err) < 0)
+			return stage1_fail(&err);
+		if (setns(nsfd, CLONE_NEWNET) < 0) {
+			rkt_error_set(&err, errno, "entering the pod's network namespace");
+			return stage1_fail(&err);
+		}
+	}
 	if (c.opts.private_users) {
 		/* The pod's namespaces are owned by its user namespace (so that the apps' root
 		 * has its capabilities there); we stay the host's root to mount and make cgroups. */

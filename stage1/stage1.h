@@ -11,12 +11,14 @@
 
 #define STAGE1_EXIT_FAILURE 254
 
-enum stage1_net { STAGE1_NET_HOST, STAGE1_NET_NONE, STAGE1_NET_DEFAULT };
+/* CNI: a list of networks, net_arg says which (docs/networking.md) */
+enum stage1_net { STAGE1_NET_HOST, STAGE1_NET_NONE, STAGE1_NET_CNI };
 enum stage1_dns { STAGE1_DNS_DEFAULT, STAGE1_DNS_HOST, STAGE1_DNS_STAGE0, STAGE1_DNS_NONE };
 
 struct run_opts {
 	bool debug;
 	enum stage1_net net;
+	const char *net_arg;  /* --net as given (CNI) */
 	const char *hostname; /* NULL: rkt-<uuid> */
 	bool interactive;
 	const char *mds_token;

@@ -1,10 +1,11 @@
 /* rkt list [--full] [--no-legend] [--format=json|json-pretty]: every pod, one row per app, the
- * pod's columns on its first row only (rkt/rkt Documentation/subcommands/list.md). Networks stay
- * empty: our pods use the host network or none (no CNI). */
+ * pod's columns on its first row only (rkt/rkt Documentation/subcommands/list.md). NETWORKS:
+ * "NAME:ip4=ADDR" of each network address in net-info.json (docs/networking.md). */
 #include <errno.h>
 #include <string.h>
 
 #include "pod-util.h"
+#include "pod/network.h"
 
 struct list_opts {
 	bool full, no_legend;
@@ -46,6 +47,10 @@ static void add_pod_rows(struct table *t, const struct list_opts *o, const struc
 	size_t n_apps = m && m->n_apps ? m->n_apps : 1;
 
 	(void)rkt_pod_created_time(pod, &created, NULL);
+	struct json_object *info =
+	        pod->state == RKT_POD_STATE_RUNNING ? rkt_pod_net_info(pod) : NULL;
+	_cleanup_free_ char *nets = rkt_pod_net_summary(info);
+	json_object_put(info);
 	for (size_t i = 0; i < n_apps; i++) {
 		const struct rkt_runtime_app *ra = m && m->n_apps ? &m->apps[i] : NULL;
 		bool first = i == 0;
@@ -65,7 +70,7 @@ static void add_pod_rows(struct table *t, const struct list_opts *o, const struc
 			put(t, xstrdup(""));
 		else
 			put(t, o->full ? cli_time_go(started) : cli_time_ago(started, now));
-		put(t, xstrdup(""));
+		put(t, xstrdup(first ? nets : ""));
 	}
 }
 

@@ -29,7 +29,7 @@ static int sysctl_check(const struct rkt_pod *pod, const struct runtime_opts *o,
 int cmd_run_prepared(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
-	struct runtime_opts o = { 0 };
+	struct runtime_opts o = { .local_config = ctx->local_config };
 	struct app_list args = { 0 };
 	int r;
 

@@ -6,7 +6,7 @@
 int cmd_run(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
-	struct make_opts o = { .cmd = "run" };
+	struct make_opts o = { .cmd = "run", .rt.local_config = ctx->local_config };
 	int r;
 
 	r = make_opts_parse(&o, argc, argv, run_flags, err);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "pod/layout.h"
+#include "pod/network.h"
 #include "util/escape.h"
 #include "pod-util.h"
 
@@ -129,8 +130,12 @@ static void print_plain(const struct rkt_pod *pod, const struct rkt_pod_manifest
 		_cleanup_free_ char *t = cli_time_go(started);
 		printf("started=%s\n", t);
 	}
-	if (s == RKT_POD_STATE_RUNNING || s == RKT_POD_STATE_EXITED)
-		printf("networks=\n");
+	if (s == RKT_POD_STATE_RUNNING || s == RKT_POD_STATE_EXITED) {
+		struct json_object *info = rkt_pod_net_info(pod);
+		_cleanup_free_ char *nets = rkt_pod_net_summary(info);
+		json_object_put(info);
+		printf("networks=%s\n", nets);
+	}
 	if (s != RKT_POD_STATE_RUNNING && s != RKT_POD_STATE_DELETING &&
 	    s != RKT_POD_STATE_EXITED_DELETING && s != RKT_POD_STATE_EXITED &&
 	    s != RKT_POD_STATE_EXITED_GARBAGE)

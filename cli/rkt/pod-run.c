@@ -9,6 +9,8 @@
 
 #include "isolate/isolate.h"
 #include "pod-run.h"
+#include "net/cni.h"
+#include "pod/network.h"
 #include "pod/prepare.h"
 #include "pod/private-users.h"
 #include "pod/spec.h"
@@ -51,6 +53,9 @@ extern char **environ;
 	                 "the path to the pod manifest; if not empty, other flags are ignored"), \
 	        POD_FLAG("uuid-file-save", CLI_FLAG_STRING, RUN_UUID_FILE_SAVE, "",              \
 	                 "write out the pod UUID to the specified file"),                        \
+	        POD_FLAG("port", CLI_FLAG_STRING, RUN_PORT, "",                                  \
+	                 "ports to forward: NAME:[HOSTIP:]HOSTPORT (a port of an image) or "     \
+	                 "HOSTPORT:PODPORT[/tcp|udp]"),                                          \
 	        POD_FLAG("pull-policy", CLI_FLAG_STRING, RUN_PULL_POLICY, "new",                 \
 	                 "when to fetch an image: never (only the store), new (if not in the "   \
 	                 "store), update (always)"),                                             \
@@ -64,11 +69,12 @@ extern char **environ;
 #define RUNTIME_FLAGS                                                                         \
 	{ .name = "net",                                                                      \
 	  .type = CLI_FLAG_STRING,                                                            \
-	  .def = "host",                                                                      \
+	  .def = "default",                                                                   \
 	  .noopt = "default",                                                                 \
-	  .help = "configure the pod's networking: host or none",                             \
+	  .help = "configure the pod's networking: default, default-restricted, host, none, " \
+		  "all, or networks of net.d (NAME[:K=V;K2=V2],...)",                         \
 	  .id = RUN_NET,                                                                      \
-	  .values = "host none" },                                                            \
+	  .values = "default default-restricted host none all" },                             \
 	        POD_FLAG("hostname", CLI_FLAG_STRING, RUN_HOSTNAME, "",                       \
 	                 "pod's hostname (default \"rkt-$PODUUID\")"),                        \
 	        POD_FLAG("hosts-entry", CLI_FLAG_STRING, RUN_HOSTS_ENTRY, "",                 \
@@ -120,6 +126,16 @@ void make_opts_release(struct make_opts *o)
 	free(o->volumes);
 	free(o->pod_manifest);
 	free(o->uuid_file_save);
+	for (size_t i = 0; i < o->n_ports; i++) {
+		free(o->ports[i].name);
+		free(o->ports[i].host_ip);
+		if (o->ports[i].pod_port) {
+			free(o->ports[i].pod_port->name);
+			free(o->ports[i].pod_port->protocol);
+			free(o->ports[i].pod_port);
+		}
+	}
+	free(o->ports);
 	app_list_release(&o->apps);
 	runtime_opts_release(&o->rt);
 }
@@ -238,6 +254,15 @@ static int make_flag(void *userdata, int id, const char *v, struct rkt_error *er
 	case RUN_UUID_FILE_SAVE:
 		replace(&o->uuid_file_save, v);
 		return 0;
+	case RUN_PORT: {
+		struct rkt_exposed_port p;
+		r = rkt_port_arg_parse(v, &p, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s", o->cmd);
+		o->ports = xrealloc_array(o->ports, o->n_ports + 1, sizeof(*o->ports));
+		o->ports[o->n_ports++] = p;
+		return 0;
+	}
 	case RUN_PULL_POLICY:
 		r = rkt_pull_policy_from_name(v, &o->pull_policy, err);
 		return r < 0 ? rkt_error_wrap(err, r, "%s", o->cmd) : 0;
@@ -263,12 +288,13 @@ int make_opts_parse(struct make_opts *o, int argc, char **argv, const struct cli
 	r = app_args_parse(o->cmd, argc, argv, flags, make_flag, o, true, &o->apps, err);
 	if (r < 0)
 		return r;
-	if (o->pod_manifest && (o->apps.n || o->n_volumes || o->set_env.n || o->inherit_env ||
-	                        o->set_env_file || o->apps.n_mounts))
-		return rkt_error_set(err, EINVAL,
-		                     "%s: --pod-manifest conflicts with images, --volume, --mount "
-		                     "and --*env* flags",
-		                     o->cmd);
+	if (o->pod_manifest && (o->apps.n || o->n_volumes || o->n_ports || o->set_env.n ||
+	                        o->inherit_env || o->set_env_file || o->apps.n_mounts))
+		return rkt_error_set(
+		        err, EINVAL,
+		        "%s: --pod-manifest conflicts with images, --volume, --port, --mount "
+		        "and --*env* flags",
+		        o->cmd);
 	if (!o->pod_manifest && !o->apps.n)
 		return rkt_error_set(err, EINVAL, "%s: expected at least one image", o->cmd);
 	/* upstream: the deprecated flags override --pull-policy */
@@ -301,7 +327,7 @@ int runtime_opts_check(const struct runtime_opts *o, const char *cmd, struct rkt
 	int r;
 
 	if (o->net) {
-		r = rkt_net_arg_check(o->net, err);
+		r = rkt_net_arg_check(o->net, o->local_config, err);
 		if (r < 0)
 			return rkt_error_wrap(err, r, "%s", cmd);
 	}
@@ -651,10 +677,22 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	r = rkt_pod_apps_check(s, m, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);
+	/* ports: those of the command line, after the pod manifest's own */
+	for (size_t i = 0; i < o->n_ports; i++) {
+		m->ports = xrealloc_array(m->ports, m->n_ports + 1, sizeof(*m->ports));
+		m->ports[m->n_ports++] = o->ports[i];
+	}
+	o->n_ports = 0;
+	r = rkt_pod_ports_check(m, err);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "%s", o->cmd);
 	/* ISO-18: a sysctl the pod cannot own is refused before its directory exists (run knows
 	 * the network; a prepared pod is checked by run-prepared, before it leaves prepared/). */
-	bool host_net =
-	        strcmp(o->cmd, "run") == 0 && (!o->rt.net || strcmp(o->rt.net, "host") == 0);
+	struct rkt_cni_net_arg na = { 0 };
+	bool host_net = strcmp(o->cmd, "run") == 0 &&
+	                rkt_cni_net_arg_parse(o->rt.net, &na, NULL) == 0 &&
+	                na.mode == RKT_CNI_MODE_HOST;
+	rkt_cni_net_arg_release(&na);
 	r = rkt_sysctl_check(&m->isolators, !host_net, true, true, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);
@@ -722,6 +760,7 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 		const struct rkt_stage1_run_opts ro = {
 			.debug = ctx->debug,
 			.net = o->net,
+			.local_config = ctx->local_config,
 			.hostname = o->hostname,
 			.interactive = o->interactive,
 			.insecure = ctx->insecure,

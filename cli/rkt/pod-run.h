@@ -1,8 +1,8 @@
 /* What run, prepare and run-prepared share: their flags, making a pod from the command line,
  * and handing a prepared pod to the stage1 run entrypoint.
  *
- * Networking: our stage1s have no CNI, so the default --net is "host" (upstream's is
- * "default", a contained CNI network); --net=none gives a pod with loopback only. */
+ * Networking (docs/networking.md): --net is checked here against the networks of the local
+ * configuration's net.d, --port against the apps' ports, before a pod directory exists. */
 #pragma once
 
 #include "app-args.h"
@@ -26,6 +26,7 @@ enum run_flag {
 	RUN_STORE_ONLY,
 	RUN_NO_STORE,
 	RUN_QUIET,
+	RUN_PORT,
 	/* runtime flags: run and run-prepared only */
 	RUN_NET,
 	RUN_HOSTNAME,
@@ -41,6 +42,7 @@ enum run_flag {
 /* Flags that decide how the pod runs (run, run-prepared). */
 struct runtime_opts {
 	char *net;
+	const char *local_config; /* the context's, for --net's net.d */
 	char *hostname;
 	bool interactive;
 	struct rkt_strv dns, dns_search, dns_opt, dns_domain, hosts_entries;
@@ -59,6 +61,8 @@ struct make_opts {
 	bool private_users; /* --private-users */
 	char *pod_manifest;
 	char *uuid_file_save;
+	struct rkt_exposed_port *ports; /* --port */
+	size_t n_ports;
 	enum rkt_pull_policy pull_policy; /* --pull-policy, default new */
 	bool store_only, no_store;        /* the deprecated spellings of never and update */
 	bool quiet;

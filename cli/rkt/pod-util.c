@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+
+#include "pod/network.h"
 #include <time.h>
 
 #include "pod-util.h"
@@ -202,6 +204,13 @@ struct json_object *cli_pod_json(const struct rkt_pod *pod, const struct rkt_pod
 		json_object_object_add(o, "created_at", json_object_new_int64(created));
 	if (started)
 		json_object_object_add(o, "started_at", json_object_new_int64(started));
+	struct json_object *nets = rkt_pod_net_info(pod);
+	if (nets) {
+		/* upstream's fields; the plugins' raw result stays in the pod */
+		for (size_t i = 0; i < json_object_array_length(nets); i++)
+			json_object_object_del(json_object_array_get_idx(nets, i), "result");
+		json_object_object_add(o, "networks", nets);
+	}
 	if (m && m->user_annotations.n)
 		json_object_object_add(o, "user_annotations", kv_object(&m->user_annotations));
 	if (m && m->user_labels.n)

@@ -26,6 +26,12 @@
 /* ours: every image the pod uses (stage1, apps, their dependencies), one full ID a line,
  * written before anything is rendered, so that the store's rm and gc keep them */
 #define RKT_POD_IMAGES "images"
+/* Networking (docs/networking.md): the path of the pod's network namespace (upstream), the CNI
+ * results (upstream's file, our fields), and ours: what stage1 attaches, for gc */
+#define RKT_POD_NETNS    "netns"
+#define RKT_POD_NET_INFO "net-info.json"
+#define RKT_POD_NET_DIR  "net"
+#define RKT_POD_NET_PLAN "net/plan.json"
 
 /* The stage1 image in $P. */
 #define RKT_POD_STAGE1          "stage1"

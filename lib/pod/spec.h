@@ -39,12 +39,6 @@ int rkt_volume_arg_parse(const char *s, struct json_object **ret, struct rkt_err
 int rkt_isolator_arg_parse(const char *flag, const char *value, struct json_object **ret,
                            struct rkt_error *err);
 
-/* --net: what our stage1s can do, checked before a pod directory exists. Upstream's syntax is
- * a comma list of network names with optional CNI arguments (NAME:K=V;K2=V2); without CNI this
- * rkt knows only "host", "none" and "default", one of them alone. -EINVAL names an unknown
- * network, or what is not supported. */
-int rkt_net_arg_check(const char *net, struct rkt_error *err);
-
 struct rkt_app_spec {
 	const char *image;    /* as given, for messages */
 	const char *image_id; /* full ID */

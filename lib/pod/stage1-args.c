@@ -217,7 +217,7 @@ char **rkt_stage1_run_argv(const struct rkt_stage1_entry *run, const struct rkt_
 	add(&b, xstrdup(run->path));
 	if (o->debug)
 		add(&b, xstrdup("--debug"));
-	add(&b, xasprintf("--net=%s", o->net ?: "host"));
+	add(&b, xasprintf("--net=%s", o->net ?: "default"));
 	if (o->hostname && run->interface_version >= 2)
 		add(&b, xasprintf("--hostname=%s", o->hostname));
 	if (o->interactive)
@@ -225,6 +225,8 @@ char **rkt_stage1_run_argv(const struct rkt_stage1_entry *run, const struct rkt_
 	if (o->private_users)
 		add(&b, xasprintf("--private-users=%u:%u", (unsigned)o->private_users->base,
 		                  (unsigned)o->private_users->count));
+	if (o->local_config)
+		add(&b, xasprintf("--local-config=%s", o->local_config));
 	if (run->interface_version >= 4 && dns &&
 	    (strcmp(dns->resolv_mode, "default") != 0 || strcmp(dns->hosts_mode, "default") != 0))
 		add(&b, xasprintf("--dns-conf-mode=resolv=%s,hosts=%s", dns->resolv_mode,

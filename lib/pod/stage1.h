@@ -59,8 +59,9 @@ int rkt_pod_hostname_check(const char *hostname, struct rkt_error *err);
 /* What stage0 passes to the run entrypoint beside the pod's UUID (section 3). */
 struct rkt_stage1_run_opts {
 	bool debug;
-	const char *net;      /* NULL: "host" (our stage1s have no CNI) */
-	const char *hostname; /* NULL: stage1's default */
+	const char *net;          /* NULL: "default" */
+	const char *local_config; /* NULL: stage1's default */
+	const char *hostname;     /* NULL: stage1's default */
 	bool interactive;
 	unsigned insecure; /* enum rkt_insecure: capabilities, paths and seccomp are passed on */
 	const struct rkt_pod_dns_plan *dns;

@@ -14,6 +14,7 @@
 
 #include "../../cli/rkt/app-args.h"
 #include "isolate/isolate.h"
+#include "pod/network.h"
 #include "pod/spec.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -455,23 +456,64 @@ static void env_file_lines(void **state)
 	assert_non_null(strstr(err.msg, "f:2"));
 }
 
-static void net_names_our_stage1s_know(void **state)
+static void net_names_checked_before_the_pod(void **state)
 {
 	struct rkt_error err = { 0 };
 
 	(void)state;
-	assert_int_equal(rkt_net_arg_check("host", &err), 0);
-	assert_int_equal(rkt_net_arg_check("none", &err), 0);
-	assert_int_equal(rkt_net_arg_check("default", &err), 0);
-	assert_int_equal(rkt_net_arg_check("mynet", &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("host", NULL, &err), 0);
+	assert_int_equal(rkt_net_arg_check("none", NULL, &err), 0);
+	assert_int_equal(rkt_net_arg_check("default", NULL, &err), 0);
+	assert_int_equal(rkt_net_arg_check("default-restricted,default", NULL, &err), 0);
+	assert_int_equal(rkt_net_arg_check("all", NULL, &err), 0);
+	assert_int_equal(rkt_net_arg_check("default:IP=172.16.28.9", NULL, &err), 0);
+	/* upstream: host anywhere wins */
+	assert_int_equal(rkt_net_arg_check("host,none", NULL, &err), 0);
+	assert_int_equal(rkt_net_arg_check("mynet", "/nonexistent", &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "unknown network 'mynet'"));
-	assert_int_equal(rkt_net_arg_check("default,mynet:IP=10.1.1.1", &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("default,mynet:IP=10.1.1.1", NULL, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "'mynet'"));
-	assert_int_equal(rkt_net_arg_check("default-restricted", &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "needs CNI"));
-	assert_int_equal(rkt_net_arg_check("default:IP=10.1.1.1", &err), -EINVAL);
-	assert_int_equal(rkt_net_arg_check("host,none", &err), -EINVAL);
-	assert_int_equal(rkt_net_arg_check("", &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("default,default", NULL, &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("all:X=1", NULL, &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("default:novalue", NULL, &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("none,default", NULL, &err), -EINVAL);
+	assert_int_equal(rkt_net_arg_check("default,", NULL, &err), -EINVAL);
+}
+
+static void port_args(void **state)
+{
+	struct rkt_error err = { 0 };
+	struct rkt_exposed_port p;
+
+	(void)state;
+	assert_int_equal(rkt_port_arg_parse("www:8080", &p, &err), 0);
+	assert_string_equal(p.name, "www");
+	assert_int_equal(p.host_port, 8080);
+	assert_null(p.host_ip);
+	assert_null(p.pod_port);
+	free(p.name);
+	assert_int_equal(rkt_port_arg_parse("www:127.0.0.1:8080", &p, &err), 0);
+	assert_string_equal(p.host_ip, "127.0.0.1");
+	free(p.name);
+	free(p.host_ip);
+	assert_int_equal(rkt_port_arg_parse("8081:80/udp", &p, &err), 0);
+	assert_int_equal(p.host_port, 8081);
+	assert_non_null(p.pod_port);
+	assert_int_equal(p.pod_port->port, 80);
+	assert_string_equal(p.pod_port->protocol, "udp");
+	assert_string_equal(p.name, "udp-8081");
+	free(p.name);
+	free(p.pod_port->name);
+	free(p.pod_port->protocol);
+	free(p.pod_port);
+	assert_int_equal(rkt_port_arg_parse("www", &p, &err), -EINVAL);
+	assert_int_equal(rkt_port_arg_parse("www:0", &p, &err), -EINVAL);
+	assert_int_equal(rkt_port_arg_parse("www:65536", &p, &err), -EINVAL);
+	assert_int_equal(rkt_port_arg_parse("www:1.2.3:80", &p, &err), -EINVAL);
+	assert_int_equal(rkt_port_arg_parse("80:x", &p, &err), -EINVAL);
+	assert_int_equal(rkt_port_arg_parse("80:81/sctp", &p, &err), -EINVAL);
+	assert_int_equal(rkt_port_arg_parse("Www:80", &p, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--port=Www:80"));
 }
 
 int main(void)
@@ -492,7 +534,8 @@ int main(void)
 		cmocka_unit_test(spec_isolator_flags_replace_the_images),
 		cmocka_unit_test(env_file_lines),
 		cmocka_unit_test(spec_environment_is_linear),
-		cmocka_unit_test(net_names_our_stage1s_know),
+		cmocka_unit_test(net_names_checked_before_the_pod),
+		cmocka_unit_test(port_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,131 @@
+/* CNI: network configurations, the --net argument, plugin input and results, running plugins
+ * (the Container Network Interface specification 1.0.0; 0.3.x and 0.4.0 results are accepted).
+ * Knows nothing of appc: stage1 (stage1/net.c) and stage0 (--net checks) use it
+ * (docs/networking.md). */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/error.h"
+
+/* Names of the built-in networks, and the subnet of "default" (upstream's). */
+#define RKT_CNI_DEFAULT_NET "default"
+#define RKT_CNI_RESTRICTED_NET "default-restricted"
+
+/* One network: a .conf (one plugin) or a .conflist (a chain), as loaded. */
+struct rkt_cni_net {
+	char *name;
+	char *file;                 /* where it came from ("builtin:99-default.conf" for ours) */
+	char *sort_key;             /* file name: the order of networks ("99-default.conf") */
+	char *cni_version;          /* of the conf; "0.1.0" if absent (as libcni) */
+	struct json_object *list;   /* normalized: {"cniVersion","name","plugins":[...]} */
+};
+
+struct rkt_cni_netlist {
+	struct rkt_cni_net *items;
+	size_t n;
+};
+
+void rkt_cni_net_release(struct rkt_cni_net *n);
+void rkt_cni_netlist_release(struct rkt_cni_netlist *l);
+
+/* Parses a .conf (CONFLIST false) or a .conflist. FILE names the input in errors. */
+int rkt_cni_net_parse(const char *buf, size_t len, const char *file, bool conflist,
+                      struct rkt_cni_net *ret, struct rkt_error *err);
+
+/* The networks a pod may name: the built-ins ("default", "default-restricted") and every
+ * DIR/NAME.conf and DIR/NAME.conflist (DIR may be NULL or missing), a user network overriding a built-in of
+ * the same name; sorted by file name. Two user files naming one network: the first by file name
+ * wins (libcni's order). */
+int rkt_cni_load(const char *dir, struct rkt_cni_netlist *ret, struct rkt_error *err);
+
+/* The parsed --net argument. */
+enum rkt_cni_mode { RKT_CNI_MODE_HOST, RKT_CNI_MODE_NONE, RKT_CNI_MODE_LIST };
+struct rkt_cni_request {
+	char *name; /* "all" stands for every network */
+	char *args; /* CNI_ARGS or NULL */
+};
+struct rkt_cni_net_arg {
+	enum rkt_cni_mode mode;
+	struct rkt_cni_request *reqs;
+	size_t n;
+};
+void rkt_cni_net_arg_release(struct rkt_cni_net_arg *a);
+
+/* Parses ARG (NULL or "" = "default"): host, none, all, or NAME[:K=V;K2=V2],... Upstream's
+ * rules: "host" anywhere means host (no args), none alone, each name at most once, "all" takes no
+ * args. Names are not checked against the loaded networks (rkt_cni_select does). */
+int rkt_cni_net_arg_parse(const char *arg, struct rkt_cni_net_arg *ret, struct rkt_error *err);
+
+/* The networks of A chosen from AVAIL in AVAIL's order (file name): "all" = every one; an
+ * unknown name is an error. *RET_ARGS[i] is the CNI_ARGS of RET's i-th network (borrowed from
+ * A, or NULL). */
+int rkt_cni_select(const struct rkt_cni_netlist *avail, const struct rkt_cni_net_arg *a,
+                   struct rkt_cni_netlist *ret, const char ***ret_args, struct rkt_error *err);
+
+/* True if a plugin of N's chain has "ipMasq": true (upstream's choice of the network that
+ * forwards ports). */
+bool rkt_cni_net_masq(const struct rkt_cni_net *n);
+/* True if a plugin of N's chain is of TYPE. */
+bool rkt_cni_net_has_type(const struct rkt_cni_net *n, const char *type);
+/* Appends a plugin object (PLUGIN, reference taken) to N's chain. */
+void rkt_cni_net_append(struct rkt_cni_net *n, struct json_object *plugin);
+
+/* The stdin of plugin I of LIST (a normalized network list): its conf with "name" and
+ * "cniVersion" of the list, "prevResult" if PREV is not NULL, and "runtimeConfig" with the
+ * members of RUNTIME that the plugin declares in "capabilities". A new string. */
+char *rkt_cni_plugin_input(struct json_object *list, size_t i, struct json_object *prev,
+                           struct json_object *runtime);
+
+/* A result, reduced to what rkt uses (CNI 0.3.0 and later; 0.1/0.2's ip4/ip6 also read). */
+struct rkt_cni_ip {
+	char *address; /* CIDR: "172.16.28.2/24" */
+	char *gateway; /* NULL if none */
+	bool v6;
+};
+struct rkt_cni_result {
+	struct rkt_cni_ip *ips;
+	size_t n_ips;
+	char **nameservers; /* NULL-terminated, may be NULL */
+	char *domain;
+	char **search;
+	char **options;
+};
+void rkt_cni_result_release(struct rkt_cni_result *r);
+int rkt_cni_result_parse(struct json_object *obj, const char *what, struct rkt_cni_result *ret,
+                         struct rkt_error *err);
+
+/* Finds plugin TYPE in the colon-separated PATH; a new string, or NULL. */
+char *rkt_cni_find_plugin(const char *path, const char *type);
+
+/* How one plugin is run (the environment of the protocol). */
+struct rkt_cni_exec {
+	const char *command; /* ADD, DEL, CHECK, VERSION */
+	const char *container_id;
+	const char *netns;
+	const char *ifname;
+	const char *args; /* CNI_ARGS, may be NULL */
+	const char *path; /* CNI_PATH */
+	int keep_fd;      /* an fd the plugin inherits (the pod lock), or -1 */
+};
+
+/* Runs plugin TYPE (found on E->path) with E's environment and INPUT on stdin. Returns 0 and its
+ * stdout in *RET_OUT (may be NULL: not wanted), or an error with the plugin's error message
+ * ({"code","msg","details"}) or exit status. The caller ignores SIGPIPE. */
+int rkt_cni_exec(const struct rkt_cni_exec *e, const char *type, const char *input, char **ret_out,
+                 struct rkt_error *err);
+
+/* Runs every plugin of LIST for ADD (in order, each getting the previous result) and returns the
+ * final result in *RET (a new reference). On failure the plugins already added are deleted (in
+ * reverse) before returning. */
+int rkt_cni_add(const struct rkt_cni_exec *e, struct json_object *list,
+                struct json_object *runtime, struct json_object **ret, struct rkt_error *err);
+/* DEL of every plugin of LIST in reverse, with PREV (the ADD result, may be NULL) as prevResult.
+ * Goes on after a failure; returns the first one. */
+int rkt_cni_del(const struct rkt_cni_exec *e, struct json_object *list,
+                struct json_object *runtime, struct json_object *prev, struct rkt_error *err);
+/* CHECK of every plugin in order (CNI 0.4.0 and later). */
+int rkt_cni_check(const struct rkt_cni_exec *e, struct json_object *list,
+                  struct json_object *runtime, struct json_object *prev, struct rkt_error *err);

@@ -1199,7 +1199,12 @@ static void test_args_refused(void **state)
 {
 	struct run_opts o;
 	assert_int_equal(parse_args(&o, false, "--net=host", NULL), -EINVAL); /* no uuid */
-	assert_int_equal(parse_args(&o, false, "--net=cni0", "u", NULL), -EINVAL);
+	/* a named network is checked against net.d when the pod starts, not here */
+	assert_int_equal(parse_args(&o, false, "--net=cni0:A=1;B=2", "u", NULL), 0);
+	assert_int_equal(o.net, STAGE1_NET_CNI);
+	assert_string_equal(o.net_arg, "cni0:A=1;B=2");
+	assert_int_equal(parse_args(&o, false, "--net=cni0:A", "u", NULL), -EINVAL);
+	assert_int_equal(parse_args(&o, false, "--net=all:A=1", "u", NULL), -EINVAL);
 	assert_int_equal(parse_args(&o, false, "--mutable", "u", NULL), -EINVAL);
 	/* a range from 0 would map the host's root */
 	assert_int_equal(parse_args(&o, false, "--private-users=0:65536", "u", NULL), -EINVAL);

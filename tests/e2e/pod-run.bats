@@ -221,7 +221,7 @@ JSON
 	rkrun --net=nosuchnet "$BB_ACI"
 	[ "$status" -eq 254 ]
 	[[ "$stderr" == *"unknown network 'nosuchnet'"* ]] || fail "$stderr"
-	rkrun --net=default-restricted "$BB_ACI"
+	rkrun --net=default,nosuchnet:A=1 "$BB_ACI"
 	[ "$status" -eq 254 ]
 	rkt_ok list --no-legend
 	[ -z "$output" ]

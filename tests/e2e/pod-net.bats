@@ -1,0 +1,360 @@
+#!/usr/bin/env bats
+# Pod networking with the CNI plugins (docs/networking.md): the default network, ports,
+# default-restricted, named networks from net.d (bridge + portmap + bandwidth, IPv6), CNI_ARGS,
+# DNS from the result, many pods at once, and that gc leaves nothing behind.
+#
+# Traffic only goes between namespaces the tests make: a pod, the host side of its veth (the
+# host namespace's address on that link), another pod, 127.0.0.1, and OTHER, a namespace
+# standing for another host, joined to the host by a veth the file makes and removes.
+
+load pod-helpers
+
+LC=$BATS_FILE_TMPDIR/lc
+OTHER=rkt-test-other-$$
+RUNFLAGS=(--insecure-options=image --local-config="$LC")
+
+# build_httpd_aci OUT [ISOLATORS]: busybox httpd serving /www on port 80 ("www").
+build_httpd_aci() {
+	local out=$1 iso=${2:-[]} l a
+	l=$(mktemp -d "$BATS_FILE_TMPDIR/layout.XXXXXX")
+	mkdir -p "$l/rootfs/bin" "$l/rootfs/etc" "$l/rootfs/www" "$l/rootfs/tmp"
+	cp "$BUSYBOX" "$l/rootfs/bin/busybox"
+	for a in sh httpd nc tail cat sleep ip true; do
+		ln -s busybox "$l/rootfs/bin/$a"
+	done
+	# get HOST PORT PATH: the body's last line (busybox's static wget crashes in getaddrinfo)
+	printf '#!/bin/sh\nprintf "GET %%s HTTP/1.0\\r\\n\\r\\n" "$3" | nc -w 3 "$1" "$2" | tail -n 1\n' \
+		>"$l/rootfs/bin/get"
+	chmod 755 "$l/rootfs/bin/get"
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$l/rootfs/etc/passwd"
+	echo 'root:x:0:' >"$l/rootfs/etc/group"
+	echo 'hello from the pod' >"$l/rootfs/www/index.html"
+	cat >"$l/manifest" <<JSON
+{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/httpd",
+ "labels":[{"name":"version","value":"1.0.0"},{"name":"os","value":"linux"},{"name":"arch","value":"$(arch)"}],
+ "app":{"exec":["/bin/httpd","-f","-p","80","-h","/www"],"user":"0","group":"0",
+        "ports":[{"name":"www","protocol":"tcp","port":80}],"isolators":$iso}}
+JSON
+	"$ACTOOL" build --owner-root "$l" "$out" >/dev/null
+}
+
+setup_file() {
+	pod_setup_file
+	HTTPD_ACI=$BATS_FILE_TMPDIR/httpd.aci
+	BW_ACI=$BATS_FILE_TMPDIR/httpd-bw.aci
+	build_httpd_aci "$HTTPD_ACI"
+	build_httpd_aci "$BW_ACI" \
+		'[{"name":"resource/network-bandwidth","value":{"default":true,"limit":"1M"}}]'
+	export HTTPD_ACI BW_ACI
+	# the test networks: private subnets and IPAM data dirs
+	local ipam=$BATS_FILE_TMPDIR/ipam
+	mkdir -p "$LC/net.d"
+	cat >"$LC/net.d/10-rkttest-br.conflist" <<JSON
+{"cniVersion":"1.0.0","name":"rkttest-br","plugins":[
+ {"type":"bridge","bridge":"rkttest-br0","isGateway":true,"ipMasq":false,
+  "ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.7.0/24"},
+  "dns":{"nameservers":["10.231.7.53"],"search":["rkt.test"]}},
+ {"type":"portmap","capabilities":{"portMappings":true},"snat":true},
+ {"type":"bandwidth","capabilities":{"bandwidth":true}}]}
+JSON
+	cat >"$LC/net.d/20-rkttest-v6.conf" <<JSON
+{"cniVersion":"1.0.0","name":"rkttest-v6","type":"ptp","ipMasq":false,
+ "ipam":{"type":"host-local","dataDir":"$ipam",
+  "ranges":[[{"subnet":"10.231.8.0/24"}],[{"subnet":"fd42:231:8::/64"}]]}}
+JSON
+	cat >"$LC/net.d/30-rkttest-broken.conflist" <<JSON
+{"cniVersion":"1.0.0","name":"rkttest-broken","plugins":[
+ {"type":"ptp","ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.9.0/24"}},
+ {"type":"rkttest-no-such-plugin"}]}
+JSON
+	# OTHER: another host, reachable from the host over rkttest-oh0/1
+	ip netns add "$OTHER"
+	ip link add rkttest-oh0 type veth peer name rkttest-oh1
+	ip link set rkttest-oh1 netns "$OTHER"
+	ip addr add 10.231.99.1/24 dev rkttest-oh0
+	ip link set rkttest-oh0 up
+	ip -n "$OTHER" addr add 10.231.99.2/24 dev rkttest-oh1
+	ip -n "$OTHER" link set rkttest-oh1 up
+	ip -n "$OTHER" link set lo up
+	ip -n "$OTHER" route add default via 10.231.99.1
+	# its web server says who connected (the masquerade check)
+	local w=$BATS_FILE_TMPDIR/other-www
+	mkdir -p "$w/cgi-bin"
+	printf '#!%s sh\necho Content-Type: text/plain\necho\necho "$REMOTE_ADDR"\n' \
+		"$BUSYBOX" >"$w/cgi-bin/addr"
+	chmod 755 "$w/cgi-bin/addr"
+	ip netns exec "$OTHER" "$BUSYBOX" httpd -f -p 10.231.99.2:8099 -h "$w" &
+	echo $! >"$BATS_FILE_TMPDIR/other-httpd.pid"
+	rules_now >"$BATS_FILE_TMPDIR/rules-before"
+}
+
+teardown_file() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/other-httpd.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
+	ip link del rkttest-oh0 2>/dev/null || true
+	ip netns del "$OTHER" 2>/dev/null || true
+	ip link del rkttest-br0 2>/dev/null || true
+}
+
+setup() {
+	pod_setup
+	PIDS=()
+}
+
+teardown() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	pod_teardown
+}
+
+# every iptables rule and chain (no counters)
+rules_now() {
+	local t
+	for t in nat filter mangle; do
+		iptables -w -t "$t" -S 2>/dev/null
+		ip6tables -w -t "$t" -S 2>/dev/null
+	done
+}
+
+# get URL: from the host, 3 s at most
+get() {
+	curl -sSf --max-time 3 "$1"
+}
+
+# wait_http URL: the pod's server answers (it starts after the pod is ready); bounded poll
+wait_http() {
+	local i
+	for i in $(seq 1 100); do
+		curl -sf --max-time 1 -o /dev/null "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no answer from $1"
+}
+
+# the pod's record of its networks
+net_info() {
+	cat "$D"/pods/*/"$1"/net-info.json
+}
+
+# the IPv4 address of the pod's network NAME (default: default) from rkt list
+list_ip() {
+	rkt_ok list --no-legend --full
+	local ip
+	ip=$(printf '%s\n' "$output" | grep "^$1" | grep -o "${2:-default}:ip4=[0-9.]*" | cut -d= -f2)
+	[ -n "$ip" ] || fail "no ${2:-default} address for $1 in: $output"
+	echo "$ip"
+}
+
+# nothing of pod U is left on the host: its netns, its host veth(s), its leases, its rules
+expect_net_gone() {
+	local u=$1 vs=$2 v
+	[ ! -e "/var/run/netns/rkt-$u" ] || fail "netns of $u left"
+	grep -q "rkt-$u" /proc/self/mountinfo && fail "netns mount of $u left"
+	for v in $vs; do
+		! ip link show "$v" >/dev/null 2>&1 || fail "veth $v of $u left"
+	done
+	local leases
+	leases=$(grep -rlx "$u" /var/lib/cni/networks "$BATS_FILE_TMPDIR/ipam" 2>/dev/null || true)
+	[ -z "$leases" ] || fail "leases of $u left: $leases"
+	! rules_now | grep -q "$u" || fail "rules of $u left: $(rules_now | grep "$u")"
+}
+
+# the host-side interfaces of pod U (from net-info.json: interfaces without a sandbox)
+host_ifaces() {
+	net_info "$1" | python3 -c '
+import json, sys
+for n in json.load(sys.stdin):
+    for i in n["result"].get("interfaces", []):
+        if not i.get("sandbox") and not i["name"].startswith("rkttest-br"):
+            print(i["name"])'
+}
+
+@test "bad --net and --port are refused before a pod exists" {
+	local bad
+	for bad in --net=nosuchnet --net=default,default --net=all:A=1 --net=default:noequals \
+		--net=none,default --port=www --port=nosuchport:8080 --port=www:70000 \
+		--port=8080:80/sctp --port=www:1.2.3:80; do
+		rkrun "$bad" "$HTTPD_ACI"
+		[ "$status" -eq 254 ] || fail "$bad: status $status"
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "$bad: $stderr"
+		[[ "$stderr" == *--${bad:2:3}* ]] || fail "$bad: $stderr"
+	done
+	# the same host port twice
+	rkrun --port=www:8080 --port=8080:80 "$HTTPD_ACI"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *"8080/tcp forwarded twice"* ]] || fail "$stderr"
+	# a broken conf in net.d is named
+	mkdir -p "$T/lc/net.d"
+	echo '{' >"$T/lc/net.d/50-x.conf"
+	run --separate-stderr "$RKT" --dir="$D" --insecure-options=image --local-config="$T/lc" \
+		run --stage1-path="$S1_ACI" --net=x "$HTTPD_ACI"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *50-x.conf* ]] || fail "$stderr"
+	[ -z "$(find "$D/pods" -mindepth 2 -maxdepth 2 2>/dev/null)" ] || fail "a pod was made"
+}
+
+@test "default network: httpd at the pod IP of rkt list, through --port www:8080 and 8081:80" {
+	start_pod --port=www:8080 --port=8081:80 "$HTTPD_ACI"
+	local ip host
+	ip=$(list_ip "$UUID")
+	[[ "$ip" == 172.16.28.* ]] || fail "$ip"
+	wait_http "http://$ip/"
+	[ "$(get "http://$ip/")" = "hello from the pod" ]
+	[ "$(get http://127.0.0.1:8080/)" = "hello from the pod" ]
+	[ "$(get http://127.0.0.1:8081/)" = "hello from the pod" ]
+	# status and the JSON forms
+	rkt_ok status "$UUID"
+	[[ "$output" == *"networks=default:ip4=$ip"* ]] || fail "$output"
+	rkt_ok list --format=json
+	printf '%s' "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)[0]
+n = p["networks"][0]
+assert n["netName"] == "default" and n["ifName"] == "eth0" and n["ip"] == sys.argv[1], n
+assert n["mask"] == "255.255.255.0" and n["hostIP"] == "172.16.28.1", n
+assert "result" not in n' "$ip"
+	# the host side of the network is where the pod reaches the host
+	host=$(net_info "$UUID" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["hostIP"])')
+	ip addr show | grep -q "inet $host/" || fail "no host address $host"
+	[ "$(cat "$D/pods/run/$UUID/netns")" = "/var/run/netns/rkt-$UUID" ]
+	# the default network masquerades: OTHER sees the host's address on its link
+	rkt_ok enter "$UUID" /bin/get 10.231.99.2 8099 /cgi-bin/addr
+	[ "$output" = 10.231.99.1 ] || fail "OTHER saw $output"
+	local vs
+	vs=$(host_ifaces "$UUID")
+	[ -n "$vs" ] && ip link show $vs >/dev/null
+	rkt_ok stop "$UUID"
+	wait "$RUN_PID" || true
+	rkt_ok gc --grace-period=0s
+	expect_net_gone "$UUID" "$vs"
+	! get http://127.0.0.1:8080/ 2>/dev/null || fail "port 8080 still forwarded"
+}
+
+@test "two pods on default reach each other" {
+	start_pod "$HTTPD_ACI"
+	local a=$UUID ip
+	ip=$(list_ip "$a")
+	wait_http "http://$ip/"
+	rkrun "$HTTPD_ACI" --exec /bin/get -- "$ip" 80 /
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"hello from the pod"* ]] || fail "$output"
+}
+
+@test "default-restricted reaches the host but not another host" {
+	start_pod --net=default-restricted "$HTTPD_ACI"
+	local ip host
+	ip=$(list_ip "$UUID" default-restricted)
+	[[ "$ip" == 172.31.* ]] || fail "$ip"
+	wait_http "http://$ip/"
+	host=$(net_info "$UUID" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["hostIP"])')
+	# the host reaches the pod, the pod reaches a server on the host side of its link
+	[ "$(get "http://$ip/")" = "hello from the pod" ]
+	mkdir -p "$T/hostwww"
+	echo from-the-host >"$T/hostwww/index.html"
+	"$BUSYBOX" httpd -f -p "$host:8098" -h "$T/hostwww" &
+	PIDS+=($!)
+	wait_http "http://$host:8098/"
+	rkt_ok enter "$UUID" /bin/get "$host" 8098 /
+	[ "$output" = from-the-host ] || fail "$output"
+	# no route anywhere else
+	rkt_ok enter "$UUID" /bin/ip route
+	[[ "$output" != *default* ]] || fail "$output"
+	rkt enter "$UUID" /bin/get 10.231.99.2 8099 /cgi-bin/addr
+	[ -z "$output" ] || fail "reached OTHER: $output"
+}
+
+@test "a user conflist: bridge + portmap + bandwidth, DNS from the result, eth0 before default" {
+	start_pod --net=rkttest-br,default --port=8082:80 "$BW_ACI"
+	local ip vs v
+	ip=$(list_ip "$UUID" rkttest-br)
+	[[ "$ip" == 10.231.7.* ]] || fail "$ip"
+	wait_http "http://$ip/"
+	[ "$(get "http://$ip/")" = "hello from the pod" ]
+	# ports go to the first network with masquerade (default here), reachable at 127.0.0.1
+	[ "$(get http://127.0.0.1:8082/)" = "hello from the pod" ]
+	net_info "$UUID" | python3 -c '
+import json, sys
+n = json.load(sys.stdin)
+assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("default", "eth1")], n'
+	# resolv.conf from the first result with DNS
+	rkt_ok enter "$UUID" /bin/cat /etc/resolv.conf
+	[[ "$output" == *"nameserver 10.231.7.53"* && "$output" == *"search rkt.test"* ]] ||
+		fail "$output"
+	# ISO-8: the bandwidth plugin shaped the host side of every network
+	vs=$(host_ifaces "$UUID")
+	for v in $vs; do
+		tc qdisc show dev "$v" | grep -q tbf || fail "no tbf on $v: $(tc qdisc show dev "$v")"
+	done
+	rkt_ok stop "$UUID"
+	wait "$RUN_PID" || true
+	rkt_ok gc --grace-period=0s
+	expect_net_gone "$UUID" "$vs"
+}
+
+@test "--dns wins over the CNI result" {
+	rkrun --net=rkttest-br --dns=10.231.7.54 "$HTTPD_ACI" --exec /bin/cat -- /etc/resolv.conf
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"nameserver 10.231.7.54"* && "$output" != *10.231.7.53* ]] || fail "$output"
+}
+
+@test "a dual-stack network: IPv4 and IPv6 addresses, reachable over IPv6" {
+	start_pod --net=rkttest-v6 "$HTTPD_ACI"
+	rkt_ok list --no-legend --full
+	local ip6
+	ip6=$(printf '%s\n' "$output" | grep -o 'rkttest-v6:ip6=[0-9a-f:]*' | cut -d= -f2)
+	[[ "$ip6" == fd42:231:8::* ]] || fail "$output"
+	[[ "$output" == *rkttest-v6:ip4=10.231.8.* ]] || fail "$output"
+	# duplicate address detection may hold the address back for a moment
+	wait_http "http://[$ip6]/"
+	[ "$(get "http://[$ip6]/")" = "hello from the pod" ]
+}
+
+@test "CNI_ARGS from --net=NAME:K=V reach the plugins; all joins every network" {
+	rkrun --net=default:IP=172.16.28.201 "$HTTPD_ACI" --exec /bin/ip -- -4 addr show eth0
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *172.16.28.201/24* ]] || fail "$output"
+	rkt_ok gc --grace-period=0s
+	rkrun --net=all "$HTTPD_ACI" --exec /bin/true
+	[ "$status" -ne 0 ] || fail "all includes the broken network and must fail"
+	[[ "$stderr" == *rkttest-no-such-plugin* ]] || fail "$stderr"
+}
+
+@test "a chain that fails half-way leaves nothing: the plugins added are deleted" {
+	rkrun --uuid-file-save="$T/uuid" --net=default,rkttest-broken "$HTTPD_ACI" --exec /bin/true
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[[ "$stderr" == *"'rkttest-no-such-plugin' not found"* ]] || fail "$stderr"
+	local u
+	u=$(cat "$T/uuid")
+	# before any gc
+	expect_net_gone "$u" ""
+	[ -z "$(ls "$BATS_FILE_TMPDIR/ipam/rkttest-broken" 2>/dev/null | grep '^10\.')" ]
+}
+
+@test "30 pods started in parallel get distinct addresses; gc leaves no veth, netns, lease or rule" {
+	local i pids=() u
+	for i in $(seq 1 30); do
+		"$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" "$HTTPD_ACI" \
+			--exec /bin/true >"$T/out.$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || fail "a pod failed: $(cat "$T"/out.*)"; done
+	local ips
+	ips=$(for u in $(ls "$D/pods/run"); do net_info "$u"; done |
+		python3 -c '
+import json, sys
+from json import JSONDecoder
+d, s, out = JSONDecoder(), sys.stdin.read(), []
+i = 0
+while i < len(s):
+    if s[i].isspace(): i += 1; continue
+    v, i = d.raw_decode(s, i); out += [n["ip"] for n in v]
+print("\n".join(out))')
+	[ "$(printf '%s\n' "$ips" | wc -l)" -eq 30 ] || fail "$ips"
+	[ "$(printf '%s\n' "$ips" | sort -u | wc -l)" -eq 30 ] || fail "duplicates: $ips"
+	local uuids vs=""
+	uuids=$(ls "$D/pods/run")
+	for u in $uuids; do vs="$vs $(host_ifaces "$u")"; done
+	rkt_ok gc --grace-period=0s
+	for u in $uuids; do expect_net_gone "$u" "$vs"; done
+	# every rule as before the file's first pod
+	diff <(sort "$BATS_FILE_TMPDIR/rules-before") <(rules_now | sort) ||
+		fail "iptables rules differ"
+}

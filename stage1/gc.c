@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "net.h"
+#include "net/cni.h"
 #include "stage1.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -104,7 +104,8 @@ int main(int argc, char **argv)
 	/* CNI DEL of every network, then the netns bind mount (docs/networking.md) */
 	signal(SIGPIPE, SIG_IGN);
 	struct rkt_error err = { 0 };
-	if (podfd >= 0 && stage1_net_teardown(podfd, &err) < 0)
+	const char *lk = getenv("RKT_LOCK_FD");
+	if (podfd >= 0 && rkt_cni_pod_teardown(podfd, lk ? atoi(lk) : -1, &err) < 0)
 		stage1_fail(&err);
 	/* Leave the pod directory so that nothing here keeps a mount busy. */
 	if (chdir("/") < 0)

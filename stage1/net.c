@@ -26,7 +26,6 @@
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
-#define NETNS_DIR "/var/run/netns"
 #define DEFAULT_LOCAL_CONFIG "/etc/rkt"
 
 static const char *str(struct json_object *o, const char *key)
@@ -90,10 +89,10 @@ static int64_t bandwidth_limit(const struct pod_ctx *c)
 	int64_t best = 0;
 
 	for (size_t i = 0; i <= c->pod.n_apps; i++) {
-		const struct rkt_isolator_list *l =
-		        i == 0 ? &c->pod.manifest->isolators
-		        : c->pod.apps[i - 1].app ? &c->pod.apps[i - 1].app->isolators
-		                                 : NULL;
+		const struct rkt_isolator_list *l = i == 0 ? &c->pod.manifest->isolators
+		                                    : c->pod.apps[i - 1].app
+		                                            ? &c->pod.apps[i - 1].app->isolators
+		                                            : NULL;
 		for (size_t j = 0; l && j < l->n; j++) {
 			const struct rkt_isolator *iso = &l->items[j];
 			if (iso->type != RKT_ISOLATOR_RESOURCE_NETWORK_BANDWIDTH ||
@@ -152,7 +151,8 @@ static int make_plan(struct pod_ctx *c, const char *netns, struct json_object **
 				caps = json_object_new_object();
 				json_object_object_add(caps, "portMappings",
 				                       json_object_new_boolean(1));
-				json_object_object_add(pm, "type", json_object_new_string("portmap"));
+				json_object_object_add(pm, "type",
+				                       json_object_new_string("portmap"));
 				json_object_object_add(pm, "capabilities", caps);
 				json_object_object_add(pm, "snat", json_object_new_boolean(1));
 				rkt_cni_net_append(n, pm);
@@ -166,8 +166,10 @@ static int make_plan(struct pod_ctx *c, const char *netns, struct json_object **
 			if (!rkt_cni_net_has_type(n, "bandwidth")) {
 				struct json_object *p = json_object_new_object(), *caps;
 				caps = json_object_new_object();
-				json_object_object_add(caps, "bandwidth", json_object_new_boolean(1));
-				json_object_object_add(p, "type", json_object_new_string("bandwidth"));
+				json_object_object_add(caps, "bandwidth",
+				                       json_object_new_boolean(1));
+				json_object_object_add(p, "type",
+				                       json_object_new_string("bandwidth"));
 				json_object_object_add(p, "capabilities", caps);
 				rkt_cni_net_append(n, p);
 			}
@@ -207,16 +209,17 @@ static int write_json(int podfd, const char *name, struct json_object *o, struct
  * unmounted in every mount namespace copied from the host's since. */
 static int netns_dir(struct rkt_error *err)
 {
-	int r = rkt_mkdir_p_at(AT_FDCWD, NETNS_DIR, 0755, err);
+	int r = rkt_mkdir_p_at(AT_FDCWD, RKT_CNI_NETNS_DIR, 0755, err);
 	if (r < 0)
 		return r;
-	if (mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+	if (mount("", RKT_CNI_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
 		return 0;
 	if (errno != EINVAL)
-		return rkt_error_set(err, errno, "make '%s' shared", NETNS_DIR);
-	if (mount(NETNS_DIR, NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
-	    mount("", NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
-		return rkt_error_set(err, errno, "make '%s' a shared mount point", NETNS_DIR);
+		return rkt_error_set(err, errno, "make '%s' shared", RKT_CNI_NETNS_DIR);
+	if (mount(RKT_CNI_NETNS_DIR, RKT_CNI_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0 ||
+	    mount("", RKT_CNI_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return rkt_error_set(err, errno, "make '%s' a shared mount point",
+		                     RKT_CNI_NETNS_DIR);
 	return 0;
 }
 
@@ -245,165 +248,6 @@ static int netns_create(const char *path, struct rkt_error *err)
 	if (r < 0)
 		(void)unlink(path);
 	return r;
-}
-
-static void netns_remove(const char *path)
-{
-	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
-		stage1_warn("unmount '%s': %s", path, strerror(errno));
-	if (unlink(path) < 0 && errno != ENOENT)
-		stage1_warn("remove '%s': %s", path, strerror(errno));
-}
-
-static bool netns_mounted(const char *path)
-{
-	struct stat a, b;
-	/* an nsfs bind mount is not a directory and sits on another device than its dir */
-	return stat(path, &a) == 0 && stat(NETNS_DIR, &b) == 0 && a.st_dev != b.st_dev;
-}
-
-/* ---- portmap's shared chains ----
- * portmap leaves its top-level chains (CNI-HOSTPORT-DNAT, -MASQ, -SETMARK and their jumps) in
- * place after the last DEL. When the DNAT chain is empty no container uses them: we remove them,
- * under an exclusive lock that setup holds shared while it runs a chain with portmap, so that a
- * pod being set up never sees them vanish (other CNI users recreate them on their next ADD). */
-#define PORTMAP_LOCK "/run/rkt-cni-portmap.lock"
-
-static int portmap_lock(int op)
-{
-	int fd = open(PORTMAP_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0 && flock(fd, op) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Runs ARGV (PATH lookup) with stdout to OUT (may be NULL); its exit status or -1. */
-static int run(char *const argv[], char **out)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (dup2(p[1], STDOUT_FILENO) < 0 || (null >= 0 && dup2(null, STDERR_FILENO) < 0))
-			_exit(127);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	char *buf = NULL;
-	size_t len;
-	if (rkt_read_fd(p[0], 1024 * 1024, &buf, &len) < 0)
-		buf = NULL;
-	close(p[0]);
-	int ws;
-	while (waitpid(pid, &ws, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-}
-
-static void portmap_chains_remove(void)
-{
-	int fd = portmap_lock(LOCK_EX);
-	for (int v6 = 0; v6 < 2; v6++) {
-		char *ipt = v6 ? "ip6tables" : "iptables";
-		char *list[] = { ipt, "-w", "-t", "nat", "-S", "CNI-HOSTPORT-DNAT", NULL };
-		_cleanup_free_ char *out = NULL;
-		if (run(list, &out) != 0 || !out || strcmp(out, "-N CNI-HOSTPORT-DNAT\n") != 0)
-			continue;
-		char *cmds[][14] = {
-			{ ipt, "-w", "-t", "nat", "-D", "PREROUTING", "-m", "addrtype", "--dst-type",
-			  "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
-			{ ipt, "-w", "-t", "nat", "-D", "OUTPUT", "-m", "addrtype", "--dst-type",
-			  "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
-			{ ipt, "-w", "-t", "nat", "-D", "POSTROUTING", "-m", "comment", "--comment",
-			  "CNI portfwd requiring masquerade", "-j", "CNI-HOSTPORT-MASQ", NULL },
-			{ ipt, "-w", "-t", "nat", "-X", "CNI-HOSTPORT-DNAT", NULL },
-			{ ipt, "-w", "-t", "nat", "-F", "CNI-HOSTPORT-MASQ", NULL },
-			{ ipt, "-w", "-t", "nat", "-X", "CNI-HOSTPORT-MASQ", NULL },
-			{ ipt, "-w", "-t", "nat", "-F", "CNI-HOSTPORT-SETMARK", NULL },
-			{ ipt, "-w", "-t", "nat", "-X", "CNI-HOSTPORT-SETMARK", NULL },
-		};
-		stage1_log("net: removing portmap's unused chains (%s)", ipt);
-		for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
-			(void)run(cmds[i], NULL);
-	}
-	if (fd >= 0)
-		close(fd);
-}
-
-static bool plan_has_portmap(struct json_object *plan)
-{
-	struct json_object *nets, *conf, *plugins, *t;
-	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(nets); i++)
-		if (rkt_json_get(json_object_array_get_idx(nets, i), "conf", json_type_object,
-		                 &conf) &&
-		    rkt_json_get(conf, "plugins", json_type_array, &plugins))
-			for (size_t k = 0; k < json_object_array_length(plugins); k++)
-				if (rkt_json_get(json_object_array_get_idx(plugins, k), "type",
-				                 json_type_string, &t) &&
-				    strcmp(json_object_get_string(t), "portmap") == 0)
-					return true;
-	return false;
-}
-
-/* Detaches the networks [0, N) of PLAN in reverse with their results of INFO (NULL: none). */
-static int detach(const struct json_object *plan_c, size_t n, struct json_object *info,
-                  int lock_fd, struct rkt_error *err)
-{
-	struct json_object *plan = (struct json_object *)plan_c, *nets;
-	const char *netns = str(plan, "netns");
-	int first = 0;
-
-	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
-		return 0;
-	bool have_ns = netns && netns_mounted(netns);
-	for (size_t i = n; i-- > 0;) {
-		struct json_object *o = json_object_array_get_idx(nets, i), *conf = NULL, *rc = NULL;
-		struct json_object *prev = NULL;
-		(void)rkt_json_get(o, "conf", json_type_object, &conf);
-		(void)rkt_json_get(o, "runtimeConfig", json_type_object, &rc);
-		for (size_t j = 0; info && j < json_object_array_length(info); j++) {
-			struct json_object *ni = json_object_array_get_idx(info, j);
-			const char *nn = str(ni, "netName");
-			if (nn && str(o, "name") && strcmp(nn, str(o, "name")) == 0)
-				(void)rkt_json_get(ni, "result", json_type_object, &prev);
-		}
-		const struct rkt_cni_exec e = {
-			.command = "DEL",
-			.container_id = str(plan, "containerID"),
-			.netns = have_ns ? netns : "",
-			.ifname = str(o, "ifName"),
-			.args = str(o, "args"),
-			.path = str(plan, "cniPath"),
-			.keep_fd = lock_fd,
-		};
-		stage1_log("net: detaching network '%s'", str(o, "name"));
-		struct rkt_error e2 = { 0 };
-		int r = conf ? rkt_cni_del(&e, conf, rc, prev, &e2) : 0;
-		if (r < 0 && first == 0) {
-			first = r;
-			*err = e2;
-		}
-	}
-	if (netns)
-		netns_remove(netns);
-	return first;
 }
 
 static int lock_fd(void)
@@ -450,8 +294,8 @@ static struct json_object *info_entry(struct json_object *planned, struct json_o
 		int bits = atoi(slash + 1);
 		*slash = '\0';
 		uint32_t m = bits <= 0 ? 0 : bits >= 32 ? 0xffffffffu : ~((1u << (32 - bits)) - 1);
-		_cleanup_free_ char *mask = xasprintf("%u.%u.%u.%u", m >> 24, (m >> 16) & 255,
-		                                      (m >> 8) & 255, m & 255);
+		_cleanup_free_ char *mask =
+		        xasprintf("%u.%u.%u.%u", m >> 24, (m >> 16) & 255, (m >> 8) & 255, m & 255);
 		json_object_object_add(o, "ip", json_object_new_string(a));
 		json_object_object_add(o, "mask", json_object_new_string(mask));
 	}
@@ -472,8 +316,8 @@ static void write_resolv(struct pod_ctx *c, const struct rkt_cni_result *res, co
 	if (!res->nameservers || !res->nameservers[0] || c->opts.resolv != STAGE1_DNS_DEFAULT ||
 	    faccessat(c->podfd, RKT_POD_STAGE1_RESOLV_CONF, F_OK, 0) == 0)
 		return;
-	_cleanup_free_ char *s = xasprintf("# Generated by rkt from the CNI result of network %s\n",
-	                                   net);
+	_cleanup_free_ char *s =
+	        xasprintf("# Generated by rkt from the CNI result of network %s\n", net);
 	for (char **p = res->nameservers; *p; p++) {
 		char *t = xasprintf("%snameserver %s\n", s, *p);
 		free(s);
@@ -509,7 +353,7 @@ static void write_resolv(struct pod_ctx *c, const struct rkt_cni_result *res, co
 int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 {
 	_cleanup_(json_object_putp) struct json_object *plan = NULL, *info = NULL;
-	_cleanup_free_ char *netns = xasprintf(NETNS_DIR "/rkt-%s", c->opts.uuid);
+	_cleanup_free_ char *netns = xasprintf(RKT_CNI_NETNS_DIR "/rkt-%s", c->opts.uuid);
 	struct json_object *nets;
 	int r, lfd = lock_fd();
 
@@ -526,7 +370,8 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 	if ((r = write_json(c->podfd, RKT_POD_NET_PLAN, plan, err)) < 0)
 		return r;
 	/* held while any chain runs: gc's removal of portmap's chains waits */
-	_cleanup_close_ int pmfd = plan_has_portmap(plan) ? portmap_lock(LOCK_SH) : -EBADF;
+	_cleanup_close_ int pmfd =
+	        rkt_cni_plan_has_portmap(plan) ? rkt_cni_portmap_lock(LOCK_SH) : -EBADF;
 	r = netns_create(netns, err);
 	if (r < 0) {
 		(void)unlinkat(c->podfd, RKT_POD_NET_PLAN, 0);
@@ -564,11 +409,11 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 		if (r < 0) {
 			struct rkt_error e2 = { 0 };
 			/* network I was deleted by rkt_cni_add; the earlier ones in reverse */
-			(void)detach(plan, i, info, lfd, &e2);
+			(void)rkt_cni_detach(plan, i, info, lfd, &e2);
 			if (pmfd >= 0) {
 				close(pmfd);
 				pmfd = -EBADF;
-				portmap_chains_remove();
+				rkt_cni_portmap_chains_remove();
 			}
 			(void)unlinkat(c->podfd, RKT_POD_NET_PLAN, 0);
 			(void)unlinkat(c->podfd, RKT_POD_NET_INFO, 0);
@@ -580,43 +425,4 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 		return rkt_error_set(err, errno, "open '%s'", netns);
 	*ret_fd = fd;
 	return 0;
-}
-
-int stage1_net_teardown(int podfd, struct rkt_error *err)
-{
-	_cleanup_(json_object_putp) struct json_object *plan = NULL, *info = NULL;
-	struct json_object *nets;
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	int r;
-
-	r = rkt_read_file_at(podfd, RKT_POD_NET_PLAN, &buf, &len, NULL);
-	if (r == -ENOENT) {
-		/* killed before the plan was written: only the netns can be there */
-		_cleanup_free_ char *ns = NULL;
-		if (rkt_read_file_at(podfd, RKT_POD_NETNS, &ns, NULL, NULL) == 0) {
-			ns[strcspn(ns, "\n")] = '\0';
-			if (strncmp(ns, NETNS_DIR "/", strlen(NETNS_DIR) + 1) == 0)
-				netns_remove(ns);
-		}
-		return 0;
-	}
-	if (r < 0 || rkt_json_parse(buf, len, "'" RKT_POD_NET_PLAN "'", &plan, err) < 0)
-		return r < 0 ? rkt_error_set(err, -r, "'" RKT_POD_NET_PLAN "'") : -EBADMSG;
-	free(buf);
-	buf = NULL;
-	if (rkt_read_file_at(podfd, RKT_POD_NET_INFO, &buf, &len, NULL) == 0)
-		(void)rkt_json_parse(buf, len, "'" RKT_POD_NET_INFO "'", &info, NULL);
-	const char *netns = str(plan, "netns");
-	if (!netns || strncmp(netns, NETNS_DIR "/", strlen(NETNS_DIR) + 1) != 0 ||
-	    strstr(netns, "/.."))
-		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': bad netns");
-	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
-		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': no networks");
-	r = detach(plan, json_object_array_length(nets), info, lock_fd(), err);
-	if (plan_has_portmap(plan))
-		portmap_chains_remove();
-	/* done (or attempted): a second gc does not run DEL again (upstream's net/ removal) */
-	(void)unlinkat(podfd, RKT_POD_NET_PLAN, 0);
-	return r;
 }

@@ -7,6 +7,3 @@
  * (from the host's namespaces) and writes $P/netns, $P/net/plan.json and $P/net-info.json;
  * *RET_FD is the namespace, for setns(). On failure everything attached is detached. */
 int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err);
-/* gc: detaches every network of $P/net/plan.json in reverse order (CNI DEL) and removes the
- * namespace's bind mount. Nothing to do without a plan. */
-int stage1_net_teardown(int podfd, struct rkt_error *err);

@@ -129,7 +129,11 @@ int rkt_cni_exec(const struct rkt_cni_exec *e, const char *type, const char *inp
 	free_env(env);
 	close(in[0]);
 	close(outp[1]);
+	/* a plugin that exits without reading all its input must not kill us */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigaction(SIGPIPE, &ign, &old);
 	r = rkt_write_all(in[1], input, strlen(input));
+	sigaction(SIGPIPE, &old, NULL);
 	close(in[1]);
 	int rr = rkt_read_fd(outp[0], CNI_OUTPUT_MAX, &out, &len);
 	close(outp[0]);
@@ -177,8 +181,7 @@ static const char *list_name(struct json_object *list)
 
 /* DEL of plugins [0, N) in reverse; the first error is kept. */
 static int del_first(const struct rkt_cni_exec *e, struct json_object *list, size_t n,
-                     struct json_object *runtime, struct json_object *prev,
-                     struct rkt_error *err)
+                     struct json_object *runtime, struct json_object *prev, struct rkt_error *err)
 {
 	struct rkt_cni_exec d = *e;
 	int first = 0;
@@ -197,8 +200,8 @@ static int del_first(const struct rkt_cni_exec *e, struct json_object *list, siz
 	return first;
 }
 
-int rkt_cni_add(const struct rkt_cni_exec *e, struct json_object *list,
-                struct json_object *runtime, struct json_object **ret, struct rkt_error *err)
+int rkt_cni_add(const struct rkt_cni_exec *e, struct json_object *list, struct json_object *runtime,
+                struct json_object **ret, struct rkt_error *err)
 {
 	struct json_object *prev = NULL;
 	size_t n = n_plugins(list);
@@ -231,8 +234,8 @@ int rkt_cni_add(const struct rkt_cni_exec *e, struct json_object *list,
 	return 0;
 }
 
-int rkt_cni_del(const struct rkt_cni_exec *e, struct json_object *list,
-                struct json_object *runtime, struct json_object *prev, struct rkt_error *err)
+int rkt_cni_del(const struct rkt_cni_exec *e, struct json_object *list, struct json_object *runtime,
+                struct json_object *prev, struct rkt_error *err)
 {
 	int r = del_first(e, list, n_plugins(list), runtime, prev, err);
 	return r < 0 ? rkt_error_wrap(err, r, "network '%s'", list_name(list)) : 0;

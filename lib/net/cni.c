@@ -169,8 +169,8 @@ int rkt_cni_load(const char *dir, struct rkt_cni_netlist *ret, struct rkt_error 
 		if (!d && errno != ENOENT && errno != ENOTDIR)
 			return rkt_error_set(err, errno, "network confs '%s'", dir);
 		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.' ||
-			    !(has_suffix(de->d_name, ".conf") || has_suffix(de->d_name, ".conflist")))
+			if (de->d_name[0] == '.' || !(has_suffix(de->d_name, ".conf") ||
+			                              has_suffix(de->d_name, ".conflist")))
 				continue;
 			files = xrealloc_array(files, n_files + 1, sizeof(*files));
 			files[n_files++] = xstrdup(de->d_name);
@@ -261,11 +261,12 @@ int rkt_cni_net_arg_parse(const char *arg, struct rkt_cni_net_arg *ret, struct r
 		if (colon)
 			*colon++ = '\0';
 		if (!name_ok(t) && !(strcmp(t, "all") == 0)) {
-			r = rkt_error_set(err, EINVAL, "--net=%s: '%s' is not a network name", s, t);
+			r = rkt_error_set(err, EINVAL, "--net=%s: '%s' is not a network name", s,
+			                  t);
 			break;
 		}
-		if (colon && (strcmp(t, "host") == 0 || strcmp(t, "none") == 0 ||
-		              strcmp(t, "all") == 0)) {
+		if (colon &&
+		    (strcmp(t, "host") == 0 || strcmp(t, "none") == 0 || strcmp(t, "all") == 0)) {
 			r = rkt_error_set(err, EINVAL, "--net=%s: '%s' takes no arguments", s, t);
 			break;
 		}
@@ -287,7 +288,8 @@ int rkt_cni_net_arg_parse(const char *arg, struct rkt_cni_net_arg *ret, struct r
 			                                  .args = colon ? xstrdup(colon) : NULL };
 	}
 	if (r >= 0 && none && !host && a.n > 1)
-		r = rkt_error_set(err, EINVAL, "--net=%s: none cannot be combined with networks", s);
+		r = rkt_error_set(err, EINVAL, "--net=%s: none cannot be combined with networks",
+		                  s);
 	if (r < 0) {
 		rkt_cni_net_arg_release(&a);
 		return r;
@@ -394,10 +396,10 @@ char *rkt_cni_plugin_input(struct json_object *list, size_t i, struct json_objec
 		json_object_object_add(copy, "prevResult", json_object_get(prev));
 	if (runtime && rkt_json_get(copy, "capabilities", json_type_object, &caps)) {
 		struct json_object *rc = json_object_new_object();
-		json_object_object_foreach(caps, key, val)
-		{
+		json_object_object_foreach (caps, key, val) {
 			if (json_object_is_type(val, json_type_boolean) &&
-			    json_object_get_boolean(val) && json_object_object_get_ex(runtime, key, &v))
+			    json_object_get_boolean(val) &&
+			    json_object_object_get_ex(runtime, key, &v))
 				json_object_object_add(rc, key, json_object_get(v));
 		}
 		if (json_object_object_length(rc))

@@ -11,16 +11,16 @@
 #include "util/error.h"
 
 /* Names of the built-in networks, and the subnet of "default" (upstream's). */
-#define RKT_CNI_DEFAULT_NET "default"
+#define RKT_CNI_DEFAULT_NET    "default"
 #define RKT_CNI_RESTRICTED_NET "default-restricted"
 
 /* One network: a .conf (one plugin) or a .conflist (a chain), as loaded. */
 struct rkt_cni_net {
 	char *name;
-	char *file;                 /* where it came from ("builtin:99-default.conf" for ours) */
-	char *sort_key;             /* file name: the order of networks ("99-default.conf") */
-	char *cni_version;          /* of the conf; "0.1.0" if absent (as libcni) */
-	struct json_object *list;   /* normalized: {"cniVersion","name","plugins":[...]} */
+	char *file;               /* where it came from ("builtin:99-default.conf" for ours) */
+	char *sort_key;           /* file name: the order of networks ("99-default.conf") */
+	char *cni_version;        /* of the conf; "0.1.0" if absent (as libcni) */
+	struct json_object *list; /* normalized: {"cniVersion","name","plugins":[...]} */
 };
 
 struct rkt_cni_netlist {
@@ -113,19 +113,44 @@ struct rkt_cni_exec {
 
 /* Runs plugin TYPE (found on E->path) with E's environment and INPUT on stdin. Returns 0 and its
  * stdout in *RET_OUT (may be NULL: not wanted), or an error with the plugin's error message
- * ({"code","msg","details"}) or exit status. The caller ignores SIGPIPE. */
+ * ({"code","msg","details"}) or exit status. */
 int rkt_cni_exec(const struct rkt_cni_exec *e, const char *type, const char *input, char **ret_out,
                  struct rkt_error *err);
 
 /* Runs every plugin of LIST for ADD (in order, each getting the previous result) and returns the
  * final result in *RET (a new reference). On failure the plugins already added are deleted (in
  * reverse) before returning. */
-int rkt_cni_add(const struct rkt_cni_exec *e, struct json_object *list,
-                struct json_object *runtime, struct json_object **ret, struct rkt_error *err);
+int rkt_cni_add(const struct rkt_cni_exec *e, struct json_object *list, struct json_object *runtime,
+                struct json_object **ret, struct rkt_error *err);
 /* DEL of every plugin of LIST in reverse, with PREV (the ADD result, may be NULL) as prevResult.
  * Goes on after a failure; returns the first one. */
-int rkt_cni_del(const struct rkt_cni_exec *e, struct json_object *list,
-                struct json_object *runtime, struct json_object *prev, struct rkt_error *err);
+int rkt_cni_del(const struct rkt_cni_exec *e, struct json_object *list, struct json_object *runtime,
+                struct json_object *prev, struct rkt_error *err);
 /* CHECK of every plugin in order (CNI 0.4.0 and later). */
 int rkt_cni_check(const struct rkt_cni_exec *e, struct json_object *list,
                   struct json_object *runtime, struct json_object *prev, struct rkt_error *err);
+
+/* ---- a pod's networks as stage1 records them (cni-pod.c, docs/networking.md) ---- */
+#define RKT_CNI_NETNS_DIR "/var/run/netns"
+
+/* Whether PATH is a mounted network namespace (not a plain file left behind). */
+bool rkt_cni_netns_mounted(const char *path);
+/* Unmounts and removes the namespace file PATH (best effort). */
+void rkt_cni_netns_remove(const char *path);
+/* flock(OP) of the lock that orders portmap setups (shared) against the removal of portmap's
+ * shared chains (exclusive); the fd, or -1. */
+int rkt_cni_portmap_lock(int op);
+/* Removes portmap's top-level chains if no container uses them (see docs/networking.md). */
+void rkt_cni_portmap_chains_remove(void);
+/* True if a network of PLAN has a portmap plugin. */
+bool rkt_cni_plan_has_portmap(struct json_object *plan);
+/* DEL of the networks [0, N) of PLAN in reverse, with their results of INFO (net-info.json, may
+ * be NULL) as prevResult, then removes the namespace. Goes on after a failure; the first one. */
+int rkt_cni_detach(const struct json_object *plan, size_t n, struct json_object *info, int lock_fd,
+                   struct rkt_error *err);
+/* Every iptables and ip6tables rule whose comment names CONTAINER_ID (the CNI plugins' "id:"),
+ * and the CNI-<hash> chains they jump to: what DEL cannot find once the namespace is gone. */
+void rkt_cni_rules_remove(const char *container_id);
+/* gc: detaches every network of the pod directory PODFD's plan, removes its namespace and the
+ * plan. 0 if there is nothing to do. */
+int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err);

@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/cni.h"
 #include "pod/gc.h"
+#include "pod/layout.h"
 #include "pod/stage1.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
@@ -56,6 +58,11 @@ static int delete_locked(struct rkt_pod *pod, bool debug, struct rkt_error *err)
 		(void)rkt_stage1_call(pod, argv, NULL);
 	}
 	rkt_stage1_entry_release(&gc);
+	/* networks a stage1 gc did not detach: its entrypoint is in a stage1 overlay this mount
+	 * namespace does not see (rkt run from a private one), or it failed */
+	if (faccessat(pod->fd, RKT_POD_NET_PLAN, F_OK, 0) == 0 ||
+	    faccessat(pod->fd, RKT_POD_NETNS, F_OK, 0) == 0)
+		(void)rkt_cni_pod_teardown(pod->fd, -1, NULL);
 	r = rkt_umount_below(pod->path, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "remove pod '%s'", pod->uuid);

@@ -74,8 +74,8 @@ int rkt_port_arg_parse(const char *s, struct rkt_exposed_port *ret, struct rkt_e
 			*slash++ = '\0';
 			if (strcmp(slash, "tcp") != 0 && strcmp(slash, "udp") != 0)
 				return rkt_error_set(err, EINVAL,
-				                     "--port=%s: protocol '%s' is not tcp or udp", s,
-				                     slash);
+				                     "--port=%s: protocol '%s' is not tcp or udp",
+				                     s, slash);
 			proto = slash;
 		}
 		if ((r = port_number(copy, s, "host port", &host, err)) < 0 ||

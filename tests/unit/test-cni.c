@@ -208,8 +208,9 @@ static void exec_protocol(void **state)
 	           "#!/bin/sh\nread -r in\nprintf '{\"cmd\":\"%s\",\"id\":\"%s\",\"ns\":\"%s\","
 	           "\"if\":\"%s\",\"args\":\"%s\",\"in\":%s}' \"$CNI_COMMAND\" "
 	           "\"$CNI_CONTAINERID\" \"$CNI_NETNS\" \"$CNI_IFNAME\" \"$CNI_ARGS\" \"$in\"\n");
-	write_file(dir, "fail",
-	           "#!/bin/sh\necho '{\"code\":7,\"msg\":\"no luck\",\"details\":\"d\"}'\nexit 1\n");
+	write_file(
+	        dir, "fail",
+	        "#!/bin/sh\necho '{\"code\":7,\"msg\":\"no luck\",\"details\":\"d\"}'\nexit 1\n");
 	_cleanup_free_ char *p1 = xasprintf("%s/echo", dir), *p2 = xasprintf("%s/fail", dir);
 	assert_int_equal(chmod(p1, 0755), 0);
 	assert_int_equal(chmod(p2, 0755), 0);
@@ -266,10 +267,8 @@ static void exec_protocol(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(conf_and_conflist),
-		cmocka_unit_test(load_order_and_override),
-		cmocka_unit_test(net_arg_modes),
-		cmocka_unit_test(plugin_input_and_result),
+		cmocka_unit_test(conf_and_conflist), cmocka_unit_test(load_order_and_override),
+		cmocka_unit_test(net_arg_modes),     cmocka_unit_test(plugin_input_and_result),
 		cmocka_unit_test(exec_protocol),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,318 @@
+/* A pod's networks as stage1 recorded them ($P/net/plan.json, $P/net-info.json; see
+ * docs/networking.md): detaching them (CNI DEL in reverse), removing the namespace's bind mount,
+ * and what the plugins leave behind: portmap's shared chains when unused, and rules of the pod
+ * that a DEL without its namespace could not find. Used by stage1's gc entrypoint and by stage0's
+ * gc when that entrypoint cannot be reached. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "net/cni.h"
+#include "pod/layout.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json-util.h"
+#include "util/xalloc.h"
+
+#define PORTMAP_LOCK "/run/rkt-cni-portmap.lock"
+
+static const char *str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return rkt_json_get(o, key, json_type_string, &v) ? json_object_get_string(v) : NULL;
+}
+
+void rkt_cni_netns_remove(const char *path)
+{
+	(void)umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	(void)unlink(path);
+}
+
+bool rkt_cni_netns_mounted(const char *path)
+{
+	struct stat a, b;
+	/* an nsfs bind mount is not a directory and sits on another device than its dir */
+	return stat(path, &a) == 0 && stat(RKT_CNI_NETNS_DIR, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* portmap's shared chains:
+ * portmap leaves its top-level chains (CNI-HOSTPORT-DNAT, -MASQ, -SETMARK and their jumps) in
+ * place after the last DEL. When the DNAT chain is empty no container uses them: we remove them,
+ * under an exclusive lock that setup holds shared while it runs a chain with portmap, so that a
+ * pod being set up never sees them vanish (other CNI users recreate them on their next ADD). */
+int rkt_cni_portmap_lock(int op)
+{
+	int fd = open(PORTMAP_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, op) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Runs ARGV (PATH lookup) with stdout to OUT (may be NULL); its exit status or -1. */
+static int run(char *const argv[], char **out)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (dup2(p[1], STDOUT_FILENO) < 0 || (null >= 0 && dup2(null, STDERR_FILENO) < 0))
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	char *buf = NULL;
+	size_t len;
+	if (rkt_read_fd(p[0], 1024 * 1024, &buf, &len) < 0)
+		buf = NULL;
+	close(p[0]);
+	int ws;
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
+void rkt_cni_portmap_chains_remove(void)
+{
+	int fd = rkt_cni_portmap_lock(LOCK_EX);
+	for (int v6 = 0; v6 < 2; v6++) {
+		char *ipt = v6 ? "ip6tables" : "iptables";
+		char *list[] = { ipt, "-w", "-t", "nat", "-S", "CNI-HOSTPORT-DNAT", NULL };
+		_cleanup_free_ char *out = NULL;
+		if (run(list, &out) != 0 || !out || strcmp(out, "-N CNI-HOSTPORT-DNAT\n") != 0)
+			continue;
+		char *cmds[][14] = {
+			{ ipt, "-w", "-t", "nat", "-D", "PREROUTING", "-m", "addrtype", "--dst-type",
+			  "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
+			{ ipt, "-w", "-t", "nat", "-D", "OUTPUT", "-m", "addrtype", "--dst-type",
+			  "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
+			{ ipt, "-w", "-t", "nat", "-D", "POSTROUTING", "-m", "comment", "--comment",
+			  "CNI portfwd requiring masquerade", "-j", "CNI-HOSTPORT-MASQ", NULL },
+			{ ipt, "-w", "-t", "nat", "-X", "CNI-HOSTPORT-DNAT", NULL },
+			{ ipt, "-w", "-t", "nat", "-F", "CNI-HOSTPORT-MASQ", NULL },
+			{ ipt, "-w", "-t", "nat", "-X", "CNI-HOSTPORT-MASQ", NULL },
+			{ ipt, "-w", "-t", "nat", "-F", "CNI-HOSTPORT-SETMARK", NULL },
+			{ ipt, "-w", "-t", "nat", "-X", "CNI-HOSTPORT-SETMARK", NULL },
+		};
+		for (size_t i = 0; i < ELEMENTSOF(cmds); i++)
+			(void)run(cmds[i], NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+bool rkt_cni_plan_has_portmap(struct json_object *plan)
+{
+	struct json_object *nets, *conf, *plugins, *t;
+	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(nets); i++)
+		if (rkt_json_get(json_object_array_get_idx(nets, i), "conf", json_type_object,
+		                 &conf) &&
+		    rkt_json_get(conf, "plugins", json_type_array, &plugins))
+			for (size_t k = 0; k < json_object_array_length(plugins); k++)
+				if (rkt_json_get(json_object_array_get_idx(plugins, k), "type",
+				                 json_type_string, &t) &&
+				    strcmp(json_object_get_string(t), "portmap") == 0)
+					return true;
+	return false;
+}
+
+/* Detaches the networks [0, N) of PLAN in reverse with their results of INFO (NULL: none). */
+int rkt_cni_detach(const struct json_object *plan_c, size_t n, struct json_object *info,
+                  int lock_fd, struct rkt_error *err)
+{
+	struct json_object *plan = (struct json_object *)plan_c, *nets;
+	const char *netns = str(plan, "netns");
+	int first = 0;
+
+	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
+		return 0;
+	bool have_ns = netns && rkt_cni_netns_mounted(netns);
+	for (size_t i = n; i-- > 0;) {
+		struct json_object *o = json_object_array_get_idx(nets, i), *conf = NULL, *rc = NULL;
+		struct json_object *prev = NULL;
+		(void)rkt_json_get(o, "conf", json_type_object, &conf);
+		(void)rkt_json_get(o, "runtimeConfig", json_type_object, &rc);
+		for (size_t j = 0; info && j < json_object_array_length(info); j++) {
+			struct json_object *ni = json_object_array_get_idx(info, j);
+			const char *nn = str(ni, "netName");
+			if (nn && str(o, "name") && strcmp(nn, str(o, "name")) == 0)
+				(void)rkt_json_get(ni, "result", json_type_object, &prev);
+		}
+		const struct rkt_cni_exec e = {
+			.command = "DEL",
+			.container_id = str(plan, "containerID"),
+			.netns = have_ns ? netns : "",
+			.ifname = str(o, "ifName"),
+			.args = str(o, "args"),
+			.path = str(plan, "cniPath"),
+			.keep_fd = lock_fd,
+		};
+		struct rkt_error e2 = { 0 };
+		int r = conf ? rkt_cni_del(&e, conf, rc, prev, &e2) : 0;
+		if (r < 0 && first == 0) {
+			first = r;
+			*err = e2;
+		}
+	}
+	if (netns)
+		rkt_cni_netns_remove(netns);
+	return first;
+}
+
+int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err)
+{
+	_cleanup_(json_object_putp) struct json_object *plan = NULL, *info = NULL;
+	struct json_object *nets;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = rkt_read_file_at(podfd, RKT_POD_NET_PLAN, &buf, &len, NULL);
+	if (r == -ENOENT) {
+		/* killed before the plan was written: only the netns can be there */
+		_cleanup_free_ char *ns = NULL;
+		if (rkt_read_file_at(podfd, RKT_POD_NETNS, &ns, NULL, NULL) == 0) {
+			ns[strcspn(ns, "\n")] = '\0';
+			if (strncmp(ns, RKT_CNI_NETNS_DIR "/", strlen(RKT_CNI_NETNS_DIR) + 1) == 0)
+				rkt_cni_netns_remove(ns);
+		}
+		return 0;
+	}
+	if (r < 0 || rkt_json_parse(buf, len, "'" RKT_POD_NET_PLAN "'", &plan, err) < 0)
+		return r < 0 ? rkt_error_set(err, -r, "'" RKT_POD_NET_PLAN "'") : -EBADMSG;
+	free(buf);
+	buf = NULL;
+	if (rkt_read_file_at(podfd, RKT_POD_NET_INFO, &buf, &len, NULL) == 0)
+		(void)rkt_json_parse(buf, len, "'" RKT_POD_NET_INFO "'", &info, NULL);
+	const char *netns = str(plan, "netns");
+	if (!netns || strncmp(netns, RKT_CNI_NETNS_DIR "/", strlen(RKT_CNI_NETNS_DIR) + 1) != 0 ||
+	    strstr(netns, "/.."))
+		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': bad netns");
+	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
+		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': no networks");
+	bool have_ns = rkt_cni_netns_mounted(netns);
+	r = rkt_cni_detach(plan, json_object_array_length(nets), info, lock_fd, err);
+	/* a plugin's DEL without the namespace cannot tell which rules were the pod's (ptp's
+	 * masquerade needs the addresses of the pod's interface) */
+	if (!have_ns || r < 0)
+		rkt_cni_rules_remove(str(plan, "containerID"));
+	if (rkt_cni_plan_has_portmap(plan))
+		rkt_cni_portmap_chains_remove();
+	/* done (or attempted): a second gc does not run DEL again (upstream's net/ removal) */
+	(void)unlinkat(podfd, RKT_POD_NET_PLAN, 0);
+	return r;
+}
+/* Splits an `iptables -S` line into words, undoing its double quotes and backslashes. */
+static char **split_rule(const char *line, size_t *ret_n)
+{
+	char **v = NULL, *w = xmalloc(strlen(line) + 1);
+	size_t n = 0, cap = 0;
+	const char *p = line;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		char *o = w;
+		bool q = false;
+		for (; *p && *p != '\n' && (q || *p != ' '); p++) {
+			if (*p == '"')
+				q = !q;
+			else if (*p == '\\' && p[1])
+				*o++ = *++p;
+			else
+				*o++ = *p;
+		}
+		*o = '\0';
+		xgrow((void **)&v, &cap, n + 2, sizeof(*v));
+		v[n++] = xstrdup(w);
+	}
+	free(w);
+	*ret_n = n;
+	return v;
+}
+
+static void free_words(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void rkt_cni_rules_remove(const char *container_id)
+{
+	static const char *const tables[] = { "nat", "filter", "mangle" };
+	if (!container_id || !container_id[0])
+		return;
+	_cleanup_free_ char *needle = xasprintf("id: \\\"%s\\\"", container_id);
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
+			char *ipt = v6 ? "ip6tables" : "iptables";
+			char *list[] = { ipt, "-w", "-t", (char *)tables[t], "-S", NULL };
+			_cleanup_free_ char *out = NULL;
+			if (run(list, &out) != 0 || !out || !strstr(out, needle))
+				continue;
+			char **chains = NULL;
+			size_t n_chains = 0, cap = 0;
+			for (char *line = out; line && *line;) {
+				char *nl = strchr(line, '\n');
+				if (nl)
+					*nl = '\0';
+				if (strncmp(line, "-A ", 3) == 0 && strstr(line, needle)) {
+					size_t n;
+					char **w = split_rule(line, &n);
+					char **argv = xzalloc(sizeof(*argv) * (n + 6));
+					argv[0] = ipt;
+					argv[1] = "-w";
+					argv[2] = "-t";
+					argv[3] = (char *)tables[t];
+					argv[4] = "-D";
+					for (size_t i = 1; i < n; i++) {
+						argv[4 + i] = w[i];
+						/* a chain of the pod's own: CNI-<hash>, never portmap's */
+						if (strcmp(w[i - 1], "-j") == 0 &&
+						    strncmp(w[i], "CNI-", 4) == 0 &&
+						    strncmp(w[i], "CNI-HOSTPORT-", 13) != 0) {
+							xgrow((void **)&chains, &cap, n_chains + 1,
+							      sizeof(*chains));
+							chains[n_chains++] = xstrdup(w[i]);
+						}
+					}
+					(void)run(argv, NULL);
+					free(argv);
+					free_words(w, n);
+				}
+				line = nl ? nl + 1 : NULL;
+			}
+			for (size_t i = 0; i < n_chains; i++) {
+				char *f[] = { ipt, "-w", "-t", (char *)tables[t], "-F", chains[i], NULL };
+				char *x[] = { ipt, "-w", "-t", (char *)tables[t], "-X", chains[i], NULL };
+				(void)run(f, NULL);
+				(void)run(x, NULL);
+			}
+			free_words(chains, n_chains);
+		}
+}

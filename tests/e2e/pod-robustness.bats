@@ -41,9 +41,18 @@ app_processes() {
 	done
 	rkt_ok list --no-legend
 	[[ "$output" != *running* && "$output" != *preparing* ]] || fail "$output"
+	local uuids
+	uuids=$(find "$D/pods" -mindepth 2 -maxdepth 2 -printf '%f\n')
 	rkt_ok gc --grace-period=0s
 	expect_no_pods
 	[ -z "$(app_processes)" ] || fail "processes left: $(app_processes)"
+	# the default network of each pod is gone too (docs/networking.md): its namespace, its
+	# IPAM lease, its iptables rules (the veth goes with the namespace)
+	for u in $uuids; do
+		[ ! -e "/var/run/netns/rkt-$u" ] || fail "netns of $u left"
+		! grep -rqx "$u" /var/lib/cni/networks 2>/dev/null || fail "lease of $u left"
+		! iptables -w -t nat -S | grep -q "$u" || fail "rules of $u left"
+	done
 }
 
 @test "SIGKILL of the pod's init leaves an exited pod that gc removes" {

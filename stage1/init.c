@@ -373,6 +373,7 @@ static int pod_setup(struct pod_ctx *c, struct rkt_error *err)
 		.oom = true,
 		.cgroups = !c->cgroups_failed,
 		.sysctl = true,
+		.net_bandwidth = c->opts.net == STAGE1_NET_CNI,
 	};
 	stage1_report_isolators(c, &f);
 	return 0;

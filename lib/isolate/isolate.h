@@ -239,9 +239,10 @@ struct rkt_isolate_features {
 	bool caps, seccomp, nnp, oom; /* app scope */
 	bool cgroups;                 /* resource/memory, resource/cpu, cpu-shares (both scopes) */
 	bool sysctl;                  /* pod scope */
+	bool net_bandwidth;           /* resource/network-bandwidth (CNI networks, both scopes) */
 };
 /* Whether an isolator of TYPE in the pod's list (POD_SCOPE) or an app's is applied by a stage1
- * with F. Unknown isolators, block and network bandwidth, SELinux and isolators outside their
+ * with F. Unknown isolators, block bandwidth, SELinux and isolators outside their
  * scope (ISO-19) are never applied. */
 bool rkt_isolator_applied(enum rkt_isolator_type type, bool pod_scope,
                           const struct rkt_isolate_features *f);

@@ -138,6 +138,8 @@ bool rkt_isolator_applied(enum rkt_isolator_type type, bool pod_scope,
 		return !pod_scope && f->nnp;
 	case RKT_ISOLATOR_OOM_SCORE_ADJ:
 		return !pod_scope && f->oom;
+	case RKT_ISOLATOR_RESOURCE_NETWORK_BANDWIDTH: /* ISO-8, docs/networking.md */
+		return f->net_bandwidth;
 	default:
 		return false;
 	}

@@ -102,8 +102,8 @@ void rkt_cni_portmap_chains_remove(void)
 		if (run(list, &out) != 0 || !out || strcmp(out, "-N CNI-HOSTPORT-DNAT\n") != 0)
 			continue;
 		char *cmds[][14] = {
-			{ ipt, "-w", "-t", "nat", "-D", "PREROUTING", "-m", "addrtype", "--dst-type",
-			  "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
+			{ ipt, "-w", "-t", "nat", "-D", "PREROUTING", "-m", "addrtype",
+			  "--dst-type", "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
 			{ ipt, "-w", "-t", "nat", "-D", "OUTPUT", "-m", "addrtype", "--dst-type",
 			  "LOCAL", "-j", "CNI-HOSTPORT-DNAT", NULL },
 			{ ipt, "-w", "-t", "nat", "-D", "POSTROUTING", "-m", "comment", "--comment",
@@ -140,7 +140,7 @@ bool rkt_cni_plan_has_portmap(struct json_object *plan)
 
 /* Detaches the networks [0, N) of PLAN in reverse with their results of INFO (NULL: none). */
 int rkt_cni_detach(const struct json_object *plan_c, size_t n, struct json_object *info,
-                  int lock_fd, struct rkt_error *err)
+                   int lock_fd, struct rkt_error *err)
 {
 	struct json_object *plan = (struct json_object *)plan_c, *nets;
 	const char *netns = str(plan, "netns");
@@ -150,7 +150,8 @@ int rkt_cni_detach(const struct json_object *plan_c, size_t n, struct json_objec
 		return 0;
 	bool have_ns = netns && rkt_cni_netns_mounted(netns);
 	for (size_t i = n; i-- > 0;) {
-		struct json_object *o = json_object_array_get_idx(nets, i), *conf = NULL, *rc = NULL;
+		struct json_object *o = json_object_array_get_idx(nets, i), *conf = NULL,
+		                   *rc = NULL;
 		struct json_object *prev = NULL;
 		(void)rkt_json_get(o, "conf", json_type_object, &conf);
 		(void)rkt_json_get(o, "runtimeConfig", json_type_object, &rc);
@@ -308,8 +309,10 @@ void rkt_cni_rules_remove(const char *container_id)
 				line = nl ? nl + 1 : NULL;
 			}
 			for (size_t i = 0; i < n_chains; i++) {
-				char *f[] = { ipt, "-w", "-t", (char *)tables[t], "-F", chains[i], NULL };
-				char *x[] = { ipt, "-w", "-t", (char *)tables[t], "-X", chains[i], NULL };
+				char *f[] = { ipt,  "-w",      "-t", (char *)tables[t],
+					      "-F", chains[i], NULL };
+				char *x[] = { ipt,  "-w",      "-t", (char *)tables[t],
+					      "-X", chains[i], NULL };
 				(void)run(f, NULL);
 				(void)run(x, NULL);
 			}

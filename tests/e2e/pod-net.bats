@@ -278,7 +278,8 @@ assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("de
 	rkt_ok enter "$UUID" /bin/cat /etc/resolv.conf
 	[[ "$output" == *"nameserver 10.231.7.53"* && "$output" == *"search rkt.test"* ]] ||
 		fail "$output"
-	# ISO-8: the bandwidth plugin shaped the host side of every network
+	# ISO-8: the bandwidth plugin shaped the host side of every network (no "not applied")
+	[[ "$(cat "$T/err")" != *network-bandwidth* ]] || fail "$(cat "$T/err")"
 	vs=$(host_ifaces "$UUID")
 	for v in $vs; do
 		tc qdisc show dev "$v" | grep -q tbf || fail "no tbf on $v: $(tc qdisc show dev "$v")"

@@ -1142,7 +1142,7 @@ static void test_sysctl_apply_writes_below_proc_sys(void **state)
 
 static void test_isolator_applied_by_scope_and_features(void **state)
 {
-	const struct rkt_isolate_features all = { true, true, true, true, true, true };
+	const struct rkt_isolate_features all = { true, true, true, true, true, true, true };
 	const struct rkt_isolate_features fly = { .nnp = true, .oom = true };
 	assert_true(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_MEMORY, true, &all));
 	assert_true(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_MEMORY, false, &all));
@@ -1156,6 +1156,10 @@ static void test_isolator_applied_by_scope_and_features(void **state)
 	assert_false(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_BLOCK_IOPS, false, &all));
 	assert_false(rkt_isolator_applied(RKT_ISOLATOR_SELINUX_CONTEXT, true, &all));
 	assert_false(rkt_isolator_applied(RKT_ISOLATOR_UNKNOWN, false, &all));
+	/* ISO-8 where the pod has CNI networks (the bandwidth plugin), never in fly */
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_NETWORK_BANDWIDTH, true, &all));
+	assert_true(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_NETWORK_BANDWIDTH, false, &all));
+	assert_false(rkt_isolator_applied(RKT_ISOLATOR_RESOURCE_NETWORK_BANDWIDTH, false, &fly));
 }
 
 /* ---- stage1 arguments ---- */

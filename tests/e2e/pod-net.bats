@@ -236,6 +236,12 @@ assert "result" not in n' "$ip"
 	rkrun "$HTTPD_ACI" --exec /bin/get -- "$ip" 80 /
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[[ "$output" == *"hello from the pod"* ]] || fail "$output"
+	# rkt rm detaches the networks as gc does
+	rkt_ok stop "$a"
+	wait "$RUN_PID" || true
+	RUN_PID=
+	rkt_ok rm "$a"
+	expect_net_gone "$a" ""
 }
 
 @test "default-restricted reaches the host but not another host" {

@@ -30,7 +30,8 @@ app_processes() {
 	# every pod is exited or an aborted prepare once its processes are gone
 	local u
 	for u in $(find "$D/pods/run" "$D/pods/prepare" -mindepth 1 -maxdepth 1 -printf '%f\n'); do
-		"$RKT" --dir="$D" status --wait=20s "$u" >/dev/null || {
+		# (a CNI plugin a kill orphaned holds the pod's lock until it is done)
+		"$RKT" --dir="$D" status --wait=60s "$u" >/dev/null || {
 			# who still holds the pod's lock
 			local ino
 			ino=$(stat -c %i "$D"/pods/*/"$u")

@@ -179,6 +179,8 @@ for n in json.load(sys.stdin):
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "$bad: $stderr"
 		[[ "$stderr" == *--${bad:2:3}* ]] || fail "$bad: $stderr"
 	done
+	rkrun --net=host --port=www:8080 "$HTTPD_ACI"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *"--port needs a pod network"* ]] || fail "$stderr"
 	# the same host port twice
 	rkrun --port=www:8080 --port=8080:80 "$HTTPD_ACI"
 	[ "$status" -eq 254 ] && [[ "$stderr" == *"8080/tcp forwarded twice"* ]] || fail "$stderr"

@@ -694,9 +694,9 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	                na.mode == RKT_CNI_MODE_HOST;
 	rkt_cni_net_arg_release(&na);
 	if (host_net && m->n_ports)
-		return rkt_error_set(err, EINVAL,
-		                     "%s: --port needs a pod network (--net=host shares the host's)",
-		                     o->cmd);
+		return rkt_error_set(
+		        err, EINVAL,
+		        "%s: --port needs a pod network (--net=host shares the host's)", o->cmd);
 	r = rkt_sysctl_check(&m->isolators, !host_net, true, true, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);

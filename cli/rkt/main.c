@@ -81,6 +81,10 @@ const struct cli_command cli_commands[] = {
 	CMD("list", cmd_list, "List pods", "", .flags = list_flags),
 	CMD("logs", cmd_logs, "Print the output of the apps of a pod", "UUID", .complete = "pod",
 	    .flags = logs_flags),
+	CMD("metadata-service", cmd_metadata_service, "Run metadata service",
+	    "[--listen-port=PORT]", .flags = metadata_service_flags,
+	    .description = "Provides a means for running apps to introspect their execution "
+	                   "environment and assert their identity."),
 	CMD("prepare", cmd_prepare, "Prepare to run image(s) in a pod in rkt",
 	    "[flags] IMAGE [per-app flags] [-- args] [---] [IMAGE ...]", .complete = "file",
 	    .flags = prepare_flags),

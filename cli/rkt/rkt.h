@@ -90,12 +90,13 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 int cmd_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 int cmd_export(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 int cmd_logs(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
+int cmd_metadata_service(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err);
 
 /* Each command's flag table (in its cmd-*.c; run's, prepare's and run-prepared's in pod-run.h). */
 extern const struct cli_flag cat_manifest_flags[], config_flags[], enter_flags[], export_flags[],
-        fetch_flags[], gc_flags[], list_flags[], logs_flags[], rm_flags[], status_flags[],
-        stop_flags[], trust_flags[], image_cat_manifest_flags[], image_export_flags[],
-        image_extract_flags[], image_gc_flags[], image_list_flags[];
+        fetch_flags[], gc_flags[], list_flags[], logs_flags[], metadata_service_flags[], rm_flags[],
+        status_flags[], stop_flags[], trust_flags[], image_cat_manifest_flags[],
+        image_export_flags[], image_extract_flags[], image_gc_flags[], image_list_flags[];
 
 /* Output formats of --format (list, status, image list), and the flag row for it: the value
  * goes into the enum cli_format FIELD of the options struct ST; WHAT names the plain output. */

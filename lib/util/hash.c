@@ -1,11 +1,13 @@
 #include "util/hash.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "util/dl.h"
 
@@ -96,6 +98,14 @@ void rkt_sha512_final_id(struct rkt_sha512 *h, char out[RKT_IMAGE_ID_SIZE])
 	md_final(h->ctx, "sha512-", 64, out);
 }
 
+void rkt_sha512_final(struct rkt_sha512 *h, uint8_t out[RKT_SHA512_LEN])
+{
+	unsigned int len = 0;
+
+	if (C.digest_final(h->ctx, out, &len) != 1 || len != RKT_SHA512_LEN)
+		abort();
+}
+
 struct rkt_sha512 *rkt_sha512_free(struct rkt_sha512 *h)
 {
 	if (h) {
@@ -153,4 +163,121 @@ bool rkt_sha256_digest_valid(const char *s)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 			return false;
 	return true;
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int rkt_base64_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_len)
+{
+	_cleanup_free_ uint8_t *out = NULL;
+	size_t n = 0, pad = 0;
+
+	if (len % 4)
+		return -EBADMSG;
+	if (len && s[len - 1] == '=')
+		pad = len >= 2 && s[len - 2] == '=' ? 2 : 1;
+	out = malloc(len / 4 * 3 + 1);
+	if (!out)
+		abort();
+	for (size_t i = 0; i < len; i += 4) {
+		bool last = i + 4 == len;
+		int v[4];
+
+		for (size_t k = 0; k < 4; k++) {
+			v[k] = b64_value((unsigned char)s[i + k]);
+			if (v[k] < 0 && !(last && k >= 4 - pad))
+				return -EBADMSG;
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12;
+		if (last && pad == 2) {
+			if (w & 0xffff) /* pad bits must be zero (canonical input only) */
+				return -EBADMSG;
+			out[n++] = (uint8_t)(w >> 16);
+			continue;
+		}
+		w |= (uint32_t)v[2] << 6;
+		if (last && pad == 1) {
+			if (w & 0xff)
+				return -EBADMSG;
+			out[n++] = (uint8_t)(w >> 16);
+			out[n++] = (uint8_t)(w >> 8);
+			continue;
+		}
+		w |= (uint32_t)v[3];
+		out[n++] = (uint8_t)(w >> 16);
+		out[n++] = (uint8_t)(w >> 8);
+		out[n++] = (uint8_t)w;
+	}
+	*ret = TAKE_PTR(out);
+	*ret_len = n;
+	return 0;
+}
+
+void rkt_hmac_sha512(const void *key, size_t key_len, const struct rkt_bytes *parts, size_t n_parts,
+                     uint8_t out[RKT_SHA512_LEN])
+{
+	/* RFC 2104 with SHA-512's block of 128 bytes; a longer key is hashed first. */
+	uint8_t k[128] = { 0 }, pad[128], inner[RKT_SHA512_LEN];
+	struct rkt_sha512 *h;
+
+	if (key_len > sizeof(k)) {
+		h = rkt_sha512_new();
+		rkt_sha512_update(h, key, key_len);
+		rkt_sha512_final(h, k);
+		rkt_sha512_free(h);
+	} else if (key_len) {
+		memcpy(k, key, key_len);
+	}
+	for (size_t i = 0; i < sizeof(k); i++)
+		pad[i] = k[i] ^ 0x36;
+	h = rkt_sha512_new();
+	rkt_sha512_update(h, pad, sizeof(pad));
+	for (size_t i = 0; i < n_parts; i++)
+		rkt_sha512_update(h, parts[i].data, parts[i].len);
+	rkt_sha512_final(h, inner);
+	rkt_sha512_free(h);
+	for (size_t i = 0; i < sizeof(k); i++)
+		pad[i] = k[i] ^ 0x5c;
+	h = rkt_sha512_new();
+	rkt_sha512_update(h, pad, sizeof(pad));
+	rkt_sha512_update(h, inner, sizeof(inner));
+	rkt_sha512_final(h, out);
+	rkt_sha512_free(h);
+}
+
+bool rkt_memeq_const(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t d = 0;
+
+	for (size_t i = 0; i < len; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+int rkt_random_bytes(void *buf, size_t len, struct rkt_error *err)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t n = getrandom((uint8_t *)buf + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rkt_error_set(err, errno, "getrandom");
+		got += (size_t)n;
+	}
+	return 0;
 }

@@ -107,6 +107,50 @@ bool rkt_strset_get(const struct rkt_strset *s, const char *key, uintptr_t *ret_
 	return true;
 }
 
+bool rkt_strset_remove(struct rkt_strset *s, const char *key)
+{
+	size_t mask = s->cap - 1, i, j;
+	struct slot *sl = find(s, key, hash_key(key));
+
+	if (!sl->key)
+		return false;
+	free(sl->key);
+	*sl = (struct slot){ 0 };
+	s->n--;
+	/* Backward-shift deletion: move up every later entry of the probe run whose home slot is
+	 * not between the hole and itself, so that no lookup stops early at the hole. */
+	i = (size_t)(sl - s->slots);
+	for (j = (i + 1) & mask; s->slots[j].key; j = (j + 1) & mask) {
+		size_t home = s->slots[j].hash & mask;
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+
+		if (stays)
+			continue;
+		s->slots[i] = s->slots[j];
+		s->slots[j] = (struct slot){ 0 };
+		i = j;
+	}
+	return true;
+}
+
+bool rkt_strset_next(const struct rkt_strset *s, size_t *pos, const char **ret_key,
+                     uintptr_t *ret_value)
+{
+	for (; *pos < s->cap; (*pos)++) {
+		const struct slot *sl = &s->slots[*pos];
+
+		if (!sl->key)
+			continue;
+		if (ret_key)
+			*ret_key = sl->key;
+		if (ret_value)
+			*ret_value = sl->value;
+		(*pos)++;
+		return true;
+	}
+	return false;
+}
+
 size_t rkt_strset_size(const struct rkt_strset *s)
 {
 	return s->n;

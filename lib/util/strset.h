@@ -22,4 +22,11 @@ RKT_DEFINE_CLEANUP(struct rkt_strset *, rkt_strset_free)
 int rkt_strset_add(struct rkt_strset *s, const char *key, uintptr_t value);
 /* Whether KEY is a member; if so and RET_VALUE is not NULL, its value. */
 bool rkt_strset_get(const struct rkt_strset *s, const char *key, uintptr_t *ret_value);
+/* Removes KEY (and frees its copy). Returns whether it was a member. The table keeps its size:
+ * a long-running user's memory stays at its peak, it does not grow with churn. */
+bool rkt_strset_remove(struct rkt_strset *s, const char *key);
+/* Iteration: start with *POS = 0; each call gives the next member (pointers valid until the
+ * set changes) and returns false after the last. */
+bool rkt_strset_next(const struct rkt_strset *s, size_t *pos, const char **ret_key,
+                     uintptr_t *ret_value);
 size_t rkt_strset_size(const struct rkt_strset *s);

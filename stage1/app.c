@@ -18,6 +18,7 @@
 #include "util/io.h"
 
 #include "app.h"
+#include "mds/url.h"
 #include "pod/layout.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -583,9 +584,10 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 	if (r < 0)
 		return rkt_error_wrap(err, r, "app \"%s\"", s->name);
 
-	_cleanup_free_ char *mds =
-	        c->opts.mds_token ? xasprintf("http://127.0.0.1:18112/%s", c->opts.mds_token)
-	                          : NULL;
+	_cleanup_free_ char *mds = c->opts.mds_token
+	                                   ? rkt_mds_url(c->podfd, c->opts.net == STAGE1_NET_HOST,
+	                                                 c->opts.mds_token, stage1_warn_cb, NULL)
+	                                   : NULL;
 	struct rkt_env_opts eo = {
 		.app_name = s->name,
 		.metadata_url = mds,

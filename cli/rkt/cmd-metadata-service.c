@@ -1,7 +1,8 @@
 /* rkt metadata-service [--listen-port=18112]: the appc metadata service, a long-running daemon
  * (rkt/rkt Documentation/subcommands/metadata-service.md; lib/mds/server.h). Registrations
  * arrive on /run/rkt/metadata-svc.sock (or the socket systemd passes, LISTEN_FDS), apps ask on
- * TCP. Log lines go to stderr; SIGTERM or SIGINT ends it with status 0. */
+ * TCP. Once both listen it prints one line on stdout; log lines go to stderr. SIGTERM or SIGINT
+ * ends it with status 0. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,10 @@ static void on_ready(void *userdata, uint16_t port)
 {
 	const struct rkt_mds_server_opts *o = userdata;
 
-	fprintf(stderr, "metadata-service: listening on %s:%u, registrations on %s\n",
-	        o->address ?: "0.0.0.0", port, o->socket_fd >= 0 ? "fd 3" : o->socket_path);
+	/* the one line on stdout: a supervisor or test waits for it (the rest is the log) */
+	printf("metadata-service: listening on %s:%u, registrations on %s\n",
+	       o->address ?: "0.0.0.0", port, o->socket_fd >= 0 ? "fd 3" : o->socket_path);
+	fflush(stdout);
 }
 
 int cmd_metadata_service(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "isolate/isolate.h"
+#include "mds/client.h"
+#include "mds/mds.h"
+#include "mds/server.h"
 #include "pod-run.h"
 #include "net/cni.h"
 #include "pod/network.h"
@@ -90,7 +93,7 @@ extern char **environ;
 	        POD_FLAG("interactive", CLI_FLAG_BOOL, RUN_INTERACTIVE, "false",              \
 	                 "run the pod interactively (one image only)"),                       \
 	        POD_FLAG("mds-register", CLI_FLAG_BOOL, RUN_MDS_REGISTER, "false",            \
-	                 "register the pod with the metadata service (not available)")
+	                 "register the pod with the metadata service")
 
 const struct cli_flag run_flags[] = { MAKE_FLAGS, RUNTIME_FLAGS, CLI_APP_FLAGS, {} };
 const struct cli_flag prepare_flags[] = {
@@ -185,10 +188,7 @@ int runtime_flag(struct runtime_opts *o, const char *cmd, int id, const char *v,
 		o->interactive = strcmp(v, "true") == 0;
 		return 0;
 	case RUN_MDS_REGISTER:
-		if (strcmp(v, "true") == 0)
-			return rkt_error_set(err, EINVAL,
-			                     "%s: --mds-register: no metadata service in this rkt",
-			                     cmd);
+		o->mds_register = strcmp(v, "true") == 0;
 		return 0;
 	default:
 		return rkt_error_set(err, EINVAL, "%s: flag %d not handled", cmd, id);
@@ -335,6 +335,12 @@ int runtime_opts_check(const struct runtime_opts *o, const char *cmd, struct rkt
 	r = rkt_pod_hostname_check(o->hostname, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", cmd);
+	/* upstream: before anything is made, so that a pod is not left behind for nothing */
+	if (o->mds_register) {
+		r = rkt_mds_check(rkt_mds_socket_path(), err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s: --mds-register", cmd);
+	}
 	dns_opts(o, &d);
 	r = rkt_pod_dns_plan(&d, &p, err);
 	rkt_pod_dns_plan_release(&p);
@@ -750,6 +756,8 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 	_cleanup_free_ char *lockfd = NULL;
 	struct rkt_pod_dns_plan dns = { 0 };
 	struct rkt_pod_dns_opts d;
+	char token[33];
+	bool registered = false;
 	int r, fd;
 
 	struct rkt_id_range ids;
@@ -758,6 +766,16 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 		return rkt_error_wrap(err, has_ids, "%s: pod '%s'", cmd, pod->uuid);
 	dns_opts(o, &d);
 	r = rkt_pod_dns_plan(&d, &dns, err);
+	/* before stage1 starts: the apps may ask at once (upstream: a random 128-bit token) */
+	if (r >= 0 && o->mds_register) {
+		r = rkt_mds_token_new(token, err);
+		if (r >= 0)
+			r = rkt_mds_register_pod(rkt_mds_socket_path(), pod, token, err);
+		if (r < 0)
+			r = rkt_error_wrap(err, r, "--mds-register");
+		else
+			registered = true;
+	}
 	if (r >= 0)
 		r = rkt_pod_start(pod, &dns, &run, err);
 	if (r >= 0) {
@@ -770,11 +788,14 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 			.insecure = ctx->insecure,
 			.dns = &dns,
 			.private_users = has_ids ? &ids : NULL,
+			.mds_token = registered ? token : NULL,
 		};
 
 		argv = rkt_stage1_run_argv(&run, pod, &ro);
 	}
 	rkt_pod_dns_plan_release(&dns);
+	if (r < 0 && registered)
+		(void)rkt_mds_unregister_pod(rkt_mds_socket_path(), pod, NULL);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", cmd);
 

@@ -45,6 +45,7 @@ struct runtime_opts {
 	const char *local_config; /* the context's, for --net's net.d */
 	char *hostname;
 	bool interactive;
+	bool mds_register; /* --mds-register */
 	struct rkt_strv dns, dns_search, dns_opt, dns_domain, hosts_entries;
 };
 

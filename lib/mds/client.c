@@ -23,8 +23,8 @@
 
 #define RESPONSE_MAX (64 * 1024)
 
-char *rkt_mds_request_format(const char *method, const char *path, const char *body,
-                             size_t len, size_t *ret_len)
+char *rkt_mds_request_format(const char *method, const char *path, const char *body, size_t len,
+                             size_t *ret_len)
 {
 	_cleanup_free_ char *head = xasprintf("%s %s HTTP/1.1\r\n"
 	                                      "Host: localhost\r\n"
@@ -44,8 +44,8 @@ char *rkt_mds_request_format(const char *method, const char *path, const char *b
 	return out;
 }
 
-int rkt_mds_response_parse(const char *buf, size_t len, unsigned *ret_status,
-                           uint16_t *ret_port, const char **ret_body)
+int rkt_mds_response_parse(const char *buf, size_t len, unsigned *ret_status, uint16_t *ret_port,
+                           const char **ret_body)
 {
 	const char *end = buf + len, *p, *eol;
 	unsigned status = 0, port = 0;
@@ -124,9 +124,8 @@ int rkt_mds_check(const char *socket_path, struct rkt_error *err)
 }
 
 /* One request; its status and announced port. A non-2xx status is returned as is. */
-static int request(const char *socket_path, const char *method, const char *path,
-                   const char *body, size_t len, unsigned *ret_status, uint16_t *ret_port,
-                   struct rkt_error *err)
+static int request(const char *socket_path, const char *method, const char *path, const char *body,
+                   size_t len, unsigned *ret_status, uint16_t *ret_port, struct rkt_error *err)
 {
 	_cleanup_close_ int fd = connect_socket(socket_path, err);
 	_cleanup_free_ char *req = NULL, *resp = NULL;
@@ -173,7 +172,8 @@ int rkt_mds_register_pod(const char *socket_path, const struct rkt_pod *pod, con
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < pm->n_apps && r >= 0; i++) {
-		_cleanup_free_ char *file = rkt_pod_app_file(pm->apps[i].name, RKT_POD_APP_MANIFEST);
+		_cleanup_free_ char *file =
+		        rkt_pod_app_file(pm->apps[i].name, RKT_POD_APP_MANIFEST);
 		_cleanup_free_ char *im = NULL, *app_path = NULL;
 		size_t im_len;
 

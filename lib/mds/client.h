@@ -13,14 +13,14 @@
 
 /* The bytes of a request: METHOD PATH with BODY (LEN bytes, may be NULL) as application/json,
  * "Connection: close". New buffer, its length in *RET_LEN. */
-char *rkt_mds_request_format(const char *method, const char *path, const char *body,
-                             size_t len, size_t *ret_len);
+char *rkt_mds_request_format(const char *method, const char *path, const char *body, size_t len,
+                             size_t *ret_len);
 
 /* Parses a whole response (BUF, LEN bytes): its status and, if present, the public port the
  * service announces (Rkt-Metadata-Port; 0 if absent). *RET_BODY points into BUF. Returns 0 or
  * -EBADMSG. */
-int rkt_mds_response_parse(const char *buf, size_t len, unsigned *ret_status,
-                           uint16_t *ret_port, const char **ret_body);
+int rkt_mds_response_parse(const char *buf, size_t len, unsigned *ret_status, uint16_t *ret_port,
+                           const char **ret_body);
 
 /* Whether a metadata service accepts connections on SOCKET_PATH: 0, or -errno with the
  * message that tells the user to start one (upstream's advice). */

@@ -419,8 +419,7 @@ static int form_decode(const char *s, size_t len, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int rkt_mds_form_value(const char *body, size_t len, const char *name, char **ret,
-                       size_t *ret_len)
+int rkt_mds_form_value(const char *body, size_t len, const char *name, char **ret, size_t *ret_len)
 {
 	const char *p = body, *end = body + len;
 
@@ -445,8 +444,7 @@ int rkt_mds_form_value(const char *body, size_t len, const char *name, char **re
 	return 0;
 }
 
-char *rkt_mds_sign(const struct rkt_mds *m, const uint8_t uuid[16], const char *content,
-                   size_t len)
+char *rkt_mds_sign(const struct rkt_mds *m, const uint8_t uuid[16], const char *content, size_t len)
 {
 	const struct rkt_bytes parts[] = { { uuid, 16 }, { content, len } };
 	uint8_t mac[RKT_SHA512_LEN];
@@ -626,7 +624,8 @@ void rkt_mds_serve_public(struct rkt_mds *m, const struct rkt_mds_request *req,
 		app = pod_app(pod, app_name);
 		if (!app || !app->image_manifest)
 			return respond_text(ret, 404, "pod has no app '%s'\n",
-			                    rkt_ac_name_is_valid(app_name) ? app_name : "(invalid)");
+			                    rkt_ac_name_is_valid(app_name) ? app_name
+			                                                   : "(invalid)");
 	}
 	switch (rt) {
 	case R_POD_ANNOTATIONS:

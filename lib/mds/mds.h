@@ -24,7 +24,7 @@
 #include "util/error.h"
 #include "util/hash.h"
 
-#define RKT_MDS_DEFAULT_PORT 18112                         /* upstream's */
+#define RKT_MDS_DEFAULT_PORT 18112                        /* upstream's */
 #define RKT_MDS_SOCKET_PATH  "/run/rkt/metadata-svc.sock" /* upstream's */
 /* Largest request body: a manifest (registration) or a form (public POSTs). */
 #define RKT_MDS_REGISTRATION_BODY_MAX (1024 * 1024)
@@ -85,8 +85,7 @@ char *rkt_mds_sign(const struct rkt_mds *m, const uint8_t uuid[16], const char *
 /* Value of NAME in an application/x-www-form-urlencoded BODY (LEN bytes), decoded ('+' is a
  * space, %XX a byte), as a new string in *RET (its length in *RET_LEN: it may hold NUL bytes).
  * Returns 1 if found (the first occurrence), 0 if not, -EBADMSG for a bad escape. Pure. */
-int rkt_mds_form_value(const char *body, size_t len, const char *name, char **ret,
-                       size_t *ret_len);
+int rkt_mds_form_value(const char *body, size_t len, const char *name, char **ret, size_t *ret_len);
 
 /* A new random token: 32 lower-case hex digits (128 bits, MDS-2). */
 int rkt_mds_token_new(char ret[33], struct rkt_error *err);

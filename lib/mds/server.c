@@ -26,16 +26,16 @@
 
 /* libmicrohttpd and, through it, GnuTLS cost every rkt start their relocations if linked:
  * loaded here, by the one command that serves HTTP (performance.md). */
-#define MHD_FUNCS(X)                                                  \
-	X(MHD_start_daemon, start_daemon)                             \
-	X(MHD_stop_daemon, stop_daemon)                               \
-	X(MHD_get_daemon_info, get_daemon_info)                       \
-	X(MHD_run, run)                                               \
-	X(MHD_get_timeout, get_timeout)                               \
+#define MHD_FUNCS(X)                                                    \
+	X(MHD_start_daemon, start_daemon)                               \
+	X(MHD_stop_daemon, stop_daemon)                                 \
+	X(MHD_get_daemon_info, get_daemon_info)                         \
+	X(MHD_run, run)                                                 \
+	X(MHD_get_timeout, get_timeout)                                 \
 	X(MHD_create_response_from_buffer, create_response_from_buffer) \
-	X(MHD_add_response_header, add_response_header)               \
-	X(MHD_queue_response, queue_response)                         \
-	X(MHD_destroy_response, destroy_response)                     \
+	X(MHD_add_response_header, add_response_header)                 \
+	X(MHD_queue_response, queue_response)                           \
+	X(MHD_destroy_response, destroy_response)                       \
 	X(MHD_lookup_connection_value, lookup_connection_value)
 
 static struct mhd_api {
@@ -153,9 +153,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct rkt_mds_re
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	const struct handler *h = cls;
 	struct conn_state *st = *con_cls;
@@ -215,8 +214,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			rkt_mds_serve_registration(h->s->mds, &req, &resp);
 	}
 	if (h->iface == IFACE_REGISTRATION || h->s->opts->log_public)
-		log_line(h->s, "%s %s %s - %u", h->iface == IFACE_PUBLIC ? "public" : "registration",
-		         method, url, resp.status);
+		log_line(h->s, "%s %s %s - %u",
+		         h->iface == IFACE_PUBLIC ? "public" : "registration", method, url,
+		         resp.status);
 	ok = send_response(c, &resp, h->s, h->iface);
 	rkt_mds_response_release(&resp);
 	return ok;
@@ -236,8 +236,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- listening sockets ---- */
 
-static int listen_tcp(const char *address, uint16_t port, uint16_t *ret_port,
-                      struct rkt_error *err)
+static int listen_tcp(const char *address, uint16_t port, uint16_t *ret_port, struct rkt_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -334,7 +333,8 @@ static int loop(struct MHD_Daemon *const *d, size_t n, int sfd, struct rkt_error
 	if (ep < 0)
 		return rkt_error_set(err, errno, "epoll_create1");
 	for (size_t i = 0; i < n; i++) {
-		const union MHD_DaemonInfo *info = H.get_daemon_info(d[i], MHD_DAEMON_INFO_EPOLL_FD);
+		const union MHD_DaemonInfo *info =
+		        H.get_daemon_info(d[i], MHD_DAEMON_INFO_EPOLL_FD);
 
 		if (!info)
 			return rkt_error_set(err, EIO, "libmicrohttpd: no epoll fd");

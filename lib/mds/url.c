@@ -69,8 +69,7 @@ int rkt_mds_host_address(int pod_fd, char **ret, struct rkt_error *err)
 	                       RKT_POD_NET_INFO);
 }
 
-char *rkt_mds_url(int pod_fd, bool host_net, const char *token, rkt_warn_fn warn,
-                  void *userdata)
+char *rkt_mds_url(int pod_fd, bool host_net, const char *token, rkt_warn_fn warn, void *userdata)
 {
 	_cleanup_free_ char *host = NULL;
 	struct rkt_error err = { 0 };

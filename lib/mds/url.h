@@ -26,5 +26,4 @@ int rkt_mds_host_address(int pod_fd, char **ret, struct rkt_error *err);
 /* The URL for TOKEN: 127.0.0.1 with HOST_NET, else rkt_mds_host_address(). If that fails the
  * URL uses 127.0.0.1 too (reachable only from the host's network namespace) and WARN gets one
  * line saying so. New string. */
-char *rkt_mds_url(int pod_fd, bool host_net, const char *token, rkt_warn_fn warn,
-                  void *userdata);
+char *rkt_mds_url(int pod_fd, bool host_net, const char *token, rkt_warn_fn warn, void *userdata);

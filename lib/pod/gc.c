@@ -10,6 +10,8 @@
 #include "net/cni.h"
 #include "pod/gc.h"
 #include "pod/layout.h"
+#include "mds/client.h"
+#include "mds/server.h"
 #include "pod/stage1.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
@@ -63,6 +65,9 @@ static int delete_locked(struct rkt_pod *pod, bool debug, struct rkt_error *err)
 	if (faccessat(pod->fd, RKT_POD_NET_PLAN, F_OK, 0) == 0 ||
 	    faccessat(pod->fd, RKT_POD_NETNS, F_OK, 0) == 0)
 		(void)rkt_cni_pod_teardown(pod->fd, -1, NULL);
+	/* upstream: a pod registered with the metadata service leaves it with its directory; a
+	 * service that is gone (or was restarted) has nothing to forget */
+	(void)rkt_mds_unregister_pod(rkt_mds_socket_path(), pod, NULL);
 	r = rkt_umount_below(pod->path, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "remove pod '%s'", pod->uuid);

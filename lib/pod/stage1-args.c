@@ -227,6 +227,8 @@ char **rkt_stage1_run_argv(const struct rkt_stage1_entry *run, const struct rkt_
 		                  (unsigned)o->private_users->count));
 	if (o->local_config)
 		add(&b, xasprintf("--local-config=%s", o->local_config));
+	if (o->mds_token)
+		add(&b, xasprintf("--mds-token=%s", o->mds_token));
 	if (run->interface_version >= 4 && dns &&
 	    (strcmp(dns->resolv_mode, "default") != 0 || strcmp(dns->hosts_mode, "default") != 0))
 		add(&b, xasprintf("--dns-conf-mode=resolv=%s,hosts=%s", dns->resolv_mode,

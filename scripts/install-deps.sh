@@ -12,7 +12,8 @@ bats jq busybox-static appc-spec attr xz-utils bzip2 zstd gzip coreutils
 librnp-dev libcurl4-openssl-dev libsqlite3-dev libseccomp-dev gnupg sqv openssl python3
 util-linux bsdutils isal time procps man-db groff-base crun
 umoci skopeo docker-registry
-containernetworking-plugins iptables iproute2 curl"
+containernetworking-plugins iptables iproute2 curl
+libmicrohttpd-dev"
 
 if [ "${1:-}" = "--ci" ]; then
 	PACKAGES="$PACKAGES clang libclang-rt-14-dev clang-format git"

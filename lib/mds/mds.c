@@ -43,7 +43,7 @@ struct rkt_mds {
 	uint8_t key[HMAC_KEY_LEN];
 	size_t key_len;
 	struct rkt_strset *by_token; /* token -> struct mds_pod * */
-	struct rkt_strset *by_uuid;  /* canonical UUID -> the same */
+	struct rkt_strset *by_uuid;  /* canonical UUID -> the same (MDS-4: one pod per UUID) */
 };
 
 void rkt_mds_response_release(struct rkt_mds_response *r)
@@ -444,6 +444,7 @@ int rkt_mds_form_value(const char *body, size_t len, const char *name, char **re
 	return 0;
 }
 
+/* MDS-13: the 16 raw bytes of the UUID, then the content */
 char *rkt_mds_sign(const struct rkt_mds *m, const uint8_t uuid[16], const char *content, size_t len)
 {
 	const struct rkt_bytes parts[] = { { uuid, 16 }, { content, len } };
@@ -611,6 +612,7 @@ void rkt_mds_serve_public(struct rkt_mds *m, const struct rkt_mds_request *req,
 	if (!eat(&p, "acMetadata") || !eat(&p, "v1"))
 		return respond_text(ret, 404, "not found\n");
 	rt = route(p, &app_name, &name);
+	/* MDS-18: unknown paths 404, wrong methods 405 */
 	if (rt == R_NONE)
 		return respond_text(ret, 404, "not found\n");
 	method = rt == R_SIGN || rt == R_VERIFY ? "POST" : "GET";
@@ -619,7 +621,7 @@ void rkt_mds_serve_public(struct rkt_mds *m, const struct rkt_mds_request *req,
 	/* MDS-2, MDS-18: the token is the pod's identity, and reaches only its data */
 	pod = rkt_mds_token_is_valid(token) ? pod_by(m->by_token, token) : NULL;
 	if (!pod)
-		return respond_text(ret, 401, "unknown token\n");
+		return respond_text(ret, 401, "unknown token\n"); /* MDS-14 */
 	if (app_name) {
 		app = pod_app(pod, app_name);
 		if (!app || !app->image_manifest)
@@ -628,28 +630,28 @@ void rkt_mds_serve_public(struct rkt_mds *m, const struct rkt_mds_request *req,
 			                                                   : "(invalid)");
 	}
 	switch (rt) {
-	case R_POD_ANNOTATIONS:
+	case R_POD_ANNOTATIONS: /* MDS-5 */
 		return respond_copy(ret, 200, RKT_MDS_JSON, pod->annotations_json,
 		                    strlen(pod->annotations_json));
 	case R_POD_ANNOTATION:
 		return annotation(&pod->annotations, name, "pod", ret);
-	case R_POD_MANIFEST:
+	case R_POD_MANIFEST: /* MDS-6: the reified manifest, as stage0 wrote it */
 		return respond_copy(ret, 200, RKT_MDS_JSON, pod->manifest, pod->manifest_len);
 	case R_POD_UUID: /* MDS-7, MDS-15: no newline */
 		return respond_copy(ret, 200, RKT_MDS_TEXT_ASCII, pod->uuid_str, 36);
-	case R_SIGN:
+	case R_SIGN: /* MDS-11 */
 		return sign(m, pod, req, ret);
-	case R_VERIFY:
+	case R_VERIFY: /* MDS-12: any registered pod may verify */
 		return verify(m, req, ret);
-	case R_APP_ANNOTATIONS:
+	case R_APP_ANNOTATIONS: /* MDS-8 */
 		return respond_copy(ret, 200, RKT_MDS_JSON, app->annotations_json,
 		                    strlen(app->annotations_json));
 	case R_APP_ANNOTATION:
 		return annotation(&app->annotations, name, "app", ret);
-	case R_APP_MANIFEST:
+	case R_APP_MANIFEST: /* MDS-9 */
 		return respond_copy(ret, 200, RKT_MDS_JSON, app->image_manifest,
 		                    app->image_manifest_len);
-	case R_APP_ID:
+	case R_APP_ID: /* MDS-10 */
 		return respond_copy(ret, 200, RKT_MDS_TEXT_ASCII, app->image_id,
 		                    strlen(app->image_id));
 	case R_NONE:

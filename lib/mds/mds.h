@@ -1,4 +1,4 @@
-/* The appc metadata service (appc spec ace.md "App Container Metadata Service", MDS-1..18;
+/* The appc metadata service (appc spec ace.md "App Container Metadata Service", MDS-1;
  * rkt/rkt Documentation/subcommands/metadata-service.md) without its HTTP server: the registry
  * of pods and the answers of its two interfaces, built in memory from a parsed request.
  *
@@ -55,6 +55,7 @@ struct rkt_mds_response {
 };
 void rkt_mds_response_release(struct rkt_mds_response *r);
 
+/* MDS-3: JSON answers unless the spec says otherwise, with no charset (MDS-15) */
 #define RKT_MDS_JSON       "application/json"
 #define RKT_MDS_TEXT_ASCII "text/plain; charset=us-ascii"
 
@@ -67,7 +68,7 @@ struct rkt_mds *rkt_mds_free(struct rkt_mds *m);
 RKT_DEFINE_CLEANUP(struct rkt_mds *, rkt_mds_free)
 size_t rkt_mds_n_pods(const struct rkt_mds *m);
 
-/* Answers a registration request (status 200, 400 bad input, 404 no such pod or app, 405,
+/* Answers a registration request (MDS-14; status 200, 400 bad input, 404 no such pod or app, 405,
  * 409 token in use by another pod, 503 registry full). */
 void rkt_mds_serve_registration(struct rkt_mds *m, const struct rkt_mds_request *req,
                                 struct rkt_mds_response *ret);

@@ -83,6 +83,7 @@ expect() {
 A=/$TOKEN_A/acMetadata/v1
 
 @test "pod endpoints: uuid without a newline, manifest as registered, annotations as in it" {
+	# MDS-3, MDS-5, MDS-6, MDS-7, MDS-15
 	A=/$TOKEN_A/acMetadata/v1
 	mds_get "$A/pod/uuid"
 	expect 200 "text/plain; charset=us-ascii" "$POD_A"
@@ -104,11 +105,13 @@ A=/$TOKEN_A/acMetadata/v1
 }
 
 @test "/pod/annotations of a manifest without annotations is null, [] stays []" {
+	# MDS-15
 	mds_get "/$TOKEN_B/acMetadata/v1/pod/annotations"
 	expect 200 application/json null
 }
 
 @test "app endpoints: image manifest, image id, annotations merged in image order" {
+	# MDS-8, MDS-9, MDS-10
 	A=/$TOKEN_A/acMetadata/v1
 	mds_get "$A/apps/web/image/manifest"
 	expect 200 application/json "$(cat "$BATS_FILE_TMPDIR/web.json")"
@@ -126,6 +129,7 @@ A=/$TOKEN_A/acMetadata/v1
 }
 
 @test "sign and verify: the pod's signature verifies, anything changed is 403" {
+	# MDS-11, MDS-12, MDS-13
 	A=/$TOKEN_A/acMetadata/v1
 	mds_post "$A/pod/hmac/sign" "content=Old MacDonald Had A Farm"
 	expect 200 "text/plain; charset=us-ascii"
@@ -153,6 +157,7 @@ A=/$TOKEN_A/acMetadata/v1
 }
 
 @test "bad tokens are 401, unknown paths 404, wrong methods 405" {
+	# MDS-14, MDS-18
 	mds_get "/00000000000000000000000000000000/acMetadata/v1/pod/uuid"
 	expect 401 "text/plain; charset=us-ascii"
 	mds_get "/$TOKEN_A-x/acMetadata/v1/pod/manifest"
@@ -174,6 +179,7 @@ A=/$TOKEN_A/acMetadata/v1
 }
 
 @test "a token reaches only its own pod: another pod's apps are not found" {
+	# MDS-2, MDS-18
 	mds_get "/$TOKEN_A/acMetadata/v1/apps/secret/annotations"
 	expect 404 "text/plain; charset=us-ascii"
 	[[ "$output" != *hunter2* ]]
@@ -186,6 +192,7 @@ A=/$TOKEN_A/acMetadata/v1
 }
 
 @test "registration: bad UUID, manifest, token or app is refused; a token is one pod's" {
+	# MDS-4, MDS-14
 	local d=$BATS_FILE_TMPDIR u=11111111-2222-4333-8444-555555555555
 	run $MDSC reg "$MDS_SOCK" PUT "/pods/not-a-uuid?token=abc" "$d/pod-a.json"
 	[ "${lines[0]}" = 400 ]
@@ -290,6 +297,7 @@ mds_rkt() {
 }
 
 @test "an app in a --net=host pod reads its own metadata through AC_METADATA_URL; gc unregisters" {
+	# MDS-1, MDS-2, MDS-16, MDS-17 (the host network)
 	mds_rkt "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" --net=host --mds-register \
 		--uuid-file-save="$T/uuid" "$BB_ACI" --exec /bin/sh -- -c \
 		'echo "$AC_METADATA_URL"; echo "$AC_APP_NAME";

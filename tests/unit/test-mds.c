@@ -27,8 +27,8 @@
 #define UUID_B  "7a1c2e53-1e10-4d54-8e8d-4d6c9c8f1b12"
 #define TOKEN_A "0123456789abcdef0123456789abcdef"
 #define TOKEN_B "fedcba9876543210fedcba9876543210"
-#define AB16 "abababababababab"
-#define ID   "sha512-" AB16 AB16 AB16 AB16 AB16 AB16 AB16 AB16
+#define AB16    "abababababababab"
+#define ID      "sha512-" AB16 AB16 AB16 AB16 AB16 AB16 AB16 AB16
 
 static const char pod_a[] =
         "{\"acKind\":\"PodManifest\",\"acVersion\":\"0.8.11\",\"apps\":["
@@ -198,13 +198,12 @@ static void sign_then_verify_and_tampering_is_refused(void **state)
 	assert_int_equal(
 	        status_of(call(m, true, "POST", P "/pod/hmac/sign", NULL, form, "content=%zz")),
 	        400);
-	assert_int_equal(
-	        status_of(call(m, true, "POST", P "/pod/hmac/sign", NULL, "text/plain", "content=x")),
-	        400);
-	assert_int_equal(
-	        status_of(call(m, true, "POST", P "/pod/hmac/verify", NULL, form,
-	                       "content=x&uuid=" UUID_A "&signature=AAA")),
-	        400);
+	assert_int_equal(status_of(call(m, true, "POST", P "/pod/hmac/sign", NULL, "text/plain",
+	                                "content=x")),
+	                 400);
+	assert_int_equal(status_of(call(m, true, "POST", P "/pod/hmac/verify", NULL, form,
+	                                "content=x&uuid=" UUID_A "&signature=AAA")),
+	                 400);
 	assert_int_equal(status_of(call(m, true, "POST", P "/pod/hmac/verify", NULL, form,
 	                                "content=x&uuid=nope&signature=AAAA")),
 	                 400);
@@ -229,13 +228,12 @@ static void registration_checks_its_input_and_unregisters(void **state)
 	                       "{\"name\":\"x\",\"image\":{\"name\":\"example.com/x\"}}]}")),
 	        400);
 	assert_int_equal(status_of(call(m, false, "PUT", u3, TOKEN_A, NULL, pod_a)), 409);
-	assert_int_equal(status_of(call(m, false, "PUT", "/pods/" UUID_A "/nope", NULL, NULL,
-	                                image_web)),
-	                 404);
+	assert_int_equal(
+	        status_of(call(m, false, "PUT", "/pods/" UUID_A "/nope", NULL, NULL, image_web)),
+	        404);
 	assert_int_equal(status_of(call(m, false, "GET", "/pods/" UUID_A, NULL, NULL, NULL)), 405);
-	assert_int_equal(status_of(call(m, false, "DELETE", "/pods/" UUID_A "/web", NULL, NULL,
-	                                NULL)),
-	                 405);
+	assert_int_equal(
+	        status_of(call(m, false, "DELETE", "/pods/" UUID_A "/web", NULL, NULL, NULL)), 405);
 	assert_int_equal(status_of(call(m, false, "PUT", "/other", NULL, NULL, NULL)), 404);
 	assert_int_equal(rkt_mds_n_pods(m), 2);
 	/* registering a UUID again replaces it, with its new token */
@@ -280,8 +278,9 @@ static void hmac_sha512_matches_rfc4231(void **state)
 {
 	/* RFC 4231 test cases 1 and 6 (a key longer than the block) */
 	uint8_t key1[20], key6[131], out[64];
-	static const char want1[] = "h6p83qXvYZ1P8LQkGh1ssCN59OLOTsJ4etCzBUXhfN7aqDO31rinAgOLJ06uo/Tk"
-	                            "vp2RTuth8XAuaWwgOhJoVA==";
+	static const char want1[] =
+	        "h6p83qXvYZ1P8LQkGh1ssCN59OLOTsJ4etCzBUXhfN7aqDO31rinAgOLJ06uo/Tk"
+	        "vp2RTuth8XAuaWwgOhJoVA==";
 	static const char data6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
 	const struct rkt_bytes p1[] = { { "Hi ", 3 }, { "There", 5 } };
 	const struct rkt_bytes p6[] = { { data6, sizeof(data6) - 1 } };
@@ -354,8 +353,9 @@ static void registration_messages_format_and_parse(void **state)
 		                           "HTTP/1.1 200 OK\r\nno end",
 		                           "HTTP/1.1 200 OK\r\nRkt-Metadata-Port: 99999\r\n\r\n" };
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-		assert_int_equal(rkt_mds_response_parse(bad[i], strlen(bad[i]), &status, &port, &body),
-		                 -EBADMSG);
+		assert_int_equal(
+		        rkt_mds_response_parse(bad[i], strlen(bad[i]), &status, &port, &body),
+		        -EBADMSG);
 }
 
 static void tokens_are_128_random_bits_in_hex(void **state)
@@ -387,15 +387,14 @@ static void url_from_the_pod_directory(void **state)
 	/* nothing recorded: upstream's port, loopback */
 	u1 = rkt_mds_url(fd, true, "tok", NULL, NULL);
 	assert_string_equal(u1, "http://127.0.0.1:18112/tok");
-	assert_int_equal(rkt_write_file_atomic_at(fd, RKT_POD_MDS_REGISTERED, "18200\n", 6, 0644,
-	                                          NULL),
-	                 0);
-	assert_int_equal(rkt_write_file_atomic_at(
-	                         fd, RKT_POD_NET_INFO,
-	                         "[{\"netName\":\"none\"},{\"netName\":\"default\","
-	                         "\"ip\":\"172.16.28.2\",\"hostIP\":\"172.16.28.1\"}]",
-	                         84, 0644, NULL),
-	                 0);
+	assert_int_equal(
+	        rkt_write_file_atomic_at(fd, RKT_POD_MDS_REGISTERED, "18200\n", 6, 0644, NULL), 0);
+	assert_int_equal(
+	        rkt_write_file_atomic_at(fd, RKT_POD_NET_INFO,
+	                                 "[{\"netName\":\"none\"},{\"netName\":\"default\","
+	                                 "\"ip\":\"172.16.28.2\",\"hostIP\":\"172.16.28.1\"}]",
+	                                 84, 0644, NULL),
+	        0);
 	u2 = rkt_mds_url(fd, false, "tok", NULL, NULL);
 	assert_string_equal(u2, "http://172.16.28.1:18200/tok");
 	u3 = rkt_mds_url(fd, true, "tok", NULL, NULL);

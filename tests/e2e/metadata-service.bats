@@ -283,6 +283,26 @@ vmrss() {
 	expect 200 "text/plain; charset=us-ascii" "$POD_A"
 }
 
+@test "socket activation: the service serves the socket it inherits as fd 3 and leaves it" {
+	local fifo=$T/ready line pid sock=$T/activated.sock u=33333333-2222-4333-8444-555555555555
+	mkfifo "$fifo"
+	exec 8<>"$fifo"
+	RKT_TEST_MDS_ADDRESS=127.0.0.1 $MDSC activate "$sock" "$RKT_TEST_ENV_BIN" \
+		metadata-service --listen-port=0 >"$fifo" 2>"$T/log" &
+	pid=$!
+	read -r -t 30 line <&8 || { kill "$pid"; fail "no ready line: $(cat "$T/log")"; }
+	exec 8<&-
+	[[ "$line" == *"registrations on fd 3" ]] || fail "$line"
+	local port=${line##*127.0.0.1:}
+	port=${port%%,*}
+	$MDSC register "$sock" "$u" abcabc "$BATS_FILE_TMPDIR/pod-b.json"
+	run --separate-stderr $MDSC get "http://127.0.0.1:$port/abcabc/acMetadata/v1/pod/uuid"
+	kill "$pid"
+	wait "$pid" || fail "the service exited with $?"
+	expect 200 "text/plain; charset=us-ascii" "$u"
+	[ -S "$sock" ] || fail "the inherited socket was removed"
+}
+
 @test "metadata-service: a bad --listen-port is refused" {
 	RKT=$RKT_TEST_ENV_BIN rkt metadata-service --listen-port=70000
 	expect_error "--listen-port '70000' is not a port"

@@ -13,6 +13,9 @@
   mds-client.py stall PORT URL                     opens a connection that sends half a request
                                                    and never finishes, then GETs URL (2 s
                                                    timeout) and prints what `get` prints
+  mds-client.py activate SOCK CMD...              a listening Unix socket at SOCK as fd 3 with
+                                                   LISTEN_FDS=1 and LISTEN_PID, then exec CMD
+                                                   (systemd's socket activation, same PID)
   mds-client.py bench URL CLIENTS SECONDS          CLIENTS threads GETting URL on keep-alive
                                                    connections; prints requests/s and p99 ms
 """
@@ -153,6 +156,15 @@ def main(argv):
         show(*get(argv[3], timeout=2))
         s.close()
         return 0
+    if cmd == "activate":
+        import os
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(argv[2])
+        s.listen(16)
+        os.dup2(s.fileno(), 3, inheritable=True)
+        os.environ["LISTEN_FDS"] = "1"
+        os.environ["LISTEN_PID"] = str(os.getpid())
+        os.execvp(argv[3], argv[3:])
     if cmd == "bench":
         url, clients, seconds = argv[2], int(argv[3]), float(argv[4])
         host, port, path = split_url(url)

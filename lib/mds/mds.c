@@ -504,7 +504,7 @@ static void sign(const struct rkt_mds *m, const struct mds_pod *p,
 static void verify(const struct rkt_mds *m, const struct rkt_mds_request *req,
                    struct rkt_mds_response *ret)
 {
-	_cleanup_free_ char *content = NULL, *uuid = NULL, *sig = NULL, *expect = NULL;
+	_cleanup_free_ char *content = NULL, *uuid = NULL, *sig = NULL;
 	_cleanup_free_ uint8_t *raw = NULL;
 	size_t len, uuid_len, sig_len, raw_len;
 	uint8_t u[16];

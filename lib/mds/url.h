@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pod/layout.h"
 #include "util/error.h"
 
 /* In the pod directory: written by stage0 after registering (upstream's marker, which rkt gc
@@ -13,7 +14,9 @@
 #define RKT_POD_MDS_REGISTERED "mds-registered"
 /* In the pod directory: what the networks' plugins returned (written by whoever sets up the
  * pod's networks); each element's "hostIP" is the host's side of that network. */
+#ifndef RKT_POD_NET_INFO
 #define RKT_POD_NET_INFO "net-info.json"
+#endif
 
 /* The public port recorded in POD_FD's mds-registered, or 18112. */
 uint16_t rkt_mds_pod_port(int pod_fd);

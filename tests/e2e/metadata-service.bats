@@ -237,7 +237,7 @@ vmrss() {
 	$MDSC churn "$MDS_SOCK" 1000
 	$MDSC churn "$MDS_SOCK" 1000
 	after=$(vmrss)
-	echo "VmRSS ${before} kB -> ${after} kB" >&3
+	echo "# VmRSS ${before} kB -> ${after} kB" >&3
 	[ "$after" -le $((before + 256)) ] || fail "VmRSS grew from $before kB to $after kB"
 	mds_get "/$TOKEN_A/acMetadata/v1/pod/uuid"
 	expect 200 "text/plain; charset=us-ascii" "$POD_A"

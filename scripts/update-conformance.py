@@ -90,7 +90,7 @@ Columns:
 
 The last two columns come from the citations (`scripts/update-conformance.py` rewrites them): a
 file name is where to look, not a proof. "not yet" in both columns means that nothing cites the
-ID: not implemented yet (the metadata service, for one), or not decided. "no file cites it" means
+ID: not implemented yet, or not decided. "no file cites it" means
 that a test checks the requirement but the code that meets it does not name it.
 
 ## At a glance

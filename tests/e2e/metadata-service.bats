@@ -249,8 +249,8 @@ vmrss() {
 	printf '\x00\x01\x02\xff\r\n\r\n' >bad3
 	{ printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 65536 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } >bad4
 	for f in bad1 bad2 bad3 bad4; do
-		run $MDSC raw "$MDS_PORT" "$f"
-		[ "$status" -eq 0 ]
+		run --separate-stderr $MDSC raw "$MDS_PORT" "$f"
+		[ "$status" -eq 0 ] || fail "$f: client failed: $stderr"
 		[[ "$output" == "HTTP/1.1 4"* || "$output" == closed ]] || fail "$f: $output"
 	done
 	mds_get "/$TOKEN_A/acMetadata/v1/pod/uuid"

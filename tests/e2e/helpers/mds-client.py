@@ -148,6 +148,9 @@ def main(argv):
                 data += chunk
         except ConnectionResetError:
             pass
+        except OSError as e:  # a timeout: shown, so that the test says what happened
+            print("error: %r" % e)
+            return 0
         print(data.split(b"\r\n")[0].decode("latin-1") if data else "closed")
         return 0
     if cmd == "stall":

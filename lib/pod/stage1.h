@@ -66,7 +66,7 @@ struct rkt_stage1_run_opts {
 	unsigned insecure; /* enum rkt_insecure: capabilities, paths and seccomp are passed on */
 	const struct rkt_pod_dns_plan *dns;
 	const struct rkt_id_range *private_users; /* the pod's range, or NULL */
-	const char *mds_token; /* the pod's metadata service token, or NULL */
+	const char *mds_token;                    /* the pod's metadata service token, or NULL */
 };
 
 /* Makes the prepared pod (locked by the caller) ready to exec its run entrypoint: mounts its

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "mds/url.h"
 #include "pod/layout.h"
+#include "tty.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -562,8 +563,6 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 		.volumes_recursive = !fly,
 		.id_base = c->opts.private_users ? c->opts.ids.base : 0,
 	};
-	if (c->opts.interactive && isatty(STDIN_FILENO))
-		mo.console = ttyname(STDIN_FILENO);
 	r = rkt_mount_plan_build(c->pod.manifest, s->a->ra, app, &mo, stage1_warn_cb, NULL, &plan,
 	                         err);
 	if (r < 0)
@@ -572,6 +571,10 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 	rkt_mount_plan_release(&plan);
 	if (r < 0)
 		return r;
+	/* --interactive on a terminal: a pty of the pod's own, never the caller's (tty.h). */
+	if (c->opts.interactive && !fly && isatty(STDIN_FILENO) &&
+	    (r = tty_pod_pty(rootfd, &c->tty_master, &c->tty_slave)) < 0)
+		return rkt_error_set(err, -r, "app \"%s\": its terminal", s->name);
 	/* /etc/mtab, as upstream's stage0 adds it. */
 	_cleanup_close_ int etc = rkt_open_in_root(rootfd, "/etc", O_PATH | O_DIRECTORY, 0);
 	/* a read-only root keeps what it has; any other failure (a full disk) is one */
@@ -795,6 +798,7 @@ int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
 	if (r < 0)
 		return r;
 	c->userns = (struct rkt_userns){ -EBADF, -EBADF, -EBADF, -EBADF };
+	c->tty_master = c->tty_slave = -EBADF;
 	c->n = c->pod.n_apps;
 	c->apps = xmalloc_array(c->n, sizeof(*c->apps));
 	memset(c->apps, 0, c->n * sizeof(*c->apps));

@@ -42,6 +42,8 @@ struct pod_ctx {
 	size_t n;
 	int devnull;
 	struct rkt_userns userns; /* --private-users: the apps' user namespace, else all -EBADF */
+	/* --interactive on a terminal: the app's pty (tty.h), or -EBADF */
+	int tty_master, tty_slave;
 	bool stopping, stopped_by_signal;
 	bool cgroups_failed; /* resource isolators could not be applied (reported once) */
 	bool devices_warned; /* no v1 devices hierarchy (reported once) */

@@ -29,6 +29,7 @@
 #include "net.h"
 #include "pod/layout.h"
 #include "stage1.h"
+#include "tty.h"
 #include "util/cleanup.h"
 #include "util/io.h"
 #include "util/xalloc.h"
@@ -59,12 +60,19 @@ child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path,
 	(void)sigaction(SIGPIPE, &dfl, NULL);
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
-	if (!c->opts.interactive) {
-		(void)setsid();
-		if (dup2(c->devnull, STDIN_FILENO) < 0 || dup2(s->out_w, STDOUT_FILENO) < 0 ||
-		    dup2(s->err_w, STDERR_FILENO) < 0)
-			_exit(STAGE1_EXIT_FAILURE);
+	/* Every app leads a session of its own: never the caller's, never with the caller's
+	 * terminal as its controlling terminal (docs/security.md, "Terminals"). */
+	if (c->tty_slave >= 0) {
+		int r = tty_become_controlling(c->tty_slave);
+		if (r < 0)
+			child_die("the app's terminal", -r);
+	} else if (setsid() < 0) {
+		child_die("setsid", errno);
 	}
+	if (!c->opts.interactive &&
+	    (dup2(c->devnull, STDIN_FILENO) < 0 || dup2(s->out_w, STDOUT_FILENO) < 0 ||
+	     dup2(s->err_w, STDERR_FILENO) < 0))
+		_exit(STAGE1_EXIT_FAILURE);
 	const char *what = NULL;
 	int r = stage1_app_restrict(c, s, false, &what);
 	if (r < 0)
@@ -101,8 +109,8 @@ static void signal_app(const struct pod_ctx *c, const struct app_state *s, int s
 {
 	if (s->pid <= 0)
 		return;
-	/* Each app leads its own process group (except --interactive). */
-	if (c->opts.interactive || kill(-s->pid, sig) < 0)
+	/* Each app leads its own process group. */
+	if (kill(-s->pid, sig) < 0)
 		(void)kill(s->pid, sig);
 }
 
@@ -289,7 +297,15 @@ static int supervise(struct pod_ctx *c, int sigfd)
 		if (pfds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo != SIGCHLD) {
+				if (si.ssi_signo == SIGQUIT) {
+					/* the ^]^]^] escape (tty.h): stop now, no grace */
+					stage1_log("signal %u: killing the pod", si.ssi_signo);
+					c->stopped_by_signal = true;
+					begin_stop(c);
+					for (size_t i = 0; i < c->n; i++)
+						signal_app(c, &c->apps[i], SIGKILL);
+					c->has_deadline = false;
+				} else if (si.ssi_signo != SIGCHLD) {
 					stage1_log("signal %u: stopping the pod", si.ssi_signo);
 					c->stopped_by_signal = true;
 					begin_stop(c);
@@ -386,6 +402,8 @@ static int pod_init(struct pod_ctx *c, int sync_fd)
 	sigset_t set;
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Out of the caller's session and away from its terminal (docs/security.md). */
+	(void)setsid();
 	/* Apps of the pod must not reach our (host) root through /proc/1/root. */
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (pod_setup(c, &err) < 0)
@@ -393,16 +411,26 @@ static int pod_init(struct pod_ctx *c, int sync_fd)
 	/* PID 1 lives as long as the pod: give back what the set-up freed (libseccomp's rule
 	 * database, parsed manifests), which glibc keeps in the heap otherwise. */
 	(void)malloc_trim(0);
-	/* Ready: the parent writes $P/pid, then lets us start the apps. */
-	if (write(sync_fd, &b, 1) != 1 || read(sync_fd, &b, 1) != 1 || b != 'g')
+	/* Ready: the parent writes $P/pid (and takes the app's pty master, which it proxies),
+	 * then lets us start the apps. */
+	if (rkt_send_byte_fd(sync_fd, b, c->tty_master) < 0 || read(sync_fd, &b, 1) != 1 ||
+	    b != 'g')
 		return STAGE1_EXIT_FAILURE;
 	close(sync_fd);
+	if (c->tty_master >= 0) {
+		/* The caller's terminal is the parent's now: we keep only stderr on it. */
+		close(c->tty_master);
+		c->tty_master = -EBADF;
+		(void)dup2(c->devnull, STDIN_FILENO);
+		(void)dup2(c->devnull, STDOUT_FILENO);
+	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	int sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd < 0) {
 		rkt_error_set(&err, errno, "signalfd");
@@ -498,6 +526,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	signal(SIGPIPE, SIG_IGN);
 	pid_t pid = fork();
@@ -518,11 +547,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	char b;
-	ssize_t n;
-	do
-		n = read(sv[0], &b, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1) {
+	_cleanup_close_ int master = -EBADF;
+	if (rkt_recv_byte_fd(sv[0], &b, &master) == 0) {
 		char buf[32];
 		int len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
 		r = rkt_write_file_atomic_at(c.podfd, RKT_POD_PID, buf, (size_t)len, 0644, NULL);
@@ -536,12 +562,16 @@ int main(int argc, char **argv)
 			rkt_error_set(&err, -r, "writing '%s' in the pod directory", RKT_POD_PID);
 			return stage1_fail(&err);
 		} else {
+			if (master >= 0) /* the app starts with the caller's size */
+				tty_copy_winsize(STDIN_FILENO, master);
 			b = 'g';
 			(void)!write(sv[0], &b, 1);
 		}
 	}
 	close(sv[0]);
 	int ws;
+	if (master >= 0)
+		return tty_serve(pid, master);
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
 			return STAGE1_EXIT_FAILURE;

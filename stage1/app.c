@@ -17,6 +17,7 @@
 
 #include "util/io.h"
 
+#include "activation.h"
 #include "app.h"
 #include "mds/url.h"
 #include "pod/layout.h"
@@ -709,10 +710,19 @@ int stage1_app_restrict(const struct pod_ctx *c, const struct app_state *s, bool
 	/* Nothing of stage1's (lock fd, pod directory, pipes of other apps) nor of the caller's
 	 * leaks in, not even until execve: a working directory of /proc/self/fd/N would reach
 	 * the host through a close-on-exec fd (CVE-2024-21626). */
-	int userns = c->userns.user; /* kept until joined, below */
-	if (userns > 3 && syscall(SYS_close_range, 3, (unsigned)userns - 1, 0) < 0)
+	/* The user namespace is kept until joined, below, out of the way of the listening
+	 * sockets that move to 3.. (activation.h). */
+	int userns = c->userns.user;
+	if (userns >= 0 && userns < 1024 && (userns = fcntl(userns, F_DUPFD_CLOEXEC, 1024)) < 0)
+		FAIL("moving the user namespace fd", errno);
+	int keep = stage1_activation_fds(s);
+	if (keep < 0)
+		FAIL("listening sockets", -keep);
+	int first = 3 + keep;
+	if (userns > first && syscall(SYS_close_range, first, (unsigned)userns - 1, 0) < 0)
 		FAIL("closing file descriptors", errno);
-	if (syscall(SYS_close_range, userns >= 3 ? (unsigned)userns + 1 : 3, ~0U, 0) < 0)
+	if (syscall(SYS_close_range, userns >= first ? (unsigned)userns + 1 : (unsigned)first, ~0U,
+	            0) < 0)
 		FAIL("closing file descriptors", errno);
 	if (s->has_oom && (r = write_oom(s->oom)) < 0)
 		FAIL("oom_score_adj", -r);
@@ -807,6 +817,7 @@ int stage1_load_pod(struct pod_ctx *c, struct rkt_error *err)
 		c->apps[i].name = c->pod.apps[i].ra->name;
 		c->apps[i].out_r = c->apps[i].out_w = c->apps[i].err_r = c->apps[i].err_w = -EBADF;
 		c->apps[i].log_fd = STDERR_FILENO;
+		c->apps[i].notify_fd = -EBADF;
 		for (size_t j = 0; j < ELEMENTSOF(c->apps[i].cgroup_fds); j++)
 			c->apps[i].cgroup_fds[j] = -EBADF;
 	}

@@ -31,6 +31,14 @@ struct app_state {
 	int cgroup_fds[3]; /* cgroup.procs of its memory, cpu, devices cgroups, or -EBADF */
 	enum phase phase;
 	pid_t pid;
+	/* activation.h: listening sockets, the main process's environment, readiness */
+	int *listen_fds;
+	size_t n_listen;
+	char **envp_main; /* NULL: envp */
+	char *listen_pid; /* the LISTEN_PID= entry of envp_main, or NULL */
+	bool pass_listen; /* in the forked child: this process gets the listening sockets */
+	int notify_fd;    /* -EBADF: the image did not ask for NOTIFY_SOCKET */
+	bool notify, notified;
 };
 
 struct pod_ctx {
@@ -50,6 +58,7 @@ struct pod_ctx {
 	bool devices_pod;    /* the pod's devices cgroup has its policy */
 	int first_failure;
 	bool status_lost; /* an app's exit status could not be recorded: the pod fails */
+	bool ready_written; /* $P/ready (activation.h) */
 	struct timespec deadline;
 	bool has_deadline;
 };

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "isolate/isolate.h"
+#include "activation.h"
 #include "app.h"
 #include "net.h"
 #include "pod/layout.h"
@@ -52,7 +53,7 @@ static void child_die(const char *what, int e)
 }
 
 static void __attribute__((noreturn))
-child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path, char **argv)
+child_exec(const struct pod_ctx *c, struct app_state *s, const char *path, char **argv)
 {
 	sigset_t all;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -74,10 +75,12 @@ child_exec(const struct pod_ctx *c, const struct app_state *s, const char *path,
 	     dup2(s->err_w, STDERR_FILENO) < 0))
 		_exit(STAGE1_EXIT_FAILURE);
 	const char *what = NULL;
+	/* the main process gets the listening sockets (activation.h) */
+	s->pass_listen = argv == s->argv;
 	int r = stage1_app_restrict(c, s, false, &what);
 	if (r < 0)
 		child_die(what, -r);
-	execve(path, argv, s->envp);
+	execve(path, argv, s->pass_listen && s->envp_main ? s->envp_main : s->envp);
 	child_die(argv[0], errno);
 	_exit(STAGE1_EXIT_FAILURE);
 }
@@ -269,17 +272,20 @@ static int poll_timeout(const struct pod_ctx *c)
 
 static int supervise(struct pod_ctx *c, int sigfd)
 {
-	struct pollfd *pfds = xmalloc_array(1 + 2 * c->n, sizeof(*pfds));
+	struct pollfd *pfds = xmalloc_array(1 + 3 * c->n, sizeof(*pfds));
 
 	for (size_t i = 0; i < c->n; i++)
 		start_app(c, &c->apps[i]);
 	while (!all_done(c)) {
-		size_t n = 0;
+		stage1_activation_check_ready(c);
+		size_t n = 0, pipes;
 		pfds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		for (size_t i = 0; i < c->n && !c->opts.interactive; i++) {
 			pfds[n++] = (struct pollfd){ .fd = c->apps[i].out_r, .events = POLLIN };
 			pfds[n++] = (struct pollfd){ .fd = c->apps[i].err_r, .events = POLLIN };
 		}
+		pipes = n;
+		n += stage1_activation_pollfds(c, pfds + n);
 		int r = poll(pfds, n, poll_timeout(c));
 		if (r < 0 && errno != EINTR)
 			break;
@@ -290,10 +296,13 @@ static int supervise(struct pod_ctx *c, int sigfd)
 					signal_app(c, &c->apps[i], SIGKILL);
 			c->has_deadline = false;
 		}
-		for (size_t i = 1; i < n; i++)
+		for (size_t i = 1; i < pipes; i++)
 			if (pfds[i].revents & (POLLIN | POLLHUP))
 				drain(&c->apps[(i - 1) / 2], pfds[i].fd,
 				      i % 2 ? STDOUT_FILENO : STDERR_FILENO);
+		for (size_t i = pipes; i < n; i++)
+			if (pfds[i].revents & POLLIN)
+				stage1_activation_event(c, pfds[i].fd);
 		if (pfds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -379,6 +388,8 @@ static int pod_setup(struct pod_ctx *c, struct rkt_error *err)
 		return rkt_error_set(err, errno, "/dev/null");
 	for (size_t i = 0; i < c->n; i++) {
 		r = stage1_prepare_app(c, &c->apps[i], false, err);
+		if (r >= 0) /* in the pod's network namespace: ours */
+			r = stage1_activation_prepare(&c->apps[i], err);
 		if (r < 0)
 			return r;
 	}

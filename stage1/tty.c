@@ -21,8 +21,8 @@
 #include "util/fs.h"
 #include "util/io.h"
 
-#define ESCAPE_CHAR 0x1d /* ^] */
-#define ESCAPE_COUNT 3
+#define ESCAPE_CHAR      0x1d /* ^] */
+#define ESCAPE_COUNT     3
 #define ESCAPE_WINDOW_NS 1000000000LL
 
 int tty_open_pty(int pts_dir_fd, int *ret_master, int *ret_slave)

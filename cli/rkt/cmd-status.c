@@ -2,13 +2,12 @@
  * (--uuid-file=F | UUID): upstream's key=value lines (rkt/rkt Documentation/subcommands/status.md).
  *
  * --wait polls (100 ms) until the pod has stopped running. --wait-ready polls until the pod
- * runs and its stage1 has written `pid`: our stage1 writes it once the pod's mounts are in place
- * and before any app starts (docs/stage1-abi.md 3.2), which is what upstream's
- * supervisor-status link told. Both fail with ETIMEDOUT after the given duration. */
+ * is ready (is_ready). Both fail with ETIMEDOUT after the given duration. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pod/layout.h"
 #include "pod/network.h"
@@ -86,13 +85,25 @@ static bool has_exited(struct rkt_pod *pod)
 	return pod->state != RKT_POD_STATE_RUNNING && pod->dir >= RKT_POD_DIR_RUN;
 }
 
-/* A pod that exited before anyone saw it ready counts as ready: waiting longer is pointless. */
+/* Ready: stage1 wrote $P/ready (every app started, those with sd_notify said READY=1;
+ * docs/stage1-abi.md 3.5), or upstream's stage1 linked rkt/supervisor-status; fly, which
+ * supervises nothing, once it wrote `pid`. A pod that exited before anyone saw it ready counts
+ * as ready: waiting longer is pointless. */
 static bool is_ready(struct rkt_pod *pod)
 {
+	char flavor[16];
 	struct stat st;
 
-	return has_exited(pod) ||
-	       (pod->state == RKT_POD_STATE_RUNNING && fstatat(pod->fd, RKT_POD_PID, &st, 0) == 0);
+	if (has_exited(pod))
+		return true;
+	if (pod->state != RKT_POD_STATE_RUNNING)
+		return false;
+	if (fstatat(pod->fd, RKT_POD_READY, &st, 0) == 0 ||
+	    fstatat(pod->fd, RKT_POD_STAGE1_ROOTFS "/rkt/supervisor-status", &st, 0) == 0)
+		return true;
+	ssize_t n = readlinkat(pod->fd, RKT_POD_STAGE1_FLAVOR, flavor, sizeof(flavor) - 1);
+	return n == 3 && memcmp(flavor, "fly", 3) == 0 &&
+	       fstatat(pod->fd, RKT_POD_PID, &st, 0) == 0;
 }
 
 /* Polls until DONE(pod) or TIMEOUT_NS (0: forever) has passed. */

@@ -17,6 +17,7 @@
 #define RKT_POD_OVERLAY_PREPARED     "overlay-prepared" /* marker: apps and stage1 use overlayfs */
 #define RKT_POD_OVERLAY              "overlay"       /* overlay/<treeStoreID>/{upper,work}/<app> */
 #define RKT_POD_CGROUPS              "cgroups"       /* ours: cgroups stage1 made, one a line */
+#define RKT_POD_READY                "ready"         /* ours: stage1 says the pod is ready */
 #define RKT_POD_LOGS                 "logs"          /* ours: logs/<app>.log */
 #define RKT_POD_SHARED_VOLUMES       "sharedVolumes" /* sharedVolumes/<volume> */
 /* --private-users: the pod's host id range "BASE:COUNT" (upstream's marker file) */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/io.h"
 #include "util/json-util.h"
 #include "util/escape.h"
 #include "util/parse.h"
@@ -409,6 +411,34 @@ static void dl_load_once_and_keeps_the_first_error(void **state)
 	assert_null(nothing);
 }
 
+static void send_byte_fd_passes_the_byte_and_the_descriptor(void **state)
+{
+	int sv[2], p[2], fd = -1;
+	char b = 0;
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(rkt_send_byte_fd(sv[0], 'r', p[1]), 0);
+	assert_int_equal(rkt_send_byte_fd(sv[0], 'g', -1), 0);
+	assert_int_equal(rkt_recv_byte_fd(sv[1], &b, &fd), 0);
+	assert_int_equal(b, 'r');
+	assert_true(fd >= 0 && fd != p[1]);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(write(fd, "x", 1), 1); /* the same pipe */
+	assert_int_equal(read(p[0], &b, 1), 1);
+	assert_int_equal(b, 'x');
+	close(fd);
+	assert_int_equal(rkt_recv_byte_fd(sv[1], &b, &fd), 0);
+	assert_int_equal(b, 'g');
+	assert_int_equal(fd, -EBADF);
+	close(sv[0]);
+	assert_int_equal(rkt_recv_byte_fd(sv[1], &b, &fd), -EPIPE);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +461,7 @@ int main(void)
 		cmocka_unit_test(read_file_at_limits_the_size),
 		cmocka_unit_test(clocks_are_in_nanoseconds),
 		cmocka_unit_test(dl_load_once_and_keeps_the_first_error),
+		cmocka_unit_test(send_byte_fd_passes_the_byte_and_the_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,7 +73,9 @@ int tty_become_controlling(int slave)
 {
 	if (setsid() < 0)
 		return -errno;
-	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+	/* 1: take it even if an earlier session (a pre-start handler's) still names it; the
+	 * child still has CAP_SYS_ADMIN here. */
+	if (ioctl(slave, TIOCSCTTY, 1) < 0)
 		return -errno;
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)

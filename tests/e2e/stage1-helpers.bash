@@ -29,7 +29,9 @@ setup_stage1_test() {
 	echo "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"coreos.com/rkt/stage1-default\"}" \
 		>"$P/stage1/manifest"
 	touch "$P/overlay-prepared"
-	UUID=6f1c4a2e-1b2c-4d3e-8f4a-0123456789ab
+	# A UUID of its own: the pod's cgroups are named after it, and another run of these
+	# suites (another checkout) on the same machine must not share them.
+	UUID=$(cat /proc/sys/kernel/random/uuid)
 }
 
 teardown_stage1_test() {

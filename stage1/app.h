@@ -57,7 +57,7 @@ struct pod_ctx {
 	bool devices_warned; /* no v1 devices hierarchy (reported once) */
 	bool devices_pod;    /* the pod's devices cgroup has its policy */
 	int first_failure;
-	bool status_lost; /* an app's exit status could not be recorded: the pod fails */
+	bool status_lost;   /* an app's exit status could not be recorded: the pod fails */
 	bool ready_written; /* $P/ready (activation.h) */
 	struct timespec deadline;
 	bool has_deadline;

@@ -582,7 +582,7 @@ static void stage1_argument_vectors(void **state)
 	const struct rkt_id_range ids = { .base = 1 << 24, .count = 65536 };
 	const struct rkt_stage1_run_opts pu = { .private_users = &ids };
 	v = rkt_stage1_run_argv(&e, &pod, &pu);
-	assert_string_equal(v[1], "--net=host");
+	assert_string_equal(v[1], "--net=default");
 	assert_string_equal(v[2], "--private-users=16777216:65536");
 	assert_string_equal(v[3], U1);
 	rkt_strv_free_array(v);

@@ -133,12 +133,15 @@ def main(argv):
         show(r.status, r.getheader("Content-Type"), r.read())
         return 0
     if cmd == "raw":
-        s = socket.create_connection(("127.0.0.1", int(argv[2])), timeout=10)
+        # longer than the service's own idle timeout (10 s), which must end a request it
+        # cannot parse if nothing else does
+        s = socket.create_connection(("127.0.0.1", int(argv[2])), timeout=30)
         data = b""
         try:
             # the service may answer and close before it has read everything
             s.sendall(open(argv[3], "rb").read())
-        except (BrokenPipeError, ConnectionResetError):
+            s.shutdown(socket.SHUT_WR)  # nothing more comes: the service sees the end
+        except OSError:  # broken pipe, reset, not connected: it already hung up
             pass
         try:
             while b"\r\n" not in data:

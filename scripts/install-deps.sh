@@ -13,7 +13,8 @@ librnp-dev libcurl4-openssl-dev libsqlite3-dev libseccomp-dev gnupg sqv openssl 
 util-linux bsdutils isal time procps man-db groff-base crun
 umoci skopeo docker-registry
 containernetworking-plugins iptables iproute2 curl
-libmicrohttpd-dev"
+libmicrohttpd-dev
+golang-go golang-github-appc-spec-dev"
 
 if [ "${1:-}" = "--ci" ]; then
 	PACKAGES="$PACKAGES clang libclang-rt-14-dev clang-format git"

@@ -42,12 +42,9 @@ const char *aci_archive_error(struct archive *a)
  * The tar reader only looks at the last buffer handed out, which is never the one being
  * filled. Hashing cannot fail, so errors stay in the reading thread.
  *
- * Inflating runs at very different speeds (stored blocks of incompressible files are a copy,
- * text is slow) while hashing runs at one speed, so the two threads take turns being ahead: a
- * ring of 16 MiB lets the inflating thread run through a large incompressible file without
- * waiting for the hasher (with 4 MiB it waited about a fifth of its time on the bench tree,
- * docs/performance.md). */
-#define HASHER_SLOTS 16
+ * Four slots: on a quiet machine 2, 4 and 16 MiB of ring gave the same time within noise (the
+ * inflating thread alone is about 80% of the run; docs/performance.md). */
+#define HASHER_SLOTS 4
 
 struct aci_hasher {
 	pthread_t thread;

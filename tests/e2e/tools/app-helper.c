@@ -66,15 +66,20 @@ static int sd_listen(void)
 	return 0;
 }
 
+/* Waits for a line written to the FIFO PATH. An end of file without data is the writer of the
+ * previous line closing after we reopened: wait for the next writer. */
 static int read_line(const char *path)
 {
-	char buf[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf));
-	close(fd);
-	return n > 0 ? 0 : -1;
+	for (;;) {
+		char buf[64];
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		ssize_t n = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n != 0)
+			return n > 0 ? 0 : -1;
+	}
 }
 
 static int sd_notify(const char *dir)

@@ -124,9 +124,13 @@ app_processes() {
 	run --separate-stderr unshare -m --propagation private bash -c '
 		mount -t tmpfs -o size=32m,mode=0755 rkt-test-full "$1" || exit 99
 		mkdir "$1/vol"
-		"$RKT" --dir="$1/d" --insecure-options=image run --stage1-path="$S1_ACI" \
+		"$RKT" --dir="$1/d" --insecure-options=image run --stage1-path="$S1_ACI" --net=none \
 			--volume=v,kind=host,source="$1/vol" "$BB_ACI" --mount volume=v,target=/v \
 			--exec /bin/sh -- -c "cat /dev/zero >/v/fill 2>/dev/null; df -k /v | tail -1; exit 0"
+		st=$?
+		# the data dir dies with this namespace: collect the pod while it can be
+		"$RKT" --dir="$1/d" gc --grace-period=0s >/dev/null 2>&1
+		exit $st
 	' bash "$T/full"
 	[ "$status" -eq 254 ] || fail "status $status" "$output" "$stderr"
 	# the app did fill the disk

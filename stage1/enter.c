@@ -2,13 +2,15 @@
  * restricted exactly as the app's own processes (docs/security.md, "rkt enter"). Runs from a
  * sealed copy of itself, joins the namespaces and cgroups of the pod's PID 1, then the child
  * becomes one of the app's processes through stage1_app_restrict, the code stage1 starts the
- * apps with. Shared by the default and fly stage1s. */
+ * apps with. Shared by the default and fly stage1s. When the caller's stdio has a terminal, the
+ * command gets a pty of the pod's own instead, which this process proxies (tty.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "isolate/isolate.h"
 #include "pod/layout.h"
 #include "stage1.h"
+#include "tty.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -137,6 +140,17 @@ static int open_app_cgroups(struct pod_ctx *c, struct app_state *s, const char *
 	return 0;
 }
 
+/* The pty of the entered process: one of the devpts instance at the app's /dev/pts (the pod's
+ * own; the host's for fly, whose apps have the host's /dev), opened through ROOT_FD. */
+static int open_pty(int root_fd, int *ret_master, int *ret_slave, struct rkt_error *err)
+{
+	_cleanup_close_ int pts = rkt_open_in_root(root_fd, "/dev/pts", O_PATH | O_DIRECTORY, 0);
+	int r = pts < 0 ? pts : tty_open_pty(pts, ret_master, ret_slave);
+	if (r < 0)
+		return rkt_error_set(err, -r, "a terminal for the command in the app's /dev/pts");
+	return 0;
+}
+
 static void __attribute__((noreturn)) child_die(const char *what, int e)
 {
 	const char *name = strerrorname_np(e);
@@ -234,6 +248,25 @@ int main(int argc, char **argv)
 	if (rkt_exec_lookup(rootfd, cmd[0], rkt_envp_get(s->envp, "PATH"), &path, &err) < 0)
 		return stage1_fail(&err);
 
+	/* The caller's terminal never reaches the command, which could give it to the app's
+	 * processes (/proc/<pid>/fd/0, TIOCSTI): those of fds 0-2 that are terminals become
+	 * a pty of the pod's, its controlling terminal (docs/security.md, "rkt enter"). */
+	unsigned ttys = 0;
+	for (int fd = 0; fd < 3; fd++)
+		ttys |= isatty(fd) ? 1u << fd : 0;
+	int term = ttys & 1 ? 0 : ttys & 2 ? 1 : 2;
+	_cleanup_close_ int master = -EBADF, slave = -EBADF;
+	if (ttys) {
+		if (open_pty(rootfd, &master, &slave, &err) < 0)
+			return stage1_fail(&err);
+		tty_copy_winsize(term, master);
+	}
+	/* Until tty_serve_on listens for them: the command's end is not missed, and a signal
+	 * for us goes on to the command, which leads a session of its own. */
+	sigset_t block, old;
+	tty_serve_sigset(&block);
+	(void)sigprocmask(SIG_BLOCK, &block, &old);
+
 	fflush(stderr);
 	pid_t child = fork();
 	if (child < 0) {
@@ -241,8 +274,15 @@ int main(int argc, char **argv)
 		return stage1_fail(&err);
 	}
 	if (child == 0) {
-		/* After fork: system calls only. First the cgroups apps without their own stay
-		 * in, then stage1_app_restrict joins the app's own. */
+		/* After fork: system calls only. A session of its own, never the caller's; then
+		 * the cgroups apps without their own stay in; then stage1_app_restrict joins the
+		 * app's own. */
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		int t = slave >= 0     ? tty_become_controlling_on(slave, ttys)
+		        : setsid() < 0 ? -errno
+		                       : 0;
+		if (t < 0)
+			child_die("the command's session", -t);
 		for (size_t i = 0; i < n_pod_cgroups; i++)
 			(void)rkt_cgroup_join(pod_cgroups[i]);
 		const char *what = NULL;
@@ -252,9 +292,14 @@ int main(int argc, char **argv)
 		execve(path, cmd, s->envp);
 		child_die("cannot execute the command", errno);
 	}
-	int ws;
-	while (waitpid(child, &ws, 0) < 0)
-		if (errno != EINTR)
-			return STAGE1_EXIT_FAILURE;
-	return stage1_exit_code(ws);
+	if (slave >= 0)
+		close(TAKE_FD(slave));
+	signal(SIGPIPE, SIG_IGN);
+	/* The terminal's input goes to the pty if stdin is one; the pty's output to stdout or
+	 * stderr, whichever is a terminal (the command writes to the others directly). */
+	return tty_serve_on(child, master, ttys & 1 ? STDIN_FILENO : -EBADF,
+	                    ttys & 2   ? STDOUT_FILENO
+	                    : ttys & 4 ? STDERR_FILENO
+	                               : -EBADF,
+	                    ttys ? term : -EBADF, false);
 }

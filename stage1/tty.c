@@ -69,7 +69,7 @@ int tty_pod_pty(int root_fd, int *ret_master, int *ret_slave)
 	return 0;
 }
 
-int tty_become_controlling(int slave)
+int tty_become_controlling_on(int slave, unsigned fds)
 {
 	if (setsid() < 0)
 		return -errno;
@@ -78,9 +78,14 @@ int tty_become_controlling(int slave)
 	if (ioctl(slave, TIOCSCTTY, 1) < 0)
 		return -errno;
 	for (int fd = 0; fd < 3; fd++)
-		if (dup2(slave, fd) < 0)
+		if ((fds & (1u << fd)) && dup2(slave, fd) < 0)
 			return -errno;
 	return 0;
+}
+
+int tty_become_controlling(int slave)
+{
+	return tty_become_controlling_on(slave, 07);
 }
 
 int tty_raw_on(int fd, struct tty_saved *saved)
@@ -157,7 +162,8 @@ static bool master_out(const struct tty_proxy *p)
 	for (;;) {
 		ssize_t n = read(p->master, buf, sizeof(buf));
 		if (n > 0) {
-			(void)rkt_write_all(p->out, buf, (size_t)n);
+			if (p->out >= 0)
+				(void)rkt_write_all(p->out, buf, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -191,7 +197,7 @@ enum tty_proxy_end tty_proxy(const struct tty_proxy *p)
 			struct signalfd_siginfo si;
 			while (read(p->sigfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGWINCH) {
-					tty_copy_winsize(p->in, p->master);
+					tty_copy_winsize(p->term, p->master);
 					continue;
 				}
 				if (p->on_signal(p->userdata, (int)si.ssi_signo)) {
@@ -209,7 +215,7 @@ enum tty_proxy_end tty_proxy(const struct tty_proxy *p)
 			if (n > 0) {
 				inlen = (size_t)n;
 				inoff = 0;
-				if (escape_seen(&esc, inbuf, inlen))
+				if (p->on_escape && escape_seen(&esc, inbuf, inlen))
 					p->on_escape(p->userdata);
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				in_open = false; /* end of input or a hung-up terminal */
@@ -253,39 +259,51 @@ static void serve_escape(void *userdata)
 
 int tty_serve(pid_t child, int master)
 {
+	return tty_serve_on(child, master, STDIN_FILENO, STDOUT_FILENO, STDIN_FILENO, true);
+}
+
+void tty_serve_sigset(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGWINCH);
+}
+
+int tty_serve_on(pid_t child, int master, int in, int out, int term, bool escape)
+{
 	struct serve sv = { .child = child, .wstatus = -1 };
 	struct tty_saved saved = { .fd = -EBADF };
 	sigset_t set;
 	int r;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
+	tty_serve_sigset(&set);
 	(void)sigprocmask(SIG_BLOCK, &set, NULL);
 	_cleanup_close_ int sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd < 0) {
 		stage1_warn("signalfd: %s", strerror(errno));
 		(void)kill(child, SIGKILL);
 	} else {
-		if ((r = tty_raw_on(STDIN_FILENO, &saved)) < 0)
+		if (in >= 0 && isatty(in) && (r = tty_raw_on(in, &saved)) < 0)
 			stage1_warn("the terminal's raw mode: %s", strerror(-r));
 		const struct tty_proxy p = {
-			.in = STDIN_FILENO,
-			.out = STDOUT_FILENO,
+			.in = in,
+			.out = out,
+			.term = term,
 			.master = master,
 			.sigfd = sigfd,
 			.on_signal = serve_signal,
-			.on_escape = serve_escape,
+			.on_escape = escape ? serve_escape : NULL,
 			.userdata = &sv,
 		};
 		if (tty_proxy(&p) == TTY_PROXY_FAILURE)
 			stage1_warn("terminal proxy: %s", strerror(errno));
 	}
-	/* Whatever ended the proxy, the pod's PID 1 is waited for before the terminal is
-	 * given back, so that nothing of the pod writes to it in raw mode. */
+	/* Whatever ended the proxy, the child (the pod's PID 1, or an entered process) is
+	 * waited for before the terminal is given back, so that nothing of the pod writes to it
+	 * in raw mode. */
 	while (sv.wstatus == -1 && waitpid(child, &sv.wstatus, 0) < 0)
 		if (errno != EINTR)
 			break;

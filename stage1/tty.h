@@ -3,6 +3,7 @@
  * as systemd-nspawn and crun's console socket do. No appc types here. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -20,6 +21,9 @@ int tty_pod_pty(int root_fd, int *ret_master, int *ret_slave);
 /* In a forked child before exec: a new session with SLAVE as its controlling terminal and as
  * fds 0, 1 and 2. System calls only. Returns 0 or -errno. */
 int tty_become_controlling(int slave);
+/* The same with SLAVE as only those of fds 0, 1 and 2 whose bit (1 << fd) is in FDS; the
+ * others stay as they are. */
+int tty_become_controlling_on(int slave, unsigned fds);
 
 /* The caller's terminal modes, saved by tty_raw_on and put back by tty_raw_off. */
 struct tty_saved {
@@ -44,14 +48,17 @@ enum tty_proxy_end {
 };
 
 struct tty_proxy {
-	int in, out; /* the caller's terminal (or whatever stdin and stdout are) */
-	int master;  /* non-blocking */
+	/* the caller's terminal (or whatever stdin and stdout are); -EBADF: nothing is read,
+	 * or what the master has is dropped */
+	int in, out;
+	int term;   /* the caller's terminal, whose window size the pty follows */
+	int master; /* non-blocking; -EBADF: only signals are handled */
 	/* signalfd of the signals the caller blocked; SIGWINCH is handled here (the caller's
 	 * window size goes to the pty), every other one goes to on_signal. */
 	int sigfd;
 	/* Returns true to end the proxy (after what the master still has is copied out). */
 	bool (*on_signal)(void *userdata, int signo);
-	/* Called when the caller typed ^] three times within one second. */
+	/* Called when the caller typed ^] three times within one second (NULL: no escape). */
 	void (*on_escape)(void *userdata);
 	void *userdata;
 };
@@ -66,3 +73,11 @@ enum tty_proxy_end tty_proxy(const struct tty_proxy *p);
  * pod at once); restores the terminal once CHILD is gone. Blocks those signals and SIGCHLD
  * and SIGWINCH. Returns CHILD's exit code (stage1_exit_code) or STAGE1_EXIT_FAILURE. */
 int tty_serve(pid_t child, int master);
+
+/* tty_serve for a CHILD whose pty MASTER (or -EBADF: none, only signals are passed on) is
+ * proxied from IN (raw mode if it is a terminal; -EBADF: none) to OUT (-EBADF: dropped), with
+ * the window size of the terminal TERM; the escape only if ESCAPE. */
+int tty_serve_on(pid_t child, int master, int in, int out, int term, bool escape);
+/* The signals tty_serve_on listens for (SIGCHLD among them): blocked before CHILD is forked,
+ * none is missed. */
+void tty_serve_sigset(sigset_t *set);

@@ -29,18 +29,18 @@ JSON
 	export TTY_ACI
 }
 
-# drive STEP... -- RUN_ARGS...: rkt run RUN_ARGS on a terminal driven by STEPs (pty-drive.py);
-# its report in $output.
+# drive STEP... -- RUN_ARGS...: rkt run RUN_ARGS (with ENTER=1: rkt enter $UUID RUN_ARGS) on a
+# terminal driven by STEPs (pty-drive.py); its report in $output.
 drive() {
-	local steps=()
+	local steps=() cmd=("$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI"
+		--uuid-file-save="$T/uuid")
+	[ -z "${ENTER:-}" ] || cmd=("$RKT" --dir="$D" enter "$UUID")
 	while [ "$1" != -- ]; do
 		steps+=("$1")
 		shift
 	done
 	shift
-	run python3 "$BATS_TEST_DIRNAME/helpers/pty-drive.py" "${steps[@]}" -- \
-		"$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" \
-		--uuid-file-save="$T/uuid" "$@"
+	run python3 "$BATS_TEST_DIRNAME/helpers/pty-drive.py" "${steps[@]}" -- "${cmd[@]}" "$@"
 	[ "$status" -eq 0 ] || fail "pty-drive: $status" "$output"
 }
 
@@ -110,4 +110,68 @@ no_sharing() {
 	[ "$status" -eq 0 ] || fail "status $status: $output"
 	[[ "$output" == *"got typed"* ]] || fail "stdin not passed: $output"
 	[[ "$output" == *"own-session"* ]] || fail "app in the caller's session: $output"
+}
+
+# drive_enter STEP... -- ARGS...: rkt enter $UUID ARGS on a terminal driven by STEPs.
+drive_enter() { ENTER=1 drive "$@"; }
+
+# the device of the caller's terminal ("caller" step), and of the entered command's stdin
+caller_dev() { printf '%s\n' "$output" | sed -n 's/^caller: //p'; }
+stdin_dev() { printf '%s\n' "$output" | grep -o 'stdin: [0-9]*:[0-9]*' | cut -d' ' -f2; }
+
+@test "rkt enter on a terminal: the command leads its own session on a pty of the pod's; output and exit code pass through" {
+	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
+	drive_enter caller 'expect:M42' scan 'send:\n' wait -- /bin/sh -c \
+		'/app-helper tty-info; tty; echo M$((6*7)); read -r x; exit 7'
+	has "exit: 7"
+	no_sharing
+	[ -n "$(stdin_dev)" ] || fail "stdin is no terminal:" "$output"
+	[ "$(stdin_dev)" != "$(caller_dev)" ] || fail "stdin is the caller's terminal:" "$output"
+	# (the shell that rkt enter started leads it)
+	[[ "$output" == *'session: parent'* ]] || fail "not a session of its own:" "$output"
+	[[ "$output" == *'ctty: stdin'* ]] || fail "stdin is not its controlling terminal:" "$output"
+	[[ "$output" == *'/dev/pts/0\r\nM42'* ]] || fail "not the pod's /dev/pts/0:" "$output"
+}
+
+@test "rkt enter on a terminal: TIOCSTI by the command reaches its own pty, never the caller's terminal" {
+	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
+	drive_enter 'expect:inject: ' wait leftover -- /app-helper inject $'echo PWNED\n'
+	has "exit: 0"
+	has "leftover: b''"
+}
+
+@test "rkt enter on a terminal: no process of the app can open the caller's terminal through /proc/<pid>/fd" {
+	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
+	# while the entered shell waits for a line, another process of the app (a second rkt
+	# enter, on no terminal) opens every fd 0-2 it can through /proc
+	drive_enter caller 'expect:ready' \
+		"sh:\"$RKT\" --dir=\"$D\" enter $UUID /app-helper open-ttys </dev/null 2>&1 | sed 's/^/got-/'" \
+		'send:\n' wait -- /bin/sh -c 'echo rea""dy; read -r x'
+	has "exit: 0"
+	# it could open the entered shell's terminal (so the check below can fail) ...
+	printf '%s\n' "$output" | grep -q '^got-open: ' || fail "nothing opened:" "$output"
+	# ... which is never the caller's
+	if printf '%s\n' "$output" | grep -q "^got-open: .* $(caller_dev)\$"; then
+		fail "the caller's terminal was opened:" "$output"
+	fi
+}
+
+@test "rkt enter on a terminal: the command's terminal has the caller's size and follows resizes" {
+	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
+	drive_enter --rows 24 --cols 80 'expect:24 80' resize:33,77 'send:\n' 'expect:33 77' wait \
+		-- /bin/sh -c 'tty; stty size; read -r x; stty size'
+	has "exit: 0"
+	[[ "$output" == *'/dev/pts/0\r\n24 80'* ]] || fail "not the pod's /dev/pts/0:" "$output"
+}
+
+@test "rkt enter without a terminal: pipes stay pipes (byte-exact, end of input passed), the command leads its own session" {
+	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
+	head -c 300000 /dev/urandom >"$T/in"
+	"$RKT" --dir="$D" enter "$UUID" /bin/cat <"$T/in" >"$T/got" 2>"$T/enter-err" ||
+		fail "enter: $?" "$(cat "$T/enter-err")"
+	cmp "$T/in" "$T/got" || fail "the output differs from the input"
+	run "$RKT" --dir="$D" enter "$UUID" /bin/sh -c '/app-helper tty-info; exit 5' </dev/null
+	[ "$status" -eq 5 ] || fail "status $status:" "$output"
+	has "stdin: no tty"
+	has "session: parent"
 }

@@ -15,6 +15,7 @@ pty ("the caller's terminal"); this program holds the master. The steps, in orde
     leftover       print "leftover: " and what is queued as input on the caller's terminal
     sh:COMMAND     run COMMAND with /bin/sh -c (its output goes to this program's stdout)
     modes          print "modes: same" if the terminal's modes are those it had at the start
+    caller         print "caller: MAJ:MIN", the device of the caller's terminal
 
 Prints "output: " and everything CMD wrote at the end. Every wait is bounded (30 s): on a
 timeout it prints what it waited for and the output, and exits 3.
@@ -148,6 +149,8 @@ def main():
         elif verb == "sh":
             import subprocess
             subprocess.run(["/bin/sh", "-c", arg], check=False, timeout=TIMEOUT)
+        elif verb == "caller":
+            print("caller: %d:%d" % (os.major(tty_rdev), os.minor(tty_rdev)))
         elif verb == "modes":
             print("modes: %s" % ("same" if termios.tcgetattr(slave) == initial else "changed"))
         else:

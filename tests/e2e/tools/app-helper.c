@@ -9,14 +9,24 @@
  *   app-helper sd-notify DIR writes "started" to the FIFO DIR/a, reads a line from the FIFO
  *                            DIR/b, sends READY=1 to $NOTIFY_SOCKET, prints "notified", then
  *                            reads DIR/b again and exits
+ *   app-helper tty-info      prints "stdin: MAJ:MIN" (its device, or "stdin: no tty"),
+ *                            "session: self|parent|other" (who leads its session) and
+ *                            "ctty: stdin|none|other" (its controlling terminal is fd 0, it
+ *                            has none, or another one)
+ *   app-helper open-ttys     opens fds 0-2 of every process in /proc as they are (through
+ *                            /proc/PID/fd/N) and prints "open: PID/N MAJ:MIN" for each
+ *                            terminal it could open
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -112,6 +122,58 @@ static int sd_notify(const char *dir)
 	return 0;
 }
 
+static int tty_info(void)
+{
+	struct stat st;
+	pid_t sid = 0;
+
+	if (fstat(STDIN_FILENO, &st) == 0 && isatty(STDIN_FILENO))
+		printf("stdin: %u:%u\n", major(st.st_rdev), minor(st.st_rdev));
+	else
+		printf("stdin: no tty\n");
+	pid_t leader = getsid(0);
+	printf("session: %s\n", leader == getpid()    ? "self"
+	                        : leader == getppid() ? "parent"
+	                                              : "other");
+	/* TIOCGSID answers on a terminal only for the session it controls */
+	if (ioctl(STDIN_FILENO, TIOCGSID, &sid) == 0 && sid == getsid(0)) {
+		printf("ctty: stdin\n");
+	} else {
+		int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		printf("ctty: %s\n", fd < 0 ? "none" : "other");
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+static int open_ttys(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300];
+	struct stat st;
+
+	if (!d)
+		return die("/proc");
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == (int)getpid())
+			continue;
+		for (int n = 0; n < 3; n++) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%d", e->d_name, n);
+			int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (isatty(fd) && fstat(fd, &st) == 0)
+				printf("open: %s/%d %u:%u\n", e->d_name, n, major(st.st_rdev),
+				       minor(st.st_rdev));
+			close(fd);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "inject") == 0)
@@ -120,6 +182,11 @@ int main(int argc, char **argv)
 		return sd_listen();
 	if (argc == 3 && strcmp(argv[1], "sd-notify") == 0)
 		return sd_notify(argv[2]);
-	fprintf(stderr, "usage: app-helper inject TEXT | sd-listen | sd-notify DIR\n");
+	if (argc == 2 && strcmp(argv[1], "tty-info") == 0)
+		return tty_info();
+	if (argc == 2 && strcmp(argv[1], "open-ttys") == 0)
+		return open_ttys();
+	fprintf(stderr, "usage: app-helper inject TEXT | sd-listen | sd-notify DIR | tty-info | "
+	                "open-ttys\n");
 	return 2;
 }

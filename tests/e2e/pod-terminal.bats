@@ -164,6 +164,24 @@ stdin_dev() { printf '%s\n' "$output" | grep -o 'stdin: [0-9]*:[0-9]*' | cut -d'
 	[[ "$output" == *'/dev/pts/0\r\n24 80'* ]] || fail "not the pod's /dev/pts/0:" "$output"
 }
 
+@test "rkt enter on a terminal with stdin and stdout redirected: those stay the caller's, byte-exact; stderr is the pty" {
+	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
+	head -c 300000 /dev/urandom >"$T/in"
+	run python3 "$BATS_TEST_DIRNAME/helpers/pty-drive.py" wait -- /bin/sh -c \
+		'"$0" --dir="$1" enter "$2" /bin/sh -c "cat; /app-helper tty-info >&2" <"$3" >"$4"' \
+		"$RKT" "$D" "$UUID" "$T/in" "$T/got"
+	[ "$status" -eq 0 ] || fail "pty-drive: $status" "$output"
+	has "exit: 0"
+	cmp "$T/in" "$T/got" || fail "the output differs from the input:" "$output"
+	# stderr: through the pty, the command's controlling terminal, in a session of its own
+	# (led by the shell, or by app-helper if the shell execs it); the caller's terminal is not
+	# raw (its stdin is not a terminal), so it adds a CR of its own
+	local l
+	for l in 'stdin: no tty' 'session: (self|parent)' 'ctty: other'; do
+		[[ "$output" =~ "output: b'".*$l'\r' ]] || fail "no '$l' on stderr:" "$output"
+	done
+}
+
 @test "rkt enter without a terminal: pipes stay pipes (byte-exact, end of input passed), the command leads its own session" {
 	start_pod "$TTY_ACI" --exec /bin/sleep -- 600
 	head -c 300000 /dev/urandom >"$T/in"

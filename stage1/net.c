@@ -179,12 +179,32 @@ static int make_plan(struct pod_ctx *c, const char *netns, struct json_object **
 			json_object_object_add(b, "egressBurst", json_object_new_int64(burst));
 			json_object_object_add(rc, "bandwidth", b);
 		}
+		/* --net=NAME:IP=A: also the "ips" capability (static, host-local with
+		 * "capabilities": {"ips": true}); CNI_ARGS keeps it for host-local without */
+		struct json_object *ips = NULL;
+		r = rkt_cni_ips_arg(n, args[i], &ips, err);
+		if (r < 0) {
+			json_object_put(rc);
+			json_object_put(o);
+			json_object_put(nets);
+			return r;
+		}
+		_cleanup_free_ char *a = args[i] ? xstrdup(args[i]) : NULL;
+		if (ips) {
+			json_object_object_add(rc, "ips", ips);
+			/* a chain that takes "ips" gets the addresses only so: static reads a
+			 * CNI_ARGS IP as CIDR, and would add them twice */
+			if (rkt_cni_net_has_capability(n, "ips")) {
+				free(a);
+				a = rkt_cni_args_without(args[i], "IP");
+			}
+		}
 		json_object_object_add(o, "name", json_object_new_string(n->name));
 		json_object_object_add(o, "netConf", json_object_new_string(n->file));
 		_cleanup_free_ char *ifname = xasprintf("eth%zu", i);
 		json_object_object_add(o, "ifName", json_object_new_string(ifname));
-		if (args[i])
-			json_object_object_add(o, "args", json_object_new_string(args[i]));
+		if (a)
+			json_object_object_add(o, "args", json_object_new_string(a));
 		json_object_object_add(o, "conf", json_object_get(n->list));
 		json_object_object_add(o, "runtimeConfig", rc);
 		json_object_array_add(nets, o);

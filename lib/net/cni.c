@@ -1,5 +1,6 @@
 /* CNI configurations, the --net argument, plugin input and results (see cni.h). Pure: no
  * process is run here (cni-exec.c runs plugins). */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -376,6 +377,36 @@ bool rkt_cni_net_has_type(const struct rkt_cni_net *n, const char *type)
 	return false;
 }
 
+bool rkt_cni_net_has_capability(const struct rkt_cni_net *n, const char *cap)
+{
+	struct json_object *p = plugins_of(n), *caps, *v;
+	for (size_t i = 0; p && i < json_object_array_length(p); i++)
+		if (rkt_json_get(json_object_array_get_idx(p, i), "capabilities", json_type_object,
+		                 &caps) &&
+		    rkt_json_get(caps, cap, json_type_boolean, &v) && json_object_get_boolean(v))
+			return true;
+	return false;
+}
+
+char *rkt_cni_args_without(const char *args, const char *key)
+{
+	_cleanup_free_ char *copy = xstrdup(args ?: "");
+	char *out = xstrdup(""), *save = NULL;
+	size_t k = strlen(key);
+	for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+		if (strncmp(t, key, k) == 0 && t[k] == '=')
+			continue;
+		char *o = xasprintf("%s%s%s", out, out[0] ? ";" : "", t);
+		free(out);
+		out = o;
+	}
+	if (!out[0]) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 void rkt_cni_net_append(struct rkt_cni_net *n, struct json_object *plugin)
 {
 	json_object_array_add(plugins_of(n), plugin);
@@ -410,6 +441,105 @@ char *rkt_cni_plugin_input(struct json_object *list, size_t i, struct json_objec
 	char *s = rkt_json_format(copy, false);
 	json_object_put(copy);
 	return s;
+}
+
+/* ADDR (no prefix) in SUBNET ("a.b.c.d/n", "x::/n")? Its prefix length, or -1. */
+static int subnet_prefix(const char *addr, const char *subnet)
+{
+	_cleanup_free_ char *net = xstrdup(subnet);
+	unsigned char a[16], b[16];
+	char *slash = strchr(net, '/'), *end;
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET, bytes = fam == AF_INET6 ? 16 : 4;
+
+	if (!slash)
+		return -1;
+	*slash++ = '\0';
+	long bits = strtol(slash, &end, 10);
+	if (*end || bits < 0 || bits > bytes * 8 || inet_pton(fam, addr, a) != 1 ||
+	    inet_pton(fam, net, b) != 1)
+		return -1;
+	for (long i = 0; i < bits; i++)
+		if ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8)))
+			return -1;
+	return (int)bits;
+}
+
+/* The prefix length of the IPAM subnet of N that holds ADDR ("subnet", or a "ranges" item). */
+static int ipam_prefix(const struct rkt_cni_net *n, const char *addr)
+{
+	struct json_object *p = plugins_of(n), *ipam, *ranges;
+	for (size_t i = 0; p && i < json_object_array_length(p); i++) {
+		if (!rkt_json_get(json_object_array_get_idx(p, i), "ipam", json_type_object, &ipam))
+			continue;
+		const char *sub = get_string(ipam, "subnet");
+		int bits = sub ? subnet_prefix(addr, sub) : -1;
+		if (bits >= 0)
+			return bits;
+		if (!rkt_json_get(ipam, "ranges", json_type_array, &ranges))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(ranges); k++) {
+			struct json_object *set = json_object_array_get_idx(ranges, k);
+			for (size_t j = 0; json_object_is_type(set, json_type_array) &&
+			                   j < json_object_array_length(set);
+			     j++) {
+				sub = get_string(json_object_array_get_idx(set, j), "subnet");
+				bits = sub ? subnet_prefix(addr, sub) : -1;
+				if (bits >= 0)
+					return bits;
+			}
+		}
+	}
+	return -1;
+}
+
+int rkt_cni_ips_arg(const struct rkt_cni_net *n, const char *args, struct json_object **ret,
+                    struct rkt_error *err)
+{
+	_cleanup_free_ char *copy = xstrdup(args ?: "");
+	struct json_object *a = NULL;
+	char *save = NULL;
+
+	*ret = NULL;
+	for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+		char *save2 = NULL;
+		if (strncmp(t, "IP=", 3) != 0)
+			continue;
+		for (char *ip = strtok_r(t + 3, ",", &save2); ip;
+		     ip = strtok_r(NULL, ",", &save2)) {
+			_cleanup_free_ char *addr = xstrdup(ip);
+			char *slash = strchr(addr, '/');
+			unsigned char bin[16];
+			int fam, bits = -1;
+
+			if (slash)
+				*slash++ = '\0';
+			fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+			if (inet_pton(fam, addr, bin) == 1 && slash) {
+				char *end;
+				long b = strtol(slash, &end, 10);
+				bits = slash[0] >= '0' && slash[0] <= '9' && !*end && b >= 0 &&
+				                       b <= (fam == AF_INET6 ? 128 : 32)
+				               ? (int)b
+				               : -2;
+			}
+			if (inet_pton(fam, addr, bin) != 1 || bits == -2) {
+				json_object_put(a);
+				return rkt_error_set(err, EINVAL,
+				                     "--net=%s:%s: '%s' is not an IP address",
+				                     n->name, args, ip);
+			}
+			if (bits < 0)
+				bits = ipam_prefix(n, addr);
+			if (bits < 0)
+				bits = fam == AF_INET6 ? 128 : 32;
+			if (!a)
+				a = json_object_new_array();
+			_cleanup_free_ char *cidr = xasprintf("%s/%d", addr, bits);
+			json_object_array_add(a, json_object_new_string(cidr));
+		}
+	}
+	*ret = a;
+	return 0;
 }
 
 static void free_strv(char **v)

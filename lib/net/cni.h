@@ -70,8 +70,19 @@ int rkt_cni_select(const struct rkt_cni_netlist *avail, const struct rkt_cni_net
 bool rkt_cni_net_masq(const struct rkt_cni_net *n);
 /* True if a plugin of N's chain is of TYPE. */
 bool rkt_cni_net_has_type(const struct rkt_cni_net *n, const char *type);
+/* True if a plugin of N's chain declares capability CAP ("capabilities": {CAP: true}). */
+bool rkt_cni_net_has_capability(const struct rkt_cni_net *n, const char *cap);
+/* ARGS (K=V;K2=V2, may be NULL) without its KEY=... items: a new string, NULL if empty. */
+char *rkt_cni_args_without(const char *args, const char *key);
 /* Appends a plugin object (PLUGIN, reference taken) to N's chain. */
 void rkt_cni_net_append(struct rkt_cni_net *n, struct json_object *plugin);
+
+/* The "ips" capability argument (CNI conventions: addresses in CIDR form) of the IP=A[,B]
+ * items of ARGS (the CNI_ARGS of N, may be NULL): an address without a prefix gets the prefix
+ * of N's IPAM subnet that holds it ("subnet" or a "ranges" item), else /32 or /128. *RET is
+ * NULL if ARGS has no IP; an address that does not parse is an error naming it. */
+int rkt_cni_ips_arg(const struct rkt_cni_net *n, const char *args, struct json_object **ret,
+                    struct rkt_error *err);
 
 /* The stdin of plugin I of LIST (a normalized network list): its conf with "name" and
  * "cniVersion" of the list, "prevResult" if PREV is not NULL, and "runtimeConfig" with the

@@ -33,6 +33,13 @@ int rkt_net_arg_check(const char *net, const char *local_config, struct rkt_erro
 		return r;
 	if (sel.n == 0)
 		return rkt_error_set(err, EINVAL, "--net=%s: no network to join", net);
+	for (size_t i = 0; i < sel.n; i++) {
+		struct json_object *ips = NULL;
+		r = rkt_cni_ips_arg(&sel.items[i], args[i], &ips, err);
+		json_object_put(ips);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

@@ -67,6 +67,16 @@ JSON
  {"type":"ptp","ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.9.0/24"}},
  {"type":"rkttest-no-such-plugin"}]}
 JSON
+	# the "ips" capability: static IPAM (no address of its own), and host-local
+	cat >"$LC/net.d/40-rkttest-static.conflist" <<JSON
+{"cniVersion":"1.0.0","name":"rkttest-static","plugins":[
+ {"type":"bridge","bridge":"rkttest-st0","capabilities":{"ips":true},"ipam":{"type":"static"}}]}
+JSON
+	cat >"$LC/net.d/41-rkttest-hl.conflist" <<JSON
+{"cniVersion":"1.0.0","name":"rkttest-hl","plugins":[
+ {"type":"ptp","capabilities":{"ips":true},"ipam":{"type":"host-local","dataDir":"$ipam",
+  "ranges":[[{"subnet":"10.231.11.0/24"}],[{"subnet":"fd42:231:11::/64"}]]}}]}
+JSON
 	# OTHER: another host, reachable from the host over rkttest-oh0/1
 	ip netns add "$OTHER"
 	ip link add rkttest-oh0 type veth peer name rkttest-oh1
@@ -94,6 +104,7 @@ teardown_file() {
 	ip link del rkttest-oh0 2>/dev/null || true
 	ip netns del "$OTHER" 2>/dev/null || true
 	ip link del rkttest-br0 2>/dev/null || true
+	ip link del rkttest-st0 2>/dev/null || true
 }
 
 setup() {
@@ -324,6 +335,31 @@ assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("de
 	rkrun --net=all "$HTTPD_ACI" --exec /bin/true
 	[ "$status" -ne 0 ] || fail "all includes the broken network and must fail"
 	[[ "$stderr" == *rkttest-no-such-plugin* ]] || fail "$stderr"
+}
+
+@test "--net=NAME:IP=A;IP=B: the ips capability in CIDR form (static, host-local), IPv4 and IPv6" {
+	# static takes addresses only from "ips" (a bare CNI_ARGS IP is no CIDR to it)
+	rkrun "--net=rkttest-static:IP=10.231.10.77/24;IP=fd42:231:10::77/64" "$HTTPD_ACI" \
+		--exec /bin/ip -- addr show eth0
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"inet 10.231.10.77/24 "* ]] || fail "$output"
+	[[ "$output" == *"inet6 fd42:231:10::77/64 "* ]] || fail "$output"
+	# host-local: the prefix of its ranges
+	rkrun --uuid-file-save="$T/uuid" "--net=rkttest-hl:IP=10.231.11.9;IP=fd42:231:11::9" \
+		"$HTTPD_ACI" --exec /bin/ip -- addr show eth0
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"inet 10.231.11.9/24 "* && "$output" == *"inet6 fd42:231:11::9/64 "* ]] ||
+		fail "$output"
+	python3 -c '
+import json, sys
+n = json.load(open(sys.argv[1]))["networks"][0]
+assert n["runtimeConfig"]["ips"] == ["10.231.11.9/24", "fd42:231:11::9/64"], n
+assert "args" not in n, n' "$D/pods/run/$(cat "$T/uuid")/net/plan.json"
+	rkt_ok gc --grace-period=0s
+	# an address that is none is refused before a pod exists
+	rkrun --net=rkttest-hl:IP=10.231.11 "$HTTPD_ACI"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *"'10.231.11' is not an IP address"* ]] ||
+		fail "$status: $stderr"
 }
 
 @test "a chain that fails half-way leaves nothing: the plugins added are deleted" {

@@ -264,12 +264,58 @@ static void exec_protocol(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void ips_capability_arg(void **state)
+{
+	const char *conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"ptp\",\"ipam\":{"
+	                   "\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"10.1.0.0/16\"}],"
+	                   "[{\"subnet\":\"fd00:1::/64\"}]]}}";
+	struct rkt_cni_net n = { 0 };
+	struct rkt_error err = { 0 };
+	struct json_object *ips = NULL;
+
+	(void)state;
+	assert_int_equal(rkt_cni_net_parse(conf, strlen(conf), "n.conf", false, &n, &err), 0);
+	/* no IP: nothing */
+	assert_int_equal(rkt_cni_ips_arg(&n, NULL, &ips, &err), 0);
+	assert_null(ips);
+	assert_int_equal(rkt_cni_ips_arg(&n, "FOO=1", &ips, &err), 0);
+	assert_null(ips);
+	/* the prefix of the range that holds it; given prefixes kept; others /32, /128 */
+	assert_int_equal(
+	        rkt_cni_ips_arg(&n, "FOO=1;IP=10.1.2.3,fd00:1::5;IP=192.168.0.1", &ips, &err), 0);
+	_cleanup_free_ char *s = rkt_json_format(ips, false);
+	assert_string_equal(s, "[\"10.1.2.3/16\",\"fd00:1::5/64\",\"192.168.0.1/32\"]");
+	json_object_put(ips);
+	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.9.0.1/24,fd00:2::1", &ips, &err), 0);
+	free(s);
+	s = rkt_json_format(ips, false);
+	assert_string_equal(s, "[\"10.9.0.1/24\",\"fd00:2::1/128\"]");
+	json_object_put(ips);
+	/* not an address */
+	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.1.2", &ips, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "'10.1.2' is not an IP address"));
+	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.1.2.3/33", &ips, &err), -EINVAL);
+	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.1.2.3/", &ips, &err), -EINVAL);
+	assert_false(rkt_cni_net_has_capability(&n, "ips"));
+	rkt_cni_net_release(&n);
+	const char *caps = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"bridge\","
+	                   "\"capabilities\":{\"ips\":true,\"mac\":false}}";
+	assert_int_equal(rkt_cni_net_parse(caps, strlen(caps), "n.conf", false, &n, &err), 0);
+	assert_true(rkt_cni_net_has_capability(&n, "ips"));
+	assert_false(rkt_cni_net_has_capability(&n, "mac"));
+	rkt_cni_net_release(&n);
+	free(s);
+	s = rkt_cni_args_without("IP=1.2.3.4;A=1;IPX=2;IP=5.6.7.8", "IP");
+	assert_string_equal(s, "A=1;IPX=2");
+	assert_null(rkt_cni_args_without("IP=1.2.3.4", "IP"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conf_and_conflist), cmocka_unit_test(load_order_and_override),
 		cmocka_unit_test(net_arg_modes),     cmocka_unit_test(plugin_input_and_result),
-		cmocka_unit_test(exec_protocol),
+		cmocka_unit_test(exec_protocol),     cmocka_unit_test(ips_capability_arg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,18 @@ static int64_t bandwidth_limit(const struct pod_ctx *c)
 	return best;
 }
 
+/* The data dir: $P is <data dir>/pods/<state>/<uuid> (getcwd: canonical). */
+static char *data_dir(const struct pod_ctx *c)
+{
+	char *d = xstrdup(c->pod_dir);
+	for (int i = 0; i < 3; i++) {
+		char *slash = strrchr(d, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	return d[0] ? d : (free(d), xstrdup("/"));
+}
+
 /* The plan: what setup will attach, and what gc will detach. */
 static int make_plan(struct pod_ctx *c, const char *netns, struct json_object **ret,
                      struct rkt_error *err)
@@ -213,6 +225,8 @@ static int make_plan(struct pod_ctx *c, const char *netns, struct json_object **
 	json_object_object_add(plan, "netns", json_object_new_string(netns));
 	json_object_object_add(plan, "cniPath", json_object_new_string(path));
 	json_object_object_add(plan, "containerID", json_object_new_string(c->opts.uuid));
+	_cleanup_free_ char *dd = data_dir(c), *rec = rkt_cni_record_path(dd, c->opts.uuid);
+	json_object_object_add(plan, "record", json_object_new_string(rec));
 	json_object_object_add(plan, "networks", nets);
 	*ret = plan;
 	return 0;
@@ -389,12 +403,23 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 		return rkt_error_set(err, -r, "'" RKT_POD_NETNS "'");
 	if ((r = write_json(c->podfd, RKT_POD_NET_PLAN, plan, err)) < 0)
 		return r;
+	/* and outside the pod directory, for a pod whose directory vanishes; its fd (and lock)
+	 * stays open as long as stage1 lives */
+	_cleanup_free_ char *dd = data_dir(c);
+	static int record_fd = -1;
+	r = rkt_cni_record_write(plan, dd, c->opts.uuid, &record_fd, err);
+	if (r < 0) {
+		(void)unlinkat(c->podfd, RKT_POD_NET_PLAN, 0);
+		return r;
+	}
+	const char *record = str(plan, "record");
 	/* held while any chain runs: gc's removal of portmap's chains waits */
 	_cleanup_close_ int pmfd =
 	        rkt_cni_plan_has_portmap(plan) ? rkt_cni_portmap_lock(LOCK_SH) : -EBADF;
 	r = netns_create(netns, err);
 	if (r < 0) {
 		(void)unlinkat(c->podfd, RKT_POD_NET_PLAN, 0);
+		(void)unlink(record);
 		return r;
 	}
 	info = json_object_new_array();
@@ -437,6 +462,7 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 			}
 			(void)unlinkat(c->podfd, RKT_POD_NET_PLAN, 0);
 			(void)unlinkat(c->podfd, RKT_POD_NET_INFO, 0);
+			(void)unlink(record);
 			return r;
 		}
 	}

@@ -27,6 +27,9 @@ static void on_event(void *userdata, enum rkt_gc_event ev, const char *uuid,
 		printf("Garbage collecting pod \"%s\"\n", uuid);
 		fflush(stdout);
 		break;
+	case RKT_GC_EVENT_SWEPT:
+		fprintf(stderr, "gc: pod \"%s\" is gone: removed its networks\n", uuid);
+		break;
 	case RKT_GC_EVENT_FAILED:
 		if (st->failed++ == 0)
 			st->first = *e;

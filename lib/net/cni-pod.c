@@ -3,8 +3,10 @@
  * and what the plugins leave behind: portmap's shared chains when unused, and rules of the pod
  * that a DEL without its namespace could not find. Used by stage1's gc entrypoint and by stage0's
  * gc when that entrypoint cannot be reached. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -17,6 +19,7 @@
 #include "pod/layout.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/io.h"
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
@@ -182,10 +185,41 @@ int rkt_cni_detach(const struct json_object *plan_c, size_t n, struct json_objec
 	return first;
 }
 
+/* A path of ours: PREFIX/NAME without "..". */
+static bool path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return path && strncmp(path, prefix, n) == 0 && path[n] == '/' && !strstr(path, "/..");
+}
+
+/* DEL of every network of PLAN (INFO: the results, may be NULL), the rules DEL could not find,
+ * portmap's unused chains, the namespace and the record. */
+static int teardown(struct json_object *plan, struct json_object *info, int lock_fd,
+                    struct rkt_error *err)
+{
+	struct json_object *nets;
+	const char *netns = str(plan, "netns"), *record = str(plan, "record");
+
+	if (!path_under(netns, RKT_CNI_NETNS_DIR))
+		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': bad netns");
+	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
+		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': no networks");
+	bool have_ns = rkt_cni_netns_mounted(netns);
+	int r = rkt_cni_detach(plan, json_object_array_length(nets), info, lock_fd, err);
+	/* a plugin's DEL without the namespace cannot tell which rules were the pod's (ptp's
+	 * masquerade needs the addresses of the pod's interface) */
+	if (!have_ns || r < 0)
+		rkt_cni_rules_remove(str(plan, "containerID"));
+	if (rkt_cni_plan_has_portmap(plan))
+		rkt_cni_portmap_chains_remove();
+	if (path_under(record, RKT_CNI_RECORD_DIR))
+		(void)unlink(record);
+	return r;
+}
+
 int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err)
 {
 	_cleanup_(json_object_putp) struct json_object *plan = NULL, *info = NULL;
-	struct json_object *nets;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r;
@@ -196,7 +230,7 @@ int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err)
 		_cleanup_free_ char *ns = NULL;
 		if (rkt_read_file_at(podfd, RKT_POD_NETNS, &ns, NULL, NULL) == 0) {
 			ns[strcspn(ns, "\n")] = '\0';
-			if (strncmp(ns, RKT_CNI_NETNS_DIR "/", strlen(RKT_CNI_NETNS_DIR) + 1) == 0)
+			if (path_under(ns, RKT_CNI_NETNS_DIR))
 				rkt_cni_netns_remove(ns);
 		}
 		return 0;
@@ -207,23 +241,116 @@ int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err)
 	buf = NULL;
 	if (rkt_read_file_at(podfd, RKT_POD_NET_INFO, &buf, &len, NULL) == 0)
 		(void)rkt_json_parse(buf, len, "'" RKT_POD_NET_INFO "'", &info, NULL);
-	const char *netns = str(plan, "netns");
-	if (!netns || strncmp(netns, RKT_CNI_NETNS_DIR "/", strlen(RKT_CNI_NETNS_DIR) + 1) != 0 ||
-	    strstr(netns, "/.."))
-		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': bad netns");
-	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
-		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': no networks");
-	bool have_ns = rkt_cni_netns_mounted(netns);
-	r = rkt_cni_detach(plan, json_object_array_length(nets), info, lock_fd, err);
-	/* a plugin's DEL without the namespace cannot tell which rules were the pod's (ptp's
-	 * masquerade needs the addresses of the pod's interface) */
-	if (!have_ns || r < 0)
-		rkt_cni_rules_remove(str(plan, "containerID"));
-	if (rkt_cni_plan_has_portmap(plan))
-		rkt_cni_portmap_chains_remove();
+	r = teardown(plan, info, lock_fd, err);
 	/* done (or attempted): a second gc does not run DEL again (upstream's net/ removal) */
-	(void)unlinkat(podfd, RKT_POD_NET_PLAN, 0);
+	if (r != -EBADMSG)
+		(void)unlinkat(podfd, RKT_POD_NET_PLAN, 0);
 	return r;
+}
+
+/* ---- records outside the pod directory: the sweep of pods that vanished ---- */
+
+/* FNV-1a: a short, stable key for a data dir path in a file name. */
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+char *rkt_cni_record_path(const char *data_dir, const char *uuid)
+{
+	return xasprintf(RKT_CNI_RECORD_DIR "/%016" PRIx64 "-%s.json", fnv1a(data_dir), uuid);
+}
+
+int rkt_cni_record_write(struct json_object *plan, const char *data_dir, const char *uuid,
+                         int *ret_fd, struct rkt_error *err)
+{
+	const char *path = str(plan, "record");
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!path_under(path, RKT_CNI_RECORD_DIR))
+		return rkt_error_set(err, EINVAL, "network record: bad path");
+	r = rkt_mkdir_p_at(AT_FDCWD, RKT_CNI_RECORD_DIR, 0700, err);
+	if (r < 0)
+		return r;
+	struct json_object *rec = json_object_new_object();
+	json_object_object_add(rec, "dataDir", json_object_new_string(data_dir));
+	json_object_object_add(rec, "uuid", json_object_new_string(uuid));
+	json_object_object_add(rec, "plan", json_object_get(plan));
+	_cleanup_free_ char *s = rkt_json_format(rec, true);
+	json_object_put(rec);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return rkt_error_set(err, errno, "create '%s'", path);
+	/* held while the pod lives: a sweep never takes a live pod's networks */
+	if (flock(fd, LOCK_SH) < 0 || rkt_write_all(fd, s, strlen(s)) < 0) {
+		r = rkt_error_set(err, errno, "write '%s'", path);
+		(void)unlink(path);
+		return r;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Tears down the networks of record NAME of RECORD_DIR if its pod is gone; 1 if it did. */
+static int sweep_one(const char *name, const char *data_dir,
+                     bool (*exists)(void *userdata, const char *uuid), void *userdata,
+                     struct rkt_error *err)
+{
+	_cleanup_free_ char *path = xasprintf(RKT_CNI_RECORD_DIR "/%s", name), *buf = NULL;
+	_cleanup_(json_object_putp) struct json_object *rec = NULL;
+	struct json_object *plan;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	size_t len;
+
+	/* busy: a stage1 still holds it (its pod lives, maybe in another mount namespace) */
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0 || st.st_nlink == 0)
+		return 0;
+	if (rkt_read_fd(fd, 4 * 1024 * 1024, &buf, &len) < 0 ||
+	    rkt_json_parse(buf, len, path, &rec, NULL) < 0 ||
+	    !rkt_json_get(rec, "plan", json_type_object, &plan))
+		return 0;
+	const char *dd = str(rec, "dataDir"), *uuid = str(rec, "uuid"), *id = str(plan, "record");
+	/* another data dir's (a hash collision), or not the record it names */
+	if (!dd || !uuid || strcmp(dd, data_dir) != 0 || !id || strcmp(id, path) != 0 ||
+	    strlen(uuid) != 36 || exists(userdata, uuid))
+		return 0;
+	_cleanup_free_ char *ns = xasprintf(RKT_CNI_NETNS_DIR "/rkt-%s", uuid);
+	if (!str(plan, "netns") || strcmp(str(plan, "netns"), ns) != 0)
+		return 0;
+	int r = teardown(plan, NULL, -1, err);
+	(void)unlink(path);
+	return r < 0 ? r : 1;
+}
+
+int rkt_cni_sweep(const char *data_dir, bool (*exists)(void *userdata, const char *uuid),
+                  void (*swept)(void *userdata, const char *uuid, const struct rkt_error *err),
+                  void *userdata)
+{
+	_cleanup_free_ char *prefix = rkt_cni_record_path(data_dir, "");
+	const char *base = prefix + strlen(RKT_CNI_RECORD_DIR) + 1;
+	size_t n = strlen(base) - strlen(".json");
+	_cleanup_closedir_ DIR *d = opendir(RKT_CNI_RECORD_DIR);
+	struct dirent *de;
+	int count = 0;
+
+	while (d && (de = readdir(d))) {
+		struct rkt_error e = { 0 };
+		if (strncmp(de->d_name, base, n) != 0 || strlen(de->d_name) != n + 36 + 5)
+			continue;
+		int r = sweep_one(de->d_name, data_dir, exists, userdata, &e);
+		if (r != 0) {
+			_cleanup_free_ char *uuid = xstrndup(de->d_name + n, 36);
+			count++;
+			if (swept)
+				swept(userdata, uuid, r < 0 ? &e : NULL);
+		}
+	}
+	return count;
 }
 /* Splits an `iptables -S` line into words, undoing its double quotes and backslashes. */
 static char **split_rule(const char *line, size_t *ret_n)

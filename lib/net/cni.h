@@ -162,6 +162,23 @@ int rkt_cni_detach(const struct json_object *plan, size_t n, struct json_object 
 /* Every iptables and ip6tables rule whose comment names CONTAINER_ID (the CNI plugins' "id:"),
  * and the CNI-<hash> chains they jump to: what DEL cannot find once the namespace is gone. */
 void rkt_cni_rules_remove(const char *container_id);
-/* gc: detaches every network of the pod directory PODFD's plan, removes its namespace and the
- * plan. 0 if there is nothing to do. */
+/* gc: detaches every network of the pod directory PODFD's plan, removes its namespace, its
+ * record and the plan. 0 if there is nothing to do. */
 int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err);
+
+/* Records of attached networks outside the pod directory, for pods whose directory vanishes
+ * (a data dir on a tmpfs that is gone): RKT_CNI_RECORD_DIR/<key of the data dir>-<uuid>.json,
+ * {"dataDir","uuid","plan"}, written before the namespace exists, removed after DEL. */
+#define RKT_CNI_RECORD_DIR "/run/rkt/net"
+/* The record of pod UUID of DATA_DIR (canonical, absolute). A new string. */
+char *rkt_cni_record_path(const char *data_dir, const char *uuid);
+/* Writes the record named by PLAN's "record"; *RET_FD holds a shared lock on it for as long
+ * as it stays open (the pod's life: a sweep skips a locked record). */
+int rkt_cni_record_write(struct json_object *plan, const char *data_dir, const char *uuid,
+                         int *ret_fd, struct rkt_error *err);
+/* Every unlocked record of DATA_DIR whose pod EXISTS says is gone: DEL of its networks (without
+ * results), the pod's rules, its namespace and the record. SWEPT is told each (ERR: the first
+ * DEL failure, or NULL). Returns how many were swept. */
+int rkt_cni_sweep(const char *data_dir, bool (*exists)(void *userdata, const char *uuid),
+                  void (*swept)(void *userdata, const char *uuid, const struct rkt_error *err),
+                  void *userdata);

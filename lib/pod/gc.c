@@ -2,6 +2,7 @@
  * Documentation/devel/pod-lifecycle.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -136,6 +137,36 @@ static int apply(const char *data_dir, const char *uuid, bool abandoned, bool sw
 	return 0;
 }
 
+struct sweep_ctx {
+	const char *data_dir;
+	const struct rkt_gc_opts *opts;
+};
+
+static bool pod_exists(void *userdata, const char *uuid)
+{
+	struct sweep_ctx *c = userdata;
+	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
+	/* only a pod that is certainly gone: any other error keeps its networks */
+	return rkt_pod_load(c->data_dir, uuid, &pod, NULL) != -ENOENT;
+}
+
+static void pod_swept(void *userdata, const char *uuid, const struct rkt_error *err)
+{
+	struct sweep_ctx *c = userdata;
+	emit(c->opts, RKT_GC_EVENT_SWEPT, uuid, NULL);
+	if (err)
+		emit(c->opts, RKT_GC_EVENT_FAILED, uuid, err);
+}
+
+/* Networks of pods of DATA_DIR whose directory vanished (docs/networking.md). */
+static void sweep_networks(const char *data_dir, const struct rkt_gc_opts *opts)
+{
+	_cleanup_free_ char *real = realpath(data_dir, NULL);
+	struct sweep_ctx c = { .data_dir = data_dir, .opts = opts };
+	if (real)
+		(void)rkt_cni_sweep(real, pod_exists, pod_swept, &c);
+}
+
 int rkt_gc(const char *data_dir, const struct rkt_gc_opts *opts, struct rkt_error *err)
 {
 	_cleanup_free_ char *embryo_lock = xasprintf("%s/pods/embryo.lock", data_dir);
@@ -172,6 +203,8 @@ int rkt_gc(const char *data_dir, const struct rkt_gc_opts *opts, struct rkt_erro
 			abandoned = false;
 		}
 	}
+	if (!opts->mark_only)
+		sweep_networks(data_dir, opts);
 	return 0;
 }
 

@@ -6,7 +6,9 @@
  * then exited-garbage pods marked longer ago than the grace period, and every garbage pod, are
  * deleted: exclusive lock, the stage1 gc entrypoint (exited pods only; fork+wait, cwd = the pod),
  * every mount below the pod removed, deepest first, and the directory removed. A pod another
- * process holds or moves meanwhile is left for the next run. May block on the stage1 gc. */
+ * process holds or moves meanwhile is left for the next run. May block on the stage1 gc.
+ * Last, the networks of pods of the data dir whose directory vanished are removed
+ * (rkt_cni_sweep). */
 #pragma once
 
 #include <stdbool.h>
@@ -27,6 +29,7 @@ enum rkt_gc_event {
 	RKT_GC_EVENT_MARKED = 0, /* moved to a garbage directory */
 	RKT_GC_EVENT_DELETING,   /* about to delete */
 	RKT_GC_EVENT_FAILED,     /* could not be collected; ERR says why (gc goes on) */
+	RKT_GC_EVENT_SWEPT,      /* the networks of a pod whose directory vanished were removed */
 	_RKT_GC_EVENT_MAX
 };
 

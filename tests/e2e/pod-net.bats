@@ -113,8 +113,16 @@ setup() {
 }
 
 teardown() {
-	local p
+	local p u
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	# a vanished pod's networks, if its test failed before collecting them
+	if [ -e "$T/gone-uuid" ]; then
+		u=$(cat "$T/gone-uuid")
+		mkdir -p "$T/gone/d"
+		"$RKT" --dir="$T/gone/d" gc --grace-period=0s >/dev/null 2>&1 || true
+		rm -f "/var/run/netns/rkt-$u" "/run/rkt/net/"*"-$u.json"
+		grep -rl -- "$u" /var/lib/cni/networks/default 2>/dev/null | xargs -r rm -f
+	fi
 	pod_teardown
 }
 
@@ -165,9 +173,11 @@ expect_net_gone() {
 		! ip link show "$v" >/dev/null 2>&1 || fail "veth $v of $u left"
 	done
 	local leases
-	leases=$(grep -rlx "$u" /var/lib/cni/networks "$BATS_FILE_TMPDIR/ipam" 2>/dev/null || true)
+	# host-local's lease: the container ID, CR LF, the interface name
+	leases=$(grep -rl -- "$u" /var/lib/cni/networks "$BATS_FILE_TMPDIR/ipam" 2>/dev/null || true)
 	[ -z "$leases" ] || fail "leases of $u left: $leases"
 	! rules_now | grep -q "$u" || fail "rules of $u left: $(rules_now | grep "$u")"
+	! ls /run/rkt/net 2>/dev/null | grep -q -- "-$u.json" || fail "network record of $u left"
 }
 
 # the host-side interfaces of pod U (from net-info.json: interfaces without a sandbox)
@@ -228,6 +238,8 @@ assert "result" not in n' "$ip"
 	host=$(net_info "$UUID" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["hostIP"])')
 	ip addr show | grep -q "inet $host/" || fail "no host address $host"
 	[ "$(cat "$D/pods/run/$UUID/netns")" = "/var/run/netns/rkt-$UUID" ]
+	# the record for a sweep, should the pod directory vanish
+	ls /run/rkt/net | grep -q -- "-$UUID.json" || fail "no record in /run/rkt/net"
 	# the default network masquerades: OTHER sees the host's address on its link
 	rkt_ok enter "$UUID" /bin/get 10.231.99.2 8099 /cgi-bin/addr
 	[ "$output" = 10.231.99.1 ] || fail "OTHER saw $output"
@@ -402,4 +414,65 @@ print("\n".join(out))')
 	# every rule as before the file's first pod
 	diff <(sort "$BATS_FILE_TMPDIR/rules-before") <(rules_now | sort) ||
 		fail "iptables rules differ"
+}
+
+# Issue 8: a pod whose directory vanished (its data dir a tmpfs of a private mount namespace,
+# gone with it) leaves a netns file, a lease and rules; gc of the same --dir path, re-created,
+# removes them from the record stage1 left in /run/rkt/net, and only that data dir's.
+@test "gc removes the networks of a pod whose data dir vanished, once and quietly" {
+	mkdir -p "$T/gone"
+	run --separate-stderr unshare -m --propagation private bash -c '
+		mount -t tmpfs -o size=64m,mode=0755 rkt-test-gone "$1" || exit 99
+		"$RKT" --dir="$1/d" --insecure-options=image --local-config="$2" run \
+			--stage1-path="$S1_ACI" --uuid-file-save="$1/uuid" "$HTTPD_ACI" \
+			--exec /bin/true >&2 || exit 98
+		u=$(cat "$1/uuid")
+		python3 -c "
+import json, sys
+for n in json.load(open(sys.argv[1])):
+    for i in n[\"result\"].get(\"interfaces\", []):
+        if not i.get(\"sandbox\"): print(\"veth\", i[\"name\"])" "$1/d/pods/run/$u/net-info.json"
+		echo "uuid $u"
+	' bash "$T/gone" "$LC"
+	[ "$status" -eq 0 ] || fail "status $status" "$stderr"
+	local u vs
+	u=$(printf '%s\n' "$output" | sed -n 's/^uuid //p')
+	vs=$(printf '%s\n' "$output" | sed -n 's/^veth //p')
+	[ -n "$u" ] && [ -n "$vs" ] || fail "$output"
+	echo "$u" >"$T/gone-uuid"
+	# what the vanished pod left
+	[ -e "/var/run/netns/rkt-$u" ] || fail "no netns file left: the test proves nothing"
+	grep -rlq -- "$u" /var/lib/cni/networks/default || fail "no lease left"
+	rules_now | grep -q "$u" || fail "no rule left"
+	# another data dir's gc leaves them alone
+	rkt_ok gc --grace-period=0s
+	[ -e "/var/run/netns/rkt-$u" ] && grep -rlq -- "$u" /var/lib/cni/networks/default ||
+		fail "another data dir's gc took them"
+	mkdir -p "$T/gone/d"
+	run --separate-stderr "$RKT" --dir="$T/gone/d" gc --grace-period=0s
+	[ "$status" -eq 0 ] || fail "gc: $status: $stderr"
+	[ "$stderr" = "gc: pod \"$u\" is gone: removed its networks" ] || fail "$stderr"
+	expect_net_gone "$u" "$vs"
+	[ -z "$(ls /run/rkt/net 2>/dev/null | grep -- "-$u.json")" ] || fail "record left"
+	# a second gc has nothing to do and says nothing
+	run --separate-stderr "$RKT" --dir="$T/gone/d" gc --grace-period=0s
+	[ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$stderr" ] || fail "$status: $output $stderr"
+}
+
+@test "gc is quiet when the pod's networks are already gone (netns, lease, rules removed by hand)" {
+	rkrun --uuid-file-save="$T/uuid" "$HTTPD_ACI" --exec /bin/true
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local u
+	u=$(cat "$T/uuid")
+	[ -e "/var/run/netns/rkt-$u" ] || fail "no netns"
+	ip netns del "rkt-$u"
+	grep -rl -- "$u" /var/lib/cni/networks/default | xargs -r rm -f
+	run --separate-stderr "$RKT" --dir="$D" gc --grace-period=0s
+	[ "$status" -eq 0 ] || fail "$status: $stderr"
+	# upstream's two lines, nothing about the networks
+	[ "$stderr" = "gc: moving pod \"$u\" to garbage" ] || fail "$stderr"
+	[ "$output" = "Garbage collecting pod \"$u\"" ] || fail "$output"
+	expect_net_gone "$u" ""
+	run --separate-stderr "$RKT" --dir="$D" gc --grace-period=0s
+	[ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$stderr" ] || fail "$status: $output $stderr"
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/cni.h"
 #include "pod/layout.h"
 #include "pod/network.h"
 #include "util/escape.h"
@@ -21,6 +22,7 @@ struct status_opts {
 	int64_t wait_ns, wait_ready_ns; /* 0 = forever */
 	enum cli_format format;
 	const char *uuid_file;
+	bool check_networks;
 };
 
 enum { OPT_WAIT = 1, OPT_WAIT_READY };
@@ -46,6 +48,8 @@ const struct cli_flag status_flags[] = {
 	CLI_FORMAT_FLAG(struct status_opts, format, "key value pairs"),
 	FLAG("uuid-file", CLI_FLAG_STRING, struct status_opts, uuid_file, "",
 	     "read pod UUID from file instead of argument"),
+	FLAG("check-networks", CLI_FLAG_BOOL, struct status_opts, check_networks, "false",
+	     "run the CNI CHECK of every network of a running pod (fails if one fails)"),
 	{ .name = "wait",
 	  .type = CLI_FLAG_CUSTOM,
 	  .def = "false",
@@ -168,6 +172,48 @@ static void print_plain(const struct rkt_pod *pod, const struct rkt_pod_manifest
 	}
 }
 
+struct check_state {
+	bool plain;
+	size_t failed;
+	struct rkt_error first;
+};
+
+static void on_check(void *userdata, const char *net, enum rkt_cni_check_status st,
+                     const struct rkt_error *e)
+{
+	static const char *const names[] = { [RKT_CNI_CHECK_OK] = "ok",
+		                             [RKT_CNI_CHECK_FAILED] = "failed",
+		                             [RKT_CNI_CHECK_UNSUPPORTED] = "unsupported" };
+	struct check_state *c = userdata;
+
+	if (c->plain)
+		printf("network-check-%s=%s\n", net, names[st]);
+	if (e && c->failed++ == 0)
+		c->first = *e;
+}
+
+/* --check-networks (ours, docs/networking.md): CNI CHECK of a running pod's networks. */
+static int check_networks(struct rkt_pod *pod, bool plain, struct rkt_error *err)
+{
+	struct check_state c = { .plain = plain };
+	int r;
+
+	if (pod->state != RKT_POD_STATE_RUNNING)
+		return rkt_error_input(err, EINVAL, "status: --check-networks: pod '%s' is %s",
+		                       pod->uuid, rkt_pod_state_name(pod->state));
+	fflush(stdout);
+	r = rkt_cni_pod_check(pod->fd, on_check, &c, err);
+	fflush(stdout);
+	if (r < 0)
+		return rkt_error_wrap(err, r, "status: --check-networks");
+	if (c.failed) {
+		*err = c.first;
+		return rkt_error_wrap(err, -EIO, "status: CHECK of %zu network(s) failed",
+		                      c.failed);
+	}
+	return 0;
+}
+
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 {
 	_cleanup_(rkt_pod_freep) struct rkt_pod *pod = NULL;
@@ -198,5 +244,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err
 	else
 		print_plain(pod, m);
 	rkt_pod_manifest_free(m);
+	if (o.check_networks)
+		return check_networks(pod, o.format == CLI_FORMAT_TABBED, err);
 	return 0;
 }

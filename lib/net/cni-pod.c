@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -246,6 +247,83 @@ int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err)
 	if (r != -EBADMSG)
 		(void)unlinkat(podfd, RKT_POD_NET_PLAN, 0);
 	return r;
+}
+
+/* CNI CHECK came with 0.4.0: whether version V ("0.4.0", "1.0.0") has it. */
+static bool has_check(const char *v)
+{
+	unsigned maj = 0, min = 0;
+	return v && sscanf(v, "%u.%u", &maj, &min) == 2 && (maj > 0 || min >= 4);
+}
+
+int rkt_cni_pod_check(int podfd,
+                      void (*report)(void *userdata, const char *net, enum rkt_cni_check_status st,
+                                     const struct rkt_error *err),
+                      void *userdata, struct rkt_error *err)
+{
+	_cleanup_(json_object_putp) struct json_object *plan = NULL, *info = NULL;
+	_cleanup_free_ char *buf = NULL;
+	struct json_object *nets;
+	size_t len;
+	int r, failed = 0;
+
+	r = rkt_read_file_at(podfd, RKT_POD_NET_PLAN, &buf, &len, NULL);
+	if (r == -ENOENT)
+		return rkt_error_input(err, ENOENT, "the pod has no CNI networks");
+	if (r < 0 || rkt_json_parse(buf, len, "'" RKT_POD_NET_PLAN "'", &plan, err) < 0)
+		return r < 0 ? rkt_error_set(err, -r, "'" RKT_POD_NET_PLAN "'") : -EBADMSG;
+	free(buf);
+	buf = NULL;
+	r = rkt_read_file_at(podfd, RKT_POD_NET_INFO, &buf, &len, NULL);
+	if (r < 0 || rkt_json_parse(buf, len, "'" RKT_POD_NET_INFO "'", &info, err) < 0)
+		return r < 0 ? rkt_error_set(err, -r, "'" RKT_POD_NET_INFO "'") : -EBADMSG;
+	const char *netns = str(plan, "netns");
+	if (!rkt_json_get(plan, "networks", json_type_array, &nets) ||
+	    !path_under(netns, RKT_CNI_NETNS_DIR))
+		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': bad plan");
+	bool have_ns = rkt_cni_netns_mounted(netns);
+	/* the networks attached, in order: those with a result */
+	for (size_t i = 0; i < json_object_array_length(nets); i++) {
+		struct json_object *o = json_object_array_get_idx(nets, i), *conf = NULL,
+		                   *rc = NULL, *prev = NULL, *ver;
+		const char *name = str(o, "name");
+		for (size_t j = 0; name && json_object_is_type(info, json_type_array) &&
+		                   j < json_object_array_length(info);
+		     j++) {
+			struct json_object *ni = json_object_array_get_idx(info, j);
+			if (str(ni, "netName") && strcmp(str(ni, "netName"), name) == 0)
+				(void)rkt_json_get(ni, "result", json_type_object, &prev);
+		}
+		if (!name || !prev || !rkt_json_get(o, "conf", json_type_object, &conf))
+			continue;
+		(void)rkt_json_get(o, "runtimeConfig", json_type_object, &rc);
+		struct rkt_error e2 = { 0 };
+		if (!rkt_json_get(conf, "cniVersion", json_type_string, &ver) ||
+		    !has_check(json_object_get_string(ver))) {
+			report(userdata, name, RKT_CNI_CHECK_UNSUPPORTED, NULL);
+			continue;
+		}
+		if (!have_ns) {
+			rkt_error_set(&e2, ENOENT, "network '%s': the namespace '%s' is gone", name,
+			              netns);
+			r = -ENOENT;
+		} else {
+			const struct rkt_cni_exec e = {
+				.command = "CHECK",
+				.container_id = str(plan, "containerID"),
+				.netns = netns,
+				.ifname = str(o, "ifName"),
+				.args = str(o, "args"),
+				.path = str(plan, "cniPath"),
+				.keep_fd = -1,
+			};
+			r = rkt_cni_check(&e, conf, rc, prev, &e2);
+		}
+		failed += r < 0;
+		report(userdata, name, r < 0 ? RKT_CNI_CHECK_FAILED : RKT_CNI_CHECK_OK,
+		       r < 0 ? &e2 : NULL);
+	}
+	return failed;
 }
 
 /* ---- records outside the pod directory: the sweep of pods that vanished ---- */

@@ -166,6 +166,16 @@ void rkt_cni_rules_remove(const char *container_id);
  * record and the plan. 0 if there is nothing to do. */
 int rkt_cni_pod_teardown(int podfd, int lock_fd, struct rkt_error *err);
 
+/* CNI CHECK of every network the pod directory PODFD's stage1 attached (in order), with its
+ * ADD result as prevResult: REPORT is told of each (ERR: why it failed). A conf older than CNI
+ * 0.4.0 has no CHECK (UNSUPPORTED). Returns how many failed, or -errno if the pod has no
+ * networks or its records do not parse. Runs the plugins: for the CLI, never for rkt run. */
+enum rkt_cni_check_status { RKT_CNI_CHECK_OK, RKT_CNI_CHECK_FAILED, RKT_CNI_CHECK_UNSUPPORTED };
+int rkt_cni_pod_check(int podfd,
+                      void (*report)(void *userdata, const char *net, enum rkt_cni_check_status st,
+                                     const struct rkt_error *err),
+                      void *userdata, struct rkt_error *err);
+
 /* Records of attached networks outside the pod directory, for pods whose directory vanishes
  * (a data dir on a tmpfs that is gone): RKT_CNI_RECORD_DIR/<key of the data dir>-<uuid>.json,
  * {"dataDir","uuid","plan"}, written before the namespace exists, removed after DEL. */

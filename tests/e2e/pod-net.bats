@@ -122,6 +122,7 @@ teardown() {
 		"$RKT" --dir="$T/gone/d" gc --grace-period=0s >/dev/null 2>&1 || true
 		rm -f "/var/run/netns/rkt-$u" "/run/rkt/net/"*"-$u.json"
 		grep -rl -- "$u" /var/lib/cni/networks/default 2>/dev/null | xargs -r rm -f
+		remove_rules_of "$u"
 	fi
 	pod_teardown
 }
@@ -133,6 +134,21 @@ rules_now() {
 		iptables -w -t "$t" -S 2>/dev/null
 		ip6tables -w -t "$t" -S 2>/dev/null
 	done
+}
+
+# remove_rules_of ID: every nat rule whose comment names ID, then the CNI-<hash> chains
+# they jumped to (the fallback when a test failed before gc could)
+remove_rules_of() {
+	local rule chains c
+	chains=$(iptables -w -t nat -S | grep -F -- "id: \\\"$1\\\"" | grep -o -- '-j CNI-[0-9a-f]*' |
+		cut -c4- | sort -u)
+	iptables -w -t nat -S | grep '^-A ' | grep -F -- "id: \\\"$1\\\"" | sed 's/^-A/-D/' |
+		while read -r rule; do eval "iptables -w -t nat $rule"; done
+	for c in $chains; do
+		iptables -w -t nat -F "$c" 2>/dev/null
+		iptables -w -t nat -X "$c" 2>/dev/null
+	done
+	return 0
 }
 
 # get URL: from the host, 3 s at most

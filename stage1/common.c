@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -269,4 +270,13 @@ int stage1_reexec_sealed(char **argv, struct rkt_error *err)
 		return rkt_error_set(err, errno, "sealing the copy of /proc/self/exe");
 	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 	return rkt_error_set(err, errno, "executing the sealed copy of /proc/self/exe");
+}
+
+int stage1_protect_exe(char **argv, struct rkt_error *err)
+{
+	struct statvfs sv;
+
+	if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		return 0;
+	return stage1_reexec_sealed(argv, err);
 }

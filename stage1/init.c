@@ -480,8 +480,9 @@ int main(int argc, char **argv)
 	struct rkt_error err = { 0 };
 	int r, sv[2];
 
-	/* The pod's PID 1 and each app process until its execve run the sealed copy. */
-	if (stage1_reexec_sealed(argv, &err) < 0)
+	/* The pod's PID 1 and each app process until its execve run a file no one can write
+	 * through /proc/<pid>/exe: a read-only mount or a sealed copy (docs/security.md). */
+	if (stage1_protect_exe(argv, &err) < 0)
 		return stage1_fail(&err);
 	r = stage1_parse_run_args(argc, argv, false, &c.opts, &err);
 	if (r < 0)

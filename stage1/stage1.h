@@ -55,3 +55,8 @@ int stage1_exit_code(int wstatus);
  * process and its children is that copy: nothing reaching it from a pod can change the
  * stage1 binary (runc's CVE-2019-5736). 0 once running from the copy; -errno otherwise. */
 int stage1_reexec_sealed(char **argv, struct rkt_error *err);
+/* For init: nothing when the running program is on a read-only mount (stage0 executes it
+ * from a detached read-only bind mount of itself, rkt_stage1_exec in lib/pod/stage1.c):
+ * /proc/<pid>/exe cannot be opened for writing then (EROFS). stage1_reexec_sealed otherwise
+ * (a kernel before 5.12, another stage0). */
+int stage1_protect_exe(char **argv, struct rkt_error *err);

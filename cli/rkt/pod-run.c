@@ -807,6 +807,6 @@ int pod_exec_stage1(struct cli_ctx *ctx, struct rkt_pod *pod, const struct runti
 		return rkt_error_set(err, errno, "%s: prepare to run stage1", cmd);
 	fflush(stdout);
 	fflush(stderr);
-	execv(run.path, argv);
-	return rkt_error_set(err, errno, "%s: execute stage1 '%s'", cmd, run.path);
+	r = rkt_stage1_exec(run.path, argv, err);
+	return rkt_error_wrap(err, r, "%s", cmd);
 }

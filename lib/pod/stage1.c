@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +119,26 @@ int rkt_stage1_call(const struct rkt_pod *pod, char *const argv[], struct rkt_er
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int rkt_stage1_exec(const char *path, char *const argv[], struct rkt_error *err)
+{
+	extern char **environ;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+		                               MOUNT_ATTR_NODEV };
+	/* A private, detached, read-only bind mount of the file itself (runc 1.2 does the same
+	 * for its own binary): /proc/<pid>/exe of the stage1 processes leads to a file that no
+	 * one can open for writing through it (EROFS), and to no directory (docs/security.md,
+	 * "rkt enter"). Not attached anywhere: nothing to unmount, gone with its last user. */
+	_cleanup_close_ int fd =
+	        (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (fd >= 0 && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+		syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	/* Before Linux 5.12 (the stage1 protects itself then, stage1/common.c), or a script,
+	 * which cannot be run from a close-on-exec descriptor (ENOENT). */
+	execv(path, argv);
+	return rkt_error_set(err, errno, "execute stage1 '%s'", path);
 }
 
 /* Undoes the octal escapes (\040 for space, ...) of /proc/self/mountinfo fields, in place. */

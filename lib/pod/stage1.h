@@ -31,6 +31,11 @@ int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_sta
  * until the child exits. */
 int rkt_stage1_call(const struct rkt_pod *pod, char *const argv[], struct rkt_error *err);
 
+/* Executes the stage1 entrypoint PATH with ARGV (and environ) from a detached read-only bind
+ * mount of the file, so that /proc/<pid>/exe of its processes cannot be opened for writing;
+ * plain execv where the kernel has no mount_setattr (5.12). Returns only on failure. */
+int rkt_stage1_exec(const char *path, char *const argv[], struct rkt_error *err);
+
 /* Unmounts everything mounted at or below PATH (real path; read from /proc/self/mountinfo),
  * deepest first, retrying until nothing is left. Returns the number unmounted. */
 int rkt_umount_below(const char *path, struct rkt_error *err);

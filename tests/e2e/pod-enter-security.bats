@@ -154,20 +154,52 @@ enter_as_app() {
 	[ "$(stage1_hashes)" = "$STAGE1_BEFORE" ] || fail "stage1 binaries changed: $output"
 }
 
-@test "CVE-2019-5736: an app with CAP_SYS_PTRACE cannot write stage1's binary through /proc/<pid>/exe" {
+# every way a process of the pod can try to write the binary behind /proc/<pid>/exe: appending
+# (ETXTBSY comes first while the binary runs), truncating (the mount is checked first), and
+# reopening a read-only descriptor of it for writing
+# shellcheck disable=SC2016
+EXE_ATTACK='for e in /proc/[0-9]*/exe; do
+	echo "$e -> $(readlink "$e")"
+	echo pwned >>"$e" && echo "wrote $e"
+	echo pwned >"$e" && echo "wrote $e"
+	{ echo pwned >>/proc/self/fd/3 && echo "wrote $e through fd 3"; } 3<"$e"
+done 2>&1; true'
+
+# on_read_only_mount PID: whether /proc/PID/exe is a file on a read-only mount, as the host sees it
+on_read_only_mount() {
+	python3 -c 'import os, sys; sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' \
+		"/proc/$1/exe"
+}
+
+@test "CVE-2019-5736: the pod's stage1 processes run from a read-only mount; an app with CAP_SYS_PTRACE cannot write their binary" {
+	start_hostile --caps-retain=CAP_SYS_PTRACE,CAP_DAC_OVERRIDE
+	local pid1 parent
+	pid1=$(cat "$D/pods/run/$UUID/pid")
+	parent=$(awk '/^PPid:/ { print $2 }' "/proc/$pid1/status")
+	# PID 1 (and so each app process until its execve, a fork of it) and the stage1 parent
+	on_read_only_mount "$pid1" || fail "PID 1's binary is on a writable mount"
+	on_read_only_mount "$parent" || fail "the stage1 parent's binary is on a writable mount"
+	# the entered process has the app's CAP_SYS_PTRACE
+	run --separate-stderr "$RKT" --dir="$D" enter "$UUID" /bin/busybox sh -c "$EXE_ATTACK" </dev/null
+	[ "$status" -eq 0 ] || fail "enter: $status: $stderr"
+	[[ "$output" == *"/proc/1/exe -> "* ]] || fail "PID 1 not seen: $output"
+	[[ "$output" != *wrote* ]] || fail "$output"
+	# truncating opens the mount for writing before anything else: refused by the mount
+	[[ "$output" == *"can't create /proc/1/exe: Read-only file system"* ]] || fail "$output"
+	[ "$(stage1_hashes)" = "$STAGE1_BEFORE" ] || fail "stage1 binaries changed: $output"
+}
+
+@test "CVE-2019-5736: a default app cannot open the stage1 binary behind /proc/<pid>/exe at all" {
 	# the store's tree of stage1 first
 	rkrun "$HOSTILE_ACI" --exec /bin/true
 	STAGE1_BEFORE=$(stage1_hashes "$D/cas")
 	[ -n "$STAGE1_BEFORE" ]
-	rkrun "$HOSTILE_ACI" --caps-retain=CAP_SYS_PTRACE,CAP_DAC_OVERRIDE \
-		--exec /bin/busybox -- sh -c 'for e in /proc/[0-9]*/exe; do
-			echo "$e -> $(readlink "$e")"
-			echo pwned 2>/dev/null >>"$e" && echo "wrote $e"
-		done; true'
+	rkrun "$HOSTILE_ACI" --exec /bin/busybox -- sh -c "$EXE_ATTACK"
 	[ "$status" -eq 0 ] || fail "$status: $stderr"
 	[[ "$output" != *wrote* ]] || fail "$output"
-	# PID 1 (stage1) runs from a sealed memfd, not from the pod's or the store's file
-	[[ "$output" == *"/proc/1/exe -> /memfd:rkt-stage1 (deleted)"* ]] || fail "$output"
+	# PID 1 is not dumpable: no access to its exe link without CAP_SYS_PTRACE
+	[[ "$output" == *"can't open /proc/1/exe: Permission denied"* ||
+		"$output" == *"can't create /proc/1/exe: Permission denied"* ]] || fail "$output"
 	[ "$(stage1_hashes "$D/cas")" = "$STAGE1_BEFORE" ] || fail "stage1 binaries changed"
 }
 

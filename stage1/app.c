@@ -516,7 +516,7 @@ int stage1_app_isolators(const struct pod_ctx *c, struct app_state *s, bool fly,
 			return rkt_error_wrap(err, r, "app \"%s\"", s->name);
 		/* As Docker: an app given CAP_SYS_ADMIN may make namespaces with clone. */
 		spec.clone_ns = c->opts.disable_caps || (s->caps & (UINT64_C(1) << CAP_SYS_ADMIN));
-		r = rkt_seccomp_compile(&spec, stage1_warn_cb, NULL, &s->bpf, err);
+		r = stage1_seccomp_compile(&spec, &s->bpf, err);
 		/* Loading a filter without CAP_SYS_ADMIN needs no_new_privs; the apps' bounding
 		 * set never has it, as with rkt's systemd units. */
 		if (spec.enabled)

@@ -70,6 +70,10 @@ int stage1_prepare_app(struct pod_ctx *c, struct app_state *s, bool fly, struct 
 /* What applies to every process started in app S, its own and those of enter: capabilities,
  * no_new_privs, the seccomp filter, oom_score_adj, the working directory; from the app's
  * isolators and C->opts (FLY applies neither capabilities nor seccomp). */
+/* The app's seccomp filter: the build-time copy when SPEC is the default filter
+ * (stage1/gen-default-bpf.c), rkt_seccomp_compile otherwise (stage1/seccomp-default.c). */
+int stage1_seccomp_compile(const struct rkt_seccomp_spec *spec, struct rkt_bpf *ret,
+                           struct rkt_error *err);
 int stage1_app_isolators(const struct pod_ctx *c, struct app_state *s, bool fly,
                          struct rkt_error *err);
 /* Reads rkt/app/<app> (written by stage1_prepare_app) into S->ids, the run options of C that

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "../../stage1/app.h"
+#include "../../stage1/default-bpf.h"
 #include "../../stage1/stage1.h"
 #include "isolate/isolate.h"
 #include "util/cleanup.h"
@@ -309,6 +311,42 @@ static void test_seccomp_compiles_to_bpf(void **state)
 	assert_int_equal(rkt_seccomp_compile(&spec, NULL, NULL, &bpf, &err), 0);
 	assert_true(bpf.len > 10);
 	rkt_bpf_release(&bpf);
+	rkt_seccomp_spec_release(&spec);
+}
+
+/* stage1_seccomp_compile(SPEC) is what libseccomp compiles for SPEC; true if that is stage1's
+ * build-time copy of the default filter */
+static bool same_as_compiled(const struct rkt_seccomp_spec *spec)
+{
+	struct rkt_bpf compiled = { 0 }, got = { 0 };
+	struct rkt_error err = { 0 };
+	assert_int_equal(rkt_seccomp_compile(spec, NULL, NULL, &compiled, &err), 0);
+	assert_int_equal(stage1_seccomp_compile(spec, &got, &err), 0);
+	assert_int_equal(got.len, compiled.len);
+	assert_memory_equal(got.filter, compiled.filter, compiled.len * sizeof(struct sock_filter));
+	bool builtin =
+	        got.len == stage1_default_bpf_len &&
+	        memcmp(got.filter, stage1_default_bpf, got.len * sizeof(struct sock_filter)) == 0;
+	rkt_bpf_release(&got);
+	rkt_bpf_release(&compiled);
+	return builtin;
+}
+
+/* stage1's build-time copy of the default filter is what libseccomp compiles for that spec, and
+ * any other spec is compiled, not given the copy. */
+static void test_seccomp_default_filter_built_in(void **state)
+{
+	struct rkt_seccomp_spec spec;
+	struct rkt_error err = { 0 };
+	assert_int_equal(rkt_seccomp_resolve(NULL, &spec, &err), 0);
+	assert_true(same_as_compiled(&spec));
+	/* an app with CAP_SYS_ADMIN may make namespaces with clone: another filter */
+	spec.clone_ns = true;
+	assert_false(same_as_compiled(&spec));
+	/* so is an errno instead of SIGSYS */
+	spec.clone_ns = false;
+	spec.errno_value = EPERM;
+	assert_false(same_as_compiled(&spec));
 	rkt_seccomp_spec_release(&spec);
 }
 
@@ -1268,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_seccomp_default_whitelist_plus_extra),
 		cmocka_unit_test(test_seccomp_unknown_group_is_an_error),
 		cmocka_unit_test(test_seccomp_compiles_to_bpf),
+		cmocka_unit_test(test_seccomp_default_filter_built_in),
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_passwd_by_name_and_uid),
 		cmocka_unit_test(test_group_by_name),

@@ -17,9 +17,6 @@
 #define ACI_MAX_NAME     4096
 #define ACI_MAX_ENTRIES  (2 * 1024 * 1024)
 #define ACI_MAX_MANIFEST (1024 * 1024)
-/* Compression bombs (container layers): past ACI_BOMB_MIN bytes of tar, a stream that expanded
- * more than max_ratio times is refused. */
-#define ACI_BOMB_MIN (64ull * 1024 * 1024)
 
 struct inflate_state;
 struct aci_hasher;
@@ -34,8 +31,10 @@ struct aci_source {
 	struct rkt_sha512 *hash;   /* NULL when no ID is wanted */
 	struct aci_hasher *hasher; /* hashing in a second thread (opts->hash_thread) */
 	uint64_t tar_size;
-	uint64_t raw_size;  /* bytes read from FD */
-	unsigned max_ratio; /* refuse a stream that expands more than this (0: no limit) */
+	uint64_t raw_size; /* bytes read from FD */
+	/* Compression bombs (container layers): a tar stream longer than this is refused (0: no
+	 * limit). A bound on size, not on ratio: real layers of zeros expand 1000 times. */
+	uint64_t max_tar;
 	struct rkt_error *err;
 	int error; /* first error as -errno, also recorded in ERR */
 	/* the raw tee of struct rkt_aci_read_opts (NULL if none) */

@@ -43,6 +43,7 @@
 	X(archive_entry_set_uid)                   \
 	X(archive_entry_set_uname)                 \
 	X(archive_entry_size)                      \
+	X(archive_entry_sparse_count)              \
 	X(archive_entry_symlink)                   \
 	X(archive_entry_uid)                       \
 	X(archive_entry_unset_atime)               \
@@ -120,6 +121,7 @@ int rkt_archive_load(struct rkt_error *err);
 #define archive_entry_set_uid(...)       (rkt_archive_api.archive_entry_set_uid(__VA_ARGS__))
 #define archive_entry_set_uname(...)     (rkt_archive_api.archive_entry_set_uname(__VA_ARGS__))
 #define archive_entry_size(...)          (rkt_archive_api.archive_entry_size(__VA_ARGS__))
+#define archive_entry_sparse_count(...)  (rkt_archive_api.archive_entry_sparse_count(__VA_ARGS__))
 #define archive_entry_symlink(...)       (rkt_archive_api.archive_entry_symlink(__VA_ARGS__))
 #define archive_entry_uid(...)           (rkt_archive_api.archive_entry_uid(__VA_ARGS__))
 #define archive_entry_unset_atime(...)   (rkt_archive_api.archive_entry_unset_atime(__VA_ARGS__))

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <isa-l/igzip_lib.h>
 #include <pthread.h>
@@ -387,11 +388,15 @@ ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 		else if (src->hash)
 			rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
 		src->tar_size += (uint64_t)n;
-		if (src->max_ratio && src->tar_size > ACI_BOMB_MIN &&
-		    src->tar_size / src->max_ratio > src->raw_size)
-			return source_fail(src, EBADMSG,
-			                   "decompresses to far more than its size (a compression "
-			                   "bomb?)");
+		if (src->max_tar && src->tar_size > src->max_tar) {
+			char msg[128];
+
+			(void)snprintf(msg, sizeof(msg),
+			               "decompresses to more than the %" PRIu64
+			               " MiB free to unpack it (a compression bomb?)",
+			               src->max_tar >> 20);
+			return source_fail(src, EBADMSG, msg);
+		}
 	}
 	return n;
 }

@@ -1,7 +1,10 @@
 /* Applying OCI/Docker image layers to a tree (OCI image-spec layer.md: changesets, whiteouts).
  *
- * A layer is a tar (plain, gzip or zstd) read once through the ACI source (so the same
- * decompressors and the same compression-bomb guard apply). Every entry name is cleaned; ".."
+ * A layer is a tar (plain, gzip or zstd) read once through the ACI source (the same
+ * decompressors). Compression bombs: the tar may not be longer than the free space of the
+ * tree's file system, and an entry that says it is larger than what is left (holes of sparse
+ * entries aside) is refused before a byte of it is written. A bound on size, not on ratio: a real layer holding a large file of
+ * zeros (or a sparse file tar wrote out in full) expands a thousand times. Every entry name is cleaned; ".."
  * and absolute names are refused. Entries are written with the tree writer in no-symlinks mode:
  * a path (or a hard link target) that goes through a symlink is refused, so a layer can never
  * write through a symlink an earlier layer planted. Whiteouts: ".wh.NAME" removes NAME of the
@@ -13,10 +16,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "aci/aci-internal.h"
@@ -29,10 +34,9 @@
 
 RKT_DEFINE_CLEANUP(struct archive *, archive_read_free);
 
-#define LAYER_MAX_RATIO 256
-
 struct applier {
 	int root_fd;
+	const struct aci_source *src;
 	struct rkt_tree_writer *w;
 	const char *what;
 	bool no_whiteouts;
@@ -191,6 +195,18 @@ static int apply_entry(struct applier *ap, struct archive *a, struct archive_ent
 	else
 		dir[0] = '\0';
 
+	/* A sparse entry's size counts its holes, which are not written. */
+	if (ap->src->max_tar && archive_entry_size(entry) > 0 &&
+	    archive_entry_sparse_count(entry) == 0 &&
+	    (uint64_t)archive_entry_size(entry) > ap->src->max_tar - ap->src->tar_size) {
+		char msg[128];
+
+		(void)snprintf(msg, sizeof(msg),
+		               "%" PRIu64 " MiB: the layer expands to more than the %" PRIu64
+		               " MiB free to unpack it (a compression bomb?)",
+		               (uint64_t)archive_entry_size(entry) >> 20, ap->src->max_tar >> 20);
+		return entry_fail(ap, EBADMSG, name, msg, err);
+	}
 	if (!ap->no_whiteouts && strncmp(base, ".wh.", 4) == 0)
 		return whiteout(ap, name, dir, base, err);
 	archive_entry_copy_pathname(entry, path);
@@ -211,8 +227,9 @@ int rkt_layer_apply(int root_fd, struct rkt_tree_writer *w, int fd, const char *
 	_cleanup_(rkt_strset_freep) struct rkt_strset *mine = rkt_strset_new();
 	_cleanup_(archive_read_freep) struct archive *a = NULL;
 	struct rkt_aci_read_opts ropts = { 0 };
-	struct applier ap = { .root_fd = root_fd, .w = w, .what = what, .mine = mine };
 	_cleanup_free_ struct aci_source *src = xzalloc(sizeof(*src));
+	struct applier ap = { .root_fd = root_fd, .src = src, .w = w, .what = what, .mine = mine };
+	struct statvfs sv;
 	struct archive_entry *entry;
 	uint64_t n = 0;
 	int r;
@@ -222,9 +239,11 @@ int rkt_layer_apply(int root_fd, struct rkt_tree_writer *w, int fd, const char *
 		ropts.on_raw = opts->on_raw;
 		ropts.raw_userdata = opts->raw_userdata;
 	}
+	if (fstatvfs(root_fd, &sv) < 0)
+		return rkt_error_set(err, errno, "%s: free space", what);
 	r = aci_source_open(src, fd, what, false, &ropts, err);
 	if (r >= 0) {
-		src->max_ratio = LAYER_MAX_RATIO;
+		src->max_tar = (uint64_t)sv.f_bavail * sv.f_frsize;
 		r = aci_source_open_tar(src, &a, err);
 	}
 	while (r >= 0) {

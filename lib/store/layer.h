@@ -17,6 +17,7 @@ struct rkt_layer_apply_opts {
 /* Reads the layer from FD (tar, tar+gzip or tar+zstd) and applies it to the tree under ROOT_FD
  * through W (which must have been made with no_symlinks), with the OCI image spec's whiteouts.
  * WHAT names the layer in errors. -EINVAL for a hostile or malformed entry (named), -EPERM for
- * a device node, -EBADMSG for a corrupt stream or a compression bomb. */
+ * a device node, -EBADMSG for a corrupt stream or a compression bomb (a tar longer than the free
+ * space of the tree's file system, or an entry larger than what is left of it). */
 int rkt_layer_apply(int root_fd, struct rkt_tree_writer *w, int fd, const char *what,
                     const struct rkt_layer_apply_opts *opts, struct rkt_error *err);

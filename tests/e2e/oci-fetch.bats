@@ -175,8 +175,37 @@ hostile() {
 	hostile '{"layers":[[{"name":"f","data":"hello world"}]],"short_size":true}' "is larger than its"
 }
 
-@test "hostile: a gzip bomb is refused" {
-	hostile '{"layers":[[{"name":"f","data":"x"}]],"bomb_mib":70}' "compression bomb"
+@test "a layer of zeros that expands a thousand times is a real layer: it fetches" {
+	python3 "$MKOCI" "$BATS_TEST_TMPDIR/img" <<<'{"layers":[[{"name":"f","data":"x"}]],"zeros":[1,100]}'
+	[ "$(du -sk "$BATS_TEST_TMPDIR/img/blobs" | cut -f1)" -lt 1024 ]
+	rkt "${R[@]}" fetch --full oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(stat -c %s "$STORE/cas/tree/$output/rootfs/zeros")" -eq $((100 << 20)) ]
+}
+
+# A bomb expands past the free space of the store's file system: a small tmpfs in a private
+# mount namespace (gone with it). One file larger than the space is refused at its header, and
+# so is the file of many that makes them add up to more; nothing is left in the store either way.
+@test "hostile: a gzip bomb is refused before it fills the store's file system" {
+	python3 "$MKOCI" "$BATS_TEST_TMPDIR/one" <<<'{"layers":[[{"name":"f","data":"x"}]],"zeros":[1,64]}'
+	python3 "$MKOCI" "$BATS_TEST_TMPDIR/many" <<<'{"layers":[[{"name":"f","data":"x"}]],"zeros":[48,1]}'
+	mkdir -p "$BATS_TEST_TMPDIR/small"
+	run --separate-stderr unshare -m --propagation private bash -c '
+		mount -t tmpfs -o size=24m,mode=0755 rkt-test-bomb "$1" || exit 99
+		for img in one many; do
+			"$RKT" --dir="$1/d" --insecure-options=image fetch oci:"$2/$img:v1" 2>&1
+			echo "status $?"
+			"$RKT" --dir="$1/d" image list --no-legend
+			find "$1/d/cas/blob" "$1/d/cas/tree" "$1/d/cas/tmp" -mindepth 1 -not -type d
+		done
+	' bash "$BATS_TEST_TMPDIR/small" "$BATS_TEST_TMPDIR"
+	[ "$status" -eq 0 ] || fail "status $status" "$output" "$stderr"
+	[ "${#lines[@]}" -eq 4 ] || fail "$output"
+	[[ "${lines[0]}" == *"/one:v1': layer 'sha256:"*"': entry 'zeros': 64 MiB: the layer expands to more than the "*" MiB free to unpack it (a compression bomb?)" ]] ||
+		fail "$output"
+	[[ "${lines[2]}" == *"/many:v1': layer 'sha256:"*"': entry 'zeros2"?"': 1 MiB: the layer expands to more than the "*" MiB free to unpack it (a compression bomb?)" ]] ||
+		fail "$output"
+	[ "${lines[1]}" = "status 254" ] && [ "${lines[3]}" = "status 254" ] || fail "$output"
 }
 
 @test "hostile: an index with no manifest for the host's platform is refused" {

@@ -5,7 +5,7 @@ stdin, for tests that need layers no tool would write (hostile entries, lying de
 Spec: {"tag": "v1", "config": {...image config "config" object...},
        "layers": [[entry, ...], ...],  entry: {"name", "type": file|dir|symlink|hardlink|chr,
                                                "data", "target"}
-       "bomb_mib": N          a last layer: one file of N MiB of zeros, gzip'd
+       "zeros": [K, N]        a last layer: K files of N MiB of zeros each, gzip'd
        "short_size": true     descriptors of layers say one byte less than the blob has
        "bad_digest": true     the first layer's blob is changed after it was hashed
        "index_platform": [os, arch]  the manifest goes behind an image index with this platform
@@ -49,17 +49,24 @@ def layer_tar(entries):
     return buf.getvalue()
 
 
-def bomb(mib):
-    zeros = io.BytesIO()
-    with gzip.GzipFile(fileobj=zeros, mode="wb", compresslevel=9, mtime=0) as g:
-        ti = tarfile.TarInfo("zeros")
-        ti.size = mib << 20
-        g.write(ti.tobuf(format=tarfile.PAX_FORMAT))
-        chunk = bytes(1 << 20)
-        for _ in range(mib):
-            g.write(chunk)
-        g.write(bytes(1024))
-    return zeros.getvalue()
+def zeros(files, mib):
+    """A gzip'd tar of FILES files of MIB MiB of zeros (it expands about 1000 times), written
+    piece by piece; returns it and the sha256 of the tar (its diff id)."""
+    out = io.BytesIO()
+    diff = hashlib.sha256()
+    chunk = bytes(1 << 20)
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=0) as g:
+        def put(b):
+            diff.update(b)
+            g.write(b)
+        for i in range(files):
+            ti = tarfile.TarInfo("zeros%d" % i if files > 1 else "zeros")
+            ti.size, ti.mode = mib << 20, 0o644
+            put(ti.tobuf(format=tarfile.PAX_FORMAT))
+            for _ in range(mib):
+                put(chunk)
+        put(bytes(1024))
+    return out.getvalue(), diff.hexdigest()
 
 
 def main():
@@ -74,8 +81,8 @@ def main():
         raw = layer_tar(entries)
         data = raw if spec.get("raw_layer") else gzip.compress(raw, mtime=0)
         blobs.append((data, hashlib.sha256(raw).hexdigest()))
-    if spec.get("bomb_mib"):
-        blobs.append((bomb(spec["bomb_mib"]), "0" * 64))
+    if spec.get("zeros"):
+        blobs.append(zeros(*spec["zeros"]))
     for i, (data, diff) in enumerate(blobs):
         d = blob(out, data)
         if i == 0 and spec.get("bad_digest"):

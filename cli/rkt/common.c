@@ -43,6 +43,13 @@ static void keystore_warn(void *userdata, const char *msg)
 	fprintf(stderr, "rkt: warning: %s\n", line);
 }
 
+/* Upstream's log lines during a fetch. */
+static void fetch_note(void *userdata, const char *msg)
+{
+	(void)userdata;
+	fprintf(stderr, "rkt: %s\n", msg);
+}
+
 void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt_fetch_opts *ret)
 {
 	/* upstream does not even open the keystore with --insecure-options=image */
@@ -56,6 +63,7 @@ void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt
 		.keystore = ctx->keystore,
 		.config = ctx->config,
 		.verified = print_signer,
+		.note = fetch_note,
 	};
 }
 

@@ -98,6 +98,10 @@ struct rkt_fetch_opts {
 	void *progress_userdata;
 	rkt_fetch_layer_fn layer; /* NULL: quiet */
 	void *layer_userdata;
+	/* A line for the user about the fetch, as upstream logs it ("server requested deferring
+	 * the signature download"); NULL: quiet. */
+	void (*note)(void *userdata, const char *msg);
+	void *note_userdata;
 	rkt_fetch_remote_fn remote; /* NULL: no network */
 	void *remote_userdata;
 	const struct rkt_config *config; /* auth.d credentials for https downloads; may be NULL */

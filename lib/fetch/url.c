@@ -80,7 +80,9 @@ static int sig_write(void *userdata, const void *buf, size_t len)
 }
 
 /* Downloads the signature at URL into a memory file (offset 0) in *RET_FD. A missing one (404,
- * 410) is -ENOKEY: the image cannot be trusted. */
+ * 410) is -ENOKEY: the image cannot be trusted. 1 (and no fd) if the server answers 202
+ * Accepted: the signature is not ready yet, ask again after the image (upstream's deferred
+ * signature download). */
 static int download_signature(const char *image, const char *url, const struct rkt_fetch_opts *opts,
                               int *ret_fd, struct rkt_error *err)
 {
@@ -114,10 +116,41 @@ static int download_signature(const char *image, const char *url, const struct r
 		                       SIGNATURE_MAX);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "signature");
+	if (res.status == 202)
+		return 1;
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return rkt_error_set(err, errno, "signature '%s': seek", url);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+/* The signature the server deferred: asked for again once the image is downloaded, just before
+ * it is checked; a second 202 is an error, as upstream's. */
+struct deferred_sig {
+	struct rkt_fetch_sig *sig;
+	const char *url;
+	int *fd; /* the caller's, closed by it */
+};
+
+static int verify_deferred(void *userdata, int fd, const struct rkt_aci_info *info,
+                           struct rkt_error *err)
+{
+	struct deferred_sig *ds = userdata;
+
+	if (ds->sig->fd < 0) {
+		int r = download_signature(ds->sig->image, ds->url, ds->sig->opts, ds->fd, err);
+
+		if (r == 1)
+			return rkt_error_input(
+			        err, EPROTO,
+			        "signature '%s': the server asked to defer the download "
+			        "again (HTTP 202 Accepted after the image)",
+			        ds->url);
+		if (r < 0)
+			return r;
+		ds->sig->fd = *ds->fd;
+	}
+	return rkt_fetch_sig_verify(ds->sig, fd, info, err);
 }
 
 struct download_ctx {
@@ -240,7 +273,7 @@ int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_locat
 	_cleanup_free_ char *sig_url = NULL, *what = NULL;
 	_cleanup_(rkt_fetch_auth_headers_release) char *headers[2] = { 0 };
 	_cleanup_close_ int sig_fd = -EBADF;
-	bool insecure_image = opts->insecure & RKT_INSECURE_IMAGE;
+	bool insecure_image = opts->insecure & RKT_INSECURE_IMAGE, deferred = false;
 	bool have_cached;
 	int r;
 
@@ -265,6 +298,10 @@ int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_locat
 			r = download_signature(image, sig_url, opts, &sig_fd, err);
 			if (r < 0)
 				return r;
+			deferred = r == 1;
+			if (deferred && opts->note)
+				opts->note(opts->note_userdata,
+				           "server requested deferring the signature download");
 		}
 	}
 
@@ -296,11 +333,12 @@ int rkt_fetch_url_as(struct rkt_store *s, const char *url, const char *sig_locat
 	struct rkt_fetch_sig sig = {
 		.opts = opts, .image = image, .what = sig_url, .path = sig_url, .fd = sig_fd
 	};
+	struct deferred_sig ds = { .sig = &sig, .url = sig_url, .fd = &sig_fd };
 	struct rkt_store_import_opts io = {
 		.what = what,
 		.insecure = insecure_image,
-		.verify = rkt_fetch_sig_verify,
-		.verify_userdata = &sig,
+		.verify = deferred ? verify_deferred : rkt_fetch_sig_verify,
+		.verify_userdata = deferred ? (void *)&ds : &sig,
 		.insecure_options = opts->insecure,
 		.check = expect ? rkt_fetch_expect_check : NULL,
 		.check_userdata = (void *)expect,

@@ -129,6 +129,33 @@ expect_signed_by_alice() {
 	expect_error "not trusted for 'example.com/app'"
 }
 
+# Upstream's deferred signature: a 202 Accepted for the signature means "not ready yet"; the
+# image is downloaded, then the signature asked for once more.
+@test "https: a signature deferred with 202 Accepted is fetched again after the image" {
+	local host=https://rkt.test:$TLS_PORT n
+	n=$(wc -l <"$LOG")
+	sfetch --signature="$host/defer/1/app.aci.asc" "$BASE/app.aci"
+	expect_signed_by_alice
+	[[ "$stderr" == *"rkt: server requested deferring the signature download"* ]] || fail "$stderr"
+	[ "$(grep -c "GET /defer/1/app.aci.asc " "$LOG")" -eq 2 ]
+	# the order: the signature (202), the image, the signature again
+	tail -n +$((n + 1)) "$LOG" | cut -d' ' -f2 >order
+	[ "$(tr '\n' ' ' <order)" = "/defer/1/app.aci.asc /files/app.aci /defer/1/app.aci.asc " ] ||
+		fail "$(cat order)"
+}
+
+@test "https: a signature deferred twice is an error and nothing is stored" {
+	local host=https://rkt.test:$TLS_PORT
+	sfetch --signature="$host/defer/2/app.aci.asc" "$BASE/app.aci"
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[ "${#stderr_lines[@]}" -eq 2 ] || fail "$stderr"
+	[ "${stderr_lines[0]}" = "rkt: server requested deferring the signature download" ] || fail "$stderr"
+	[[ "${stderr_lines[1]}" == "rkt: "*"signature '$host/defer/2/app.aci.asc': the server asked to defer the download again (HTTP 202 Accepted after the image)" ]] ||
+		fail "$stderr"
+	expect_empty_store
+	[ "$(grep -c "GET /defer/2/app.aci.asc " "$LOG")" -eq 2 ]
+}
+
 @test "file: a good FILE.asc is accepted and the signer printed" {
 	cp "$K/app.aci" "$K/app.aci.asc" .
 	sfetch app.aci

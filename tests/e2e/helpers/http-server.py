@@ -14,6 +14,8 @@ Routes, NAME being a file of DIR:
                    a Range request is served as /files does
   /stall/NAME      half the body, then nothing until the client closes the connection (at
                    most 30 s)
+  /defer/N/NAME    the first N requests get 202 Accepted (empty, Retry-After: 0), later ones
+                   are served as /files does (a signature not ready yet)
   /redirect?to=URL 302 to URL
   /loop            302 to /loop, forever
   /status/CODE     an empty reply with that status
@@ -39,6 +41,8 @@ def main():
     ap.add_argument("--key")
     ap.add_argument("--log")
     args = ap.parse_args()
+
+    deferred = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, fmt, *a):
@@ -74,6 +78,12 @@ def main():
                 return self.empty(302, [("Location", to)])
             if len(parts) == 3 and parts[1] == "status":
                 return self.empty(int(parts[2]))
+            if len(parts) == 4 and parts[1] == "defer":
+                n = deferred.get(url.path, 0)
+                deferred[url.path] = n + 1
+                if n < int(parts[2]):
+                    return self.empty(202, [("Retry-After", "0")])
+                parts = ["", "files", parts[3]]
             if len(parts) != 3 or parts[1] not in ("files", "nocache", "norange", "drop",
                                                        "stall"):
                 return self.empty(404)

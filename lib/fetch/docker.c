@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -22,8 +23,9 @@
 
 #define DOCKER_HUB       "registry-1.docker.io"
 #define DOCKER_HUB_ALIAS "docker.io"
-#define ACCEPT_MANIFESTS \
-	"Accept: " OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST
+#define ACCEPT_MANIFESTS                                                                         \
+	"Accept: " OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST \
+	", " DOCKER_MT_V1_SIGNED ", " DOCKER_MT_V1
 
 struct docker_ref {
 	char *registry; /* host[:port] */
@@ -295,7 +297,8 @@ static int reg_get(struct registry *g, const char *path, const char *accept,
 static bool is_manifest_type(const char *mt)
 {
 	return mt && (strcmp(mt, OCI_MT_MANIFEST) == 0 || strcmp(mt, OCI_MT_INDEX) == 0 ||
-	              strcmp(mt, DOCKER_MT_MANIFEST) == 0 || strcmp(mt, DOCKER_MT_LIST) == 0);
+	              strcmp(mt, DOCKER_MT_MANIFEST) == 0 || strcmp(mt, DOCKER_MT_LIST) == 0 ||
+	              strcmp(mt, DOCKER_MT_V1) == 0 || strcmp(mt, DOCKER_MT_V1_SIGNED) == 0);
 }
 
 static int reg_get_doc(void *userdata, const struct oci_desc *d, char **ret, size_t *ret_len,
@@ -370,22 +373,32 @@ static int reg_get_layer(void *userdata, const struct oci_desc *d, int fd, struc
 	_cleanup_(rkt_sha256_freep) struct rkt_sha256 *h = rkt_sha256_new();
 	_cleanup_free_ char *path = xasprintf("blobs/%s", d->digest);
 	struct layer_sink l = { .fd = fd, .h = h, .max = d->size };
+	struct statvfs sv;
 	struct layer_progress lp = { .opts = g->opts };
 	char got[RKT_SHA256_DIGEST_SIZE];
 	int r;
 
+	/* A schema 1 layer has no size: it may not grow past the free space. */
+	if (d->size == OCI_SIZE_UNKNOWN) {
+		if (fstatvfs(fd, &sv) < 0)
+			return rkt_error_set(err, errno, "%s: free space", g->what);
+		l.max = (uint64_t)sv.f_bavail * sv.f_frsize;
+	}
 	(void)snprintf(lp.what, sizeof(lp.what), "%.19s", d->digest);
 	r = reg_get(g, path, NULL, layer_write, &l, g->opts->progress ? on_layer_progress : NULL,
 	            &lp, err);
 	if (g->opts->progress)
 		g->opts->progress(g->opts->progress_userdata, lp.what, NULL);
+	if (r == -EFBIG && d->size == OCI_SIZE_UNKNOWN)
+		return rkt_error_input(err, EFBIG, "%s: blob '%s' is larger than the %llu MiB free",
+		                       g->what, d->digest, (unsigned long long)(l.max >> 20));
 	if (r == -EFBIG)
 		return rkt_error_input(err, EFBIG, "%s: blob '%s' is larger than its %llu bytes",
 		                       g->what, d->digest, (unsigned long long)d->size);
 	if (r < 0)
 		return r;
 	rkt_sha256_final_digest(h, got);
-	if (l.n != d->size)
+	if (d->size != OCI_SIZE_UNKNOWN && l.n != d->size)
 		return rkt_error_input(err, EBADMSG, "%s: blob '%s' has %llu bytes, not %llu",
 		                       g->what, d->digest, (unsigned long long)l.n,
 		                       (unsigned long long)d->size);

@@ -107,6 +107,105 @@ static void layer_list_release(struct layer_list *l)
 	free(l->fds);
 }
 
+/* The layers of a schema 2 / OCI manifest, bottom first. */
+static int layers_v2(struct json_object *root, const char *what, struct oci_desc **ret,
+                     size_t *ret_n, struct rkt_error *err)
+{
+	struct json_object *layers;
+	size_t n;
+
+	if (!rkt_json_get(root, "layers", json_type_array, &layers))
+		return rkt_error_input(err, EINVAL, "%s: manifest without layers", what);
+	n = json_object_array_length(layers);
+	*ret = xzalloc((n + 1) * sizeof(**ret));
+	*ret_n = n;
+	for (size_t i = 0; i < n; i++) {
+		int r = oci_desc_parse(json_object_array_get_idx(layers, i), what, &(*ret)[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A schema 1 manifest: fsLayers[i].blobSum and history[i].v1Compatibility (a JSON document as
+ * a string) describe the same layer, the top one first. The layers come out bottom first,
+ * without the "throwaway" ones (empty layers of metadata-only steps), and the config is the
+ * top entry's document. */
+static int layers_v1(struct json_object *root, const char *what, struct oci_desc **ret,
+                     size_t *ret_n, const char **ret_config, struct rkt_error *err)
+{
+	struct json_object *fs, *hist, *v;
+	size_t n, k = 0;
+
+	if (!rkt_json_get(root, "fsLayers", json_type_array, &fs) ||
+	    !rkt_json_get(root, "history", json_type_array, &hist))
+		return rkt_error_input(err, EINVAL,
+		                       "%s: schema 1 manifest without fsLayers or history", what);
+	n = json_object_array_length(fs);
+	if (n == 0 || json_object_array_length(hist) != n)
+		return rkt_error_input(
+		        err, EINVAL,
+		        "%s: schema 1 manifest with %zu fsLayers and %zu history entries", what, n,
+		        json_object_array_length(hist));
+	*ret = xzalloc((n + 1) * sizeof(**ret));
+	for (size_t i = n; i-- > 0;) {
+		struct json_object *h = json_object_array_get_idx(hist, i), *compat = NULL;
+		const char *digest;
+
+		if (!rkt_json_get(h, "v1Compatibility", json_type_string, &v))
+			return rkt_error_input(err, EINVAL,
+			                       "%s: history entry %zu without v1Compatibility",
+			                       what, i);
+		if (i == 0)
+			*ret_config = json_object_get_string(v);
+		compat = json_tokener_parse(json_object_get_string(v));
+		bool throwaway = compat &&
+		                 rkt_json_get(compat, "throwaway", json_type_boolean, &v) &&
+		                 json_object_get_boolean(v);
+		json_object_put(compat);
+		if (!rkt_json_get(json_object_array_get_idx(fs, i), "blobSum", json_type_string,
+		                  &v))
+			return rkt_error_input(err, EINVAL,
+			                       "%s: fsLayers entry %zu without blobSum", what, i);
+		digest = json_object_get_string(v);
+		if (!rkt_sha256_digest_valid(digest))
+			return rkt_error_input(err, EINVAL, "%s: unsupported digest '%.80s'", what,
+			                       digest);
+		if (throwaway)
+			continue;
+		memcpy((*ret)[k].digest, digest, sizeof((*ret)[k].digest));
+		(*ret)[k++].size = OCI_SIZE_UNKNOWN;
+	}
+	*ret_n = k;
+	return 0;
+}
+
+static void descs_free(struct oci_desc **d)
+{
+	for (size_t i = 0; *d && (*d)[i].digest[0]; i++)
+		oci_desc_release(&(*d)[i]);
+	free(*d);
+}
+
+/* The size of a blob whose descriptor did not say: what arrived, or what the store has. */
+static int actual_size(struct rkt_store *s, const struct oci_desc *d, int fd, uint64_t *ret,
+                       struct rkt_error *err)
+{
+	_cleanup_close_ int own = -EBADF;
+	struct stat st;
+
+	if (fd < 0) {
+		int r = rkt_store_open_layer(s, d->digest, &own, err);
+		if (r < 0)
+			return r;
+		fd = own;
+	}
+	if (fstat(fd, &st) < 0)
+		return rkt_error_set(err, errno, "layer '%s'", d->digest);
+	*ret = (uint64_t)st.st_size;
+	return 0;
+}
+
 int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const char *doc,
                         size_t len, const char *doc_digest, const struct oci_ref *ref,
                         const struct rkt_fetch_opts *opts, const char *what,
@@ -115,7 +214,8 @@ int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const
 	_cleanup_(json_object_putp) struct json_object *root = NULL;
 	_cleanup_free_ char *config = NULL, *aci = NULL, *nested = NULL;
 	_cleanup_(layer_list_release) struct layer_list ll = { 0 };
-	struct json_object *v, *layers;
+	_cleanup_(descs_free) struct oci_desc *descs = NULL;
+	struct json_object *v;
 	struct oci_desc cdesc = { 0 };
 	size_t clen = 0;
 	int r;
@@ -145,51 +245,65 @@ int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const
 		return r;
 	}
 	(void)doc_digest;
-	if (!rkt_json_get(root, "config", json_type_object, &v))
-		return rkt_error_input(err, EINVAL, "%s: manifest without a config", what);
-	r = oci_desc_parse(v, what, &cdesc, err);
-	if (r >= 0 && cdesc.size > OCI_MAX_DOC)
-		r = rkt_error_input(err, EFBIG, "%s: config is larger than 4 MiB", what);
-	if (r >= 0)
-		r = src->get_doc(src->userdata, &cdesc, &config, &clen, err);
-	if (r >= 0)
-		r = oci_map_config(config, clen, cdesc.digest, ref, &aci, err);
-	if (r < 0) {
+	if (rkt_json_get(root, "schemaVersion", json_type_int, &v) &&
+	    json_object_get_int64(v) == 1) {
+		const char *compat = NULL;
+		char cdigest[RKT_SHA256_DIGEST_SIZE];
+		_cleanup_(rkt_sha256_freep) struct rkt_sha256 *h = rkt_sha256_new();
+
+		r = layers_v1(root, what, &descs, &ll.n, &compat, err);
+		if (r < 0)
+			return r;
+		/* No config blob: the image ID annotation is the digest of the top v1 document. */
+		rkt_sha256_update(h, compat, strlen(compat));
+		rkt_sha256_final_digest(h, cdigest);
+		r = oci_map_config(compat, strlen(compat), cdigest, ref, &aci, err);
+	} else {
+		if (!rkt_json_get(root, "config", json_type_object, &v))
+			return rkt_error_input(err, EINVAL, "%s: manifest without a config", what);
+		r = oci_desc_parse(v, what, &cdesc, err);
+		if (r >= 0 && cdesc.size > OCI_MAX_DOC)
+			r = rkt_error_input(err, EFBIG, "%s: config is larger than 4 MiB", what);
+		if (r >= 0)
+			r = src->get_doc(src->userdata, &cdesc, &config, &clen, err);
+		if (r >= 0)
+			r = oci_map_config(config, clen, cdesc.digest, ref, &aci, err);
 		oci_desc_release(&cdesc);
-		return r;
+		if (r >= 0)
+			r = layers_v2(root, what, &descs, &ll.n, err);
 	}
-	oci_desc_release(&cdesc);
-	if (!rkt_json_get(root, "layers", json_type_array, &layers))
-		return rkt_error_input(err, EINVAL, "%s: manifest without layers", what);
-	ll.n = json_object_array_length(layers);
+	if (r < 0)
+		return r;
 	ll.items = xzalloc((ll.n + 1) * sizeof(*ll.items));
 	ll.fds = xzalloc((ll.n + 1) * sizeof(*ll.fds));
 	for (size_t i = 0; i < ll.n; i++)
 		ll.fds[i] = -1;
 	for (size_t i = 0; i < ll.n; i++) {
-		struct oci_desc d = { 0 };
+		struct oci_desc *d = &descs[i];
 		struct rkt_store_layer_in *in = &ll.items[i];
 		bool cached;
 
-		r = oci_desc_parse(json_object_array_get_idx(layers, i), what, &d, err);
-		if (r < 0)
-			return r;
-		memcpy(in->digest, d.digest, sizeof(in->digest));
-		in->size = d.size;
+		memcpy(in->digest, d->digest, sizeof(in->digest));
+		in->size = d->size;
 		in->media_type = "";
 		in->fd = -1;
-		cached = rkt_store_has_layer(s, d.digest);
-		if (src->layer_event)
-			src->layer_event(src->userdata, &d, cached, false);
+		cached = rkt_store_has_layer(s, d->digest);
+		if (src->layer_event && d->size != OCI_SIZE_UNKNOWN)
+			src->layer_event(src->userdata, d, cached, false);
 		if (!cached) {
 			r = rkt_store_layer_tmpfile(s, &ll.fds[i], err);
 			if (r >= 0)
-				r = src->get_layer(src->userdata, &d, ll.fds[i], err);
+				r = src->get_layer(src->userdata, d, ll.fds[i], err);
 			in->fd = ll.fds[i];
 		}
+		if (r >= 0 && d->size == OCI_SIZE_UNKNOWN) {
+			r = actual_size(s, d, in->fd, &d->size, err);
+			in->size = d->size;
+			if (r >= 0 && src->layer_event)
+				src->layer_event(src->userdata, d, cached, false);
+		}
 		if (r >= 0 && src->layer_event)
-			src->layer_event(src->userdata, &d, cached, true);
-		oci_desc_release(&d);
+			src->layer_event(src->userdata, d, cached, true);
 		if (r < 0)
 			return r;
 	}
@@ -223,7 +337,7 @@ static int copy_verified(int in, const struct oci_desc *d, int out, const char *
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
-		if (total > d->size)
+		if (d->size != OCI_SIZE_UNKNOWN && total > d->size)
 			return rkt_error_input(err, EFBIG,
 			                       "%s: blob '%s' is larger than its %llu bytes", what,
 			                       d->digest, (unsigned long long)d->size);
@@ -236,7 +350,7 @@ static int copy_verified(int in, const struct oci_desc *d, int out, const char *
 		}
 	}
 	rkt_sha256_final_digest(h, got);
-	if (total != d->size)
+	if (d->size != OCI_SIZE_UNKNOWN && total != d->size)
 		return rkt_error_input(err, EBADMSG, "%s: blob '%s' has %llu bytes, not %llu", what,
 		                       d->digest, (unsigned long long)total,
 		                       (unsigned long long)d->size);

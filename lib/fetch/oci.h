@@ -16,6 +16,9 @@
 #define OCI_MT_INDEX       "application/vnd.oci.image.index.v1+json"
 #define DOCKER_MT_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define DOCKER_MT_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+/* Image manifest schema 1 (Docker's first registry v2 format), unsigned and signed. */
+#define DOCKER_MT_V1        "application/vnd.docker.distribution.manifest.v1+json"
+#define DOCKER_MT_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
 /* Largest manifest, index or config document accepted. */
 #define OCI_MAX_DOC (4 * 1024 * 1024)
@@ -45,8 +48,9 @@ const char *oci_host_arch(void);
 struct oci_desc {
 	char *media_type;
 	char digest[RKT_SHA256_DIGEST_SIZE];
-	uint64_t size;
+	uint64_t size; /* OCI_SIZE_UNKNOWN: a schema 1 layer, whose manifest gives no size */
 };
+#define OCI_SIZE_UNKNOWN UINT64_MAX
 
 /* Checks that BUF hashes to DESC's digest and has its size. */
 int oci_check_digest(const void *buf, size_t len, const char *digest, const char *what,
@@ -61,7 +65,8 @@ void oci_desc_release(struct oci_desc *d);
 typedef int (*oci_get_doc_fn)(void *userdata, const struct oci_desc *desc, char **ret,
                               size_t *ret_len, struct rkt_error *err);
 /* Writes a layer blob into FD (a new temporary file): exactly DESC->size bytes, verified
- * against DESC->digest while they stream; a longer blob is cut off (-EFBIG). */
+ * against DESC->digest while they stream; a longer blob is cut off (-EFBIG). A blob of
+ * OCI_SIZE_UNKNOWN size is cut off at the free space of FD's file system. */
 typedef int (*oci_get_layer_fn)(void *userdata, const struct oci_desc *desc, int fd,
                                 struct rkt_error *err);
 
@@ -74,7 +79,9 @@ struct oci_source {
 };
 
 /* Imports the image whose manifest (or index / manifest list, then the host's platform) is
- * DOC (LEN bytes, already verified) from SRC into the store. */
+ * DOC (LEN bytes, already verified) from SRC into the store. A schema 1 manifest is read as
+ * docker2aci did: its layers are fsLayers, bottom last, and its config the top history
+ * entry's v1Compatibility document. */
 int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const char *doc,
                         size_t len, const char *doc_digest, const struct oci_ref *ref,
                         const struct rkt_fetch_opts *opts, const char *what,

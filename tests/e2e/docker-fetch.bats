@@ -91,12 +91,17 @@ blob_gets() {
 	[ "$(find "$STORE/cas/blob/sha256" -type f | wc -l)" -eq 4 ]
 }
 
-@test "rkt run docker:// runs the image with its exec, env, user, group, working directory and files" {
-	rkrun docker://127.0.0.1:$ANON_PORT/test/img:v1
+# run_v1 IMAGE: the v1 image runs with its exec, env, user, group, working directory and files.
+run_v1() {
+	rkrun "$1"
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[ "$output" = "bar 1000:1001 /data
 two
 new" ] || fail "$output"
+}
+
+@test "rkt run docker:// runs the image with its exec, env, user, group, working directory and files" {
+	run_v1 docker://127.0.0.1:$ANON_PORT/test/img:v1
 }
 
 @test "docker:// and oci: of the same image give the same tree" {
@@ -231,5 +236,38 @@ JSON
 	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
 	[ "$status" -eq 254 ] || fail "status $status: $stderr"
 	[[ "$stderr" == *"no manifest for linux/"* ]] || fail "$stderr"
+	store_empty
+}
+
+# Docker image manifest schema 1, as docker2aci read it: the layers from fsLayers (top first),
+# the config from the top history entry's v1Compatibility. Served by the stub, since the
+# Distribution registry no longer accepts schema 1 pushes.
+@test "a schema 1 manifest: rkt run runs the image with its exec, env, user and files" {
+	local empty
+	cp -r "$L/img" "$T/s1"
+	empty=$(python3 "$BATS_TEST_DIRNAME/helpers/mkschema1.py" "$T/s1" v1 s1)
+	stub_start REG --layout "$T/s1" --log "$T/reg.log"
+	rkt "${R[@]}" fetch --full docker://127.0.0.1:$REG_PORT/test/img:s1
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(grep -c '^Downloading sha256:' <<<"$stderr")" -eq 3 ] || fail "$stderr"
+	rkt "${R[@]}" image cat-manifest "$output"
+	[ "$(jq -r '.labels[]|select(.name=="version").value' <<<"$output")" = s1 ]
+	[ "$(jq -c '.app.ports[0].name' <<<"$output")" = '"80-tcp"' ]
+	# the throwaway layer of the top entry is not even transferred
+	! grep -q "blobs/$empty" "$T/reg.log"
+	run_v1 docker://127.0.0.1:$REG_PORT/test/img:s1
+}
+
+@test "hostile: a schema 1 layer whose bytes do not match its blobSum is refused" {
+	local layer
+	cp -r "$L/img" "$T/s1"
+	python3 "$BATS_TEST_DIRNAME/helpers/mkschema1.py" "$T/s1" v1 s1 >/dev/null
+	layer=$(head -n1 "$BATS_FILE_TMPDIR/v1.layers")
+	chmod u+w "$T/s1/blobs/sha256/${layer#sha256:}"
+	printf 'X' | dd of="$T/s1/blobs/sha256/${layer#sha256:}" bs=1 seek=100 conv=notrunc status=none
+	stub_start REG --layout "$T/s1" --log "$T/reg.log"
+	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:s1
+	[ "$status" -eq 254 ] || fail "status $status: $stderr"
+	[[ "$stderr" == *"blob '$layer' hashes to 'sha256:"* ]] || fail "$stderr"
 	store_empty
 }

@@ -84,7 +84,10 @@ def main():
             with open(fn, "rb") as f:
                 data = f.read()
             if kind == "manifests":
-                mt = json.loads(data).get("mediaType", mt)
+                doc = json.loads(data)
+                mt = doc.get("mediaType", mt)
+                if doc.get("schemaVersion") == 1:
+                    mt = "application/vnd.docker.distribution.manifest.v1+prettyjws"
             if ref == a.endless:
                 self.send_response(200)
                 self.send_header("Content-Type", mt)

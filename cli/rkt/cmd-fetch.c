@@ -14,6 +14,7 @@ struct fetch_opts {
 	enum rkt_pull_policy pull_policy;
 	bool full;
 	const char *signature;
+	const char *os, *arch;
 };
 
 static int parse_pull_policy(void *opts, const struct cli_flag *f, const char *value,
@@ -36,6 +37,7 @@ static int parse_store_flag(void *opts, const struct cli_flag *f, const char *va
 }
 
 const struct cli_flag fetch_flags[] = {
+	CLI_PLATFORM_FLAG("arch", struct fetch_opts, arch, CLI_HELP_ARCH),
 	FLAG("full", CLI_FLAG_BOOL, struct fetch_opts, full, "false",
 	     "print the full image hash after fetching"),
 	{ .name = "no-store",
@@ -51,6 +53,7 @@ const struct cli_flag fetch_flags[] = {
 	          "update (always)",
 	  .parse = parse_pull_policy,
 	  .values = "never new update" },
+	CLI_PLATFORM_FLAG("os", struct fetch_opts, os, CLI_HELP_OS),
 	FLAG("signature", CLI_FLAG_STRING, struct fetch_opts, signature, "",
 	     "local signature file to use in validating the image"),
 	{ .name = "store-only",
@@ -169,6 +172,8 @@ int cmd_fetch(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 	struct rkt_fetch_opts fo;
 	cli_fetch_opts(ctx, o.pull_policy, &fo);
 	fo.signature = o.signature;
+	fo.os = o.os;
+	fo.arch = o.arch;
 	struct progress_bar bar = { 0 };
 	if (isatty(STDERR_FILENO)) {
 		fo.progress = draw_progress;

@@ -67,6 +67,19 @@ void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt
 	};
 }
 
+int cli_platform_flag_parse(void *opts, const struct cli_flag *f, const char *value,
+                            struct rkt_error *err)
+{
+	size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+	if (!value[0] || value[n] || n > 32)
+		return rkt_error_set(err, EINVAL,
+		                     "fetch: --%s: '%s' is not a platform name (like %s)", f->name,
+		                     value, strcmp(f->name, "os") == 0 ? "linux" : "arm64");
+	*(const char **)((char *)opts + f->offset) = value;
+	return 0;
+}
+
 int cli_format_flag_parse(void *opts, const struct cli_flag *f, const char *value,
                           struct rkt_error *err)
 {

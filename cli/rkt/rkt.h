@@ -113,6 +113,23 @@ int cli_format_flag_parse(void *opts, const struct cli_flag *f, const char *valu
 		.parse = cli_format_flag_parse, .values = "json json-pretty"              \
 	}
 
+/* --os and --arch of fetch (our extension): the platform to pick from an OCI image index or
+ * Docker manifest list. Stores a checked value into the const char * field at F's offset; a
+ * value that is no platform name is refused ("fetch: --FLAG: ..."). */
+int cli_platform_flag_parse(void *opts, const struct cli_flag *f, const char *value,
+                            struct rkt_error *err);
+#define CLI_PLATFORM_FLAG(n, st, field, h)                                                    \
+	{                                                                                     \
+		.name = n, .type = CLI_FLAG_CUSTOM, .offset = offsetof(st, field), .def = "", \
+		.help = h, .parse = cli_platform_flag_parse                                   \
+	}
+#define CLI_HELP_OS                                                                          \
+	"the os of the image to pick from a multi-platform image (an OCI index, a manifest " \
+	"list); default linux"
+#define CLI_HELP_ARCH                                                                            \
+	"the architecture (amd64, arm64, ...) of the image to pick from a multi-platform image " \
+	"(an OCI index, a manifest list); default the host's"
+
 /* common.c */
 /* Opens the store under ctx->dir once (the command table marks who needs it). */
 int cli_store(struct cli_ctx *ctx, struct rkt_store **ret, struct rkt_error *err);

@@ -443,6 +443,11 @@ int rkt_fetch_docker(struct rkt_store *s, const char *image, const struct rkt_fe
 
 		if (ref.tag && !ref.digest)
 			rkt_kv_list_set(&labels, "version", ref.tag);
+		/* the image of another platform than the one asked for does not do */
+		if (opts->os)
+			rkt_kv_list_set(&labels, "os", opts->os);
+		if (opts->arch)
+			rkt_kv_list_set(&labels, "arch", opts->arch);
 		r = ref.digest ? -ENOENT : rkt_store_find_by_name(s, sname, &labels, ret_id, NULL);
 		rkt_kv_list_release(&labels);
 		if (r >= 0)

@@ -98,6 +98,9 @@ struct rkt_fetch_opts {
 	void *progress_userdata;
 	rkt_fetch_layer_fn layer; /* NULL: quiet */
 	void *layer_userdata;
+	/* The platform to pick from an OCI image index or Docker manifest list (--os, --arch, our
+	 * extension); NULL: linux and the host's architecture. */
+	const char *os, *arch;
 	/* A line for the user about the fetch, as upstream logs it ("server requested deferring
 	 * the signature download"); NULL: quiet. */
 	void (*note)(void *userdata, const char *msg);

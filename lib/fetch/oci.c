@@ -67,12 +67,13 @@ static bool is_index(const char *mt)
 	return mt && (strcmp(mt, OCI_MT_INDEX) == 0 || strcmp(mt, DOCKER_MT_LIST) == 0);
 }
 
-/* From an index or manifest list, the manifest for linux and the host's architecture. */
-static int pick_platform(struct json_object *root, const char *what, struct oci_desc *ret,
-                         struct rkt_error *err)
+/* From an index or manifest list, the manifest for OPTS' platform (linux and the host's
+ * architecture unless --os and --arch say). */
+static int pick_platform(struct json_object *root, const struct rkt_fetch_opts *opts,
+                         const char *what, struct oci_desc *ret, struct rkt_error *err)
 {
 	struct json_object *mans, *plat, *v;
-	const char *arch = oci_host_arch();
+	const char *os = opts->os ?: "linux", *arch = opts->arch ?: oci_host_arch();
 
 	if (!rkt_json_get(root, "manifests", json_type_array, &mans))
 		return rkt_error_input(err, EINVAL, "%s: index without manifests", what);
@@ -82,14 +83,16 @@ static int pick_platform(struct json_object *root, const char *what, struct oci_
 		if (!rkt_json_get(d, "platform", json_type_object, &plat))
 			continue;
 		if (!rkt_json_get(plat, "os", json_type_string, &v) ||
-		    strcmp(json_object_get_string(v), "linux") != 0)
+		    strcmp(json_object_get_string(v), os) != 0)
 			continue;
 		if (!rkt_json_get(plat, "architecture", json_type_string, &v) ||
 		    strcmp(json_object_get_string(v), arch) != 0)
 			continue;
 		return oci_desc_parse(d, what, ret, err);
 	}
-	return rkt_error_input(err, ENOENT, "%s: no manifest for linux/%s", what, arch);
+	return rkt_error_input(err, ENOENT, "%s: no manifest for %s/%s%s", what, os, arch,
+	                       opts->os || opts->arch ? ""
+	                                              : " (--os and --arch pick another platform)");
 }
 
 struct layer_list {
@@ -233,7 +236,7 @@ int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const
 		size_t nlen = 0;
 		struct oci_ref sub = *ref;
 
-		r = pick_platform(root, what, &d, err);
+		r = pick_platform(root, opts, what, &d, err);
 		if (r >= 0)
 			r = src->get_doc(src->userdata, &d, &nested, &nlen, err);
 		if (r >= 0) {

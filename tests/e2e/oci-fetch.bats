@@ -212,6 +212,27 @@ hostile() {
 	hostile '{"layers":[[{"name":"f","data":"x"}]],"index_platform":["linux","s390x"]}' "no manifest for linux/"
 }
 
+# --os and --arch (our extension) pick another platform from an index; its manifest says so.
+@test "fetch --arch picks another platform from an index" {
+	python3 "$MKOCI" "$BATS_TEST_TMPDIR/img" <<<'{"layers":[[{"name":"f","data":"x"}]],"index_platform":["linux","s390x"],"arch":"s390x"}'
+	rkt "${R[@]}" fetch oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 254 ] || fail "status $status"
+	[[ "$stderr" == *"no manifest for linux/"*" (--os and --arch pick another platform)" ]] || fail "$stderr"
+	rkt "${R[@]}" fetch --full --arch=s390x oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image cat-manifest "$output"
+	[ "$(jq -r '.labels[]|select(.name=="arch").value' <<<"$output")" = s390x ]
+	rkt "${R[@]}" fetch --os=linux --arch=arm64 oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 254 ] || fail "status $status"
+	[[ "$stderr" == *": no manifest for linux/arm64" ]] || fail "$stderr"
+	rkt "${R[@]}" fetch --arch=S390/x oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 254 ]
+	[ "$stderr" = "rkt: fetch: --arch: 'S390/x' is not a platform name (like arm64)" ] || fail "$stderr"
+	rkt "${R[@]}" fetch --os=Linux oci:"$BATS_TEST_TMPDIR/img:v1"
+	[ "$status" -eq 254 ]
+	[ "$stderr" = "rkt: fetch: --os: 'Linux' is not a platform name (like linux)" ] || fail "$stderr"
+}
+
 @test "an index with the host's platform is followed" {
 	python3 "$MKOCI" "$BATS_TEST_TMPDIR/img" <<<'{"layers":[[{"name":"f","data":"x"}]],"index_platform":["linux","amd64"]}'
 	rkt "${R[@]}" fetch oci:"$BATS_TEST_TMPDIR/img:v1"

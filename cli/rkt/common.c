@@ -64,6 +64,7 @@ void cli_fetch_opts(struct cli_ctx *ctx, enum rkt_pull_policy policy, struct rkt
 		.config = ctx->config,
 		.verified = print_signer,
 		.note = fetch_note,
+		.trust_keys_from_https = ctx->trust_keys_from_https,
 	};
 }
 

@@ -98,6 +98,11 @@ struct rkt_fetch_opts {
 	void *progress_userdata;
 	rkt_fetch_layer_fn layer; /* NULL: quiet */
 	void *layer_userdata;
+	/* --trust-keys-from-https: before a name is discovered and fetched with signature checks,
+	 * if no key is trusted for it or a prefix of it (root keys aside), the keys its
+	 * ac-discovery-pubkeys name over https are trusted for the name, without review (upstream,
+	 * deprecated there). Told through NOTE. */
+	bool trust_keys_from_https;
 	/* The platform to pick from an OCI image index or Docker manifest list (--os, --arch, our
 	 * extension); NULL: linux and the host's architecture. */
 	const char *os, *arch;

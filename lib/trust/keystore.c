@@ -667,3 +667,21 @@ int rkt_keystore_verify_fd(struct rkt_keystore *ks, const char *name, int data_f
 		return rkt_error_set(err, EBADMSG, "%s: empty", sig_what);
 	return rkt_keystore_verify(ks, name, read_fd, &data_fd, what, sig, sig_len, ret, err);
 }
+
+int rkt_keystore_prefix_has_keys(struct rkt_keystore *ks, const char *name, struct rkt_error *err)
+{
+	struct rkt_trust_entry *e = NULL;
+	size_t n = 0;
+	int r = rkt_keystore_list(ks, &e, &n, err), found = 0;
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && !found; i++) {
+		size_t len = e[i].prefix ? strlen(e[i].prefix) : 0;
+
+		found = e[i].prefix && !e[i].is_mask && strncmp(name, e[i].prefix, len) == 0 &&
+		        (name[len] == '\0' || name[len] == '/');
+	}
+	rkt_trust_entries_free(e, n);
+	return found;
+}

@@ -79,6 +79,11 @@ bool rkt_trust_prefix_is_valid(const char *prefix);
 int rkt_keystore_add(struct rkt_keystore *ks, const char *prefix, const struct rkt_trust_key *key,
                      char **ret_path, struct rkt_error *err);
 
+/* 1 if a key (not a mask) is trusted in either scope for NAME or a leading run of its
+ * components ("a.com", "a.com/b" for "a.com/b/c"), root.d aside; 0 if none; -errno (named) if
+ * the keystore cannot be read. Upstream's TrustedKeyPrefixExists. */
+int rkt_keystore_prefix_has_keys(struct rkt_keystore *ks, const char *name, struct rkt_error *err);
+
 enum rkt_trust_scope {
 	RKT_TRUST_SCOPE_SYSTEM,
 	RKT_TRUST_SCOPE_LOCAL,

@@ -368,6 +368,42 @@ https rkt.test /?ac-discovery=1" ] || fail "$(requests)"
 	expect_error "discovery of 'rkt.test/nothing'"
 }
 
+# --trust-keys-from-https (upstream's, deprecated there): a name with no key trusted for it gets
+# the keys of its ac-discovery-pubkeys over https, trusted for the name without review.
+@test "--trust-keys-from-https: the discovered key is trusted for the name, then the image fetched" {
+	local C=(--system-config="$T/sys2" --local-config="$T/local2") fpr
+	local keys=$T/local2/trustedkeys/prefix.d/rkt.test/app
+	fpr=$(cat "$K/alice.fpr")
+	# without it: no key, the usual advice, and no key fetched
+	rkt "${C[@]}" fetch rkt.test/app
+	expect_error "no keys are trusted for 'rkt.test/app'" "rkt trust --prefix=rkt.test/app"
+	! grep -q "/keys/alice.asc" <(requests)
+	expect_no_images
+	rkt "${C[@]}" --trust-keys-from-https fetch --full rkt.test/app
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${stderr_lines[0]}" = "rkt: Trusting \"https://rkt.test/keys/alice.asc\" for prefix \"rkt.test/app\" without fingerprint review." ] ||
+		fail "$stderr"
+	[ "${stderr_lines[1]}" = "rkt: Added key for prefix \"rkt.test/app\" at \"$keys/$fpr\" (fingerprint $fpr, alice <alice@example.com>)" ] ||
+		fail "$stderr"
+	[[ "$stderr" == *"signature verified:"*"alice <alice@example.com>"* ]] || fail "$stderr"
+	[ -f "$keys/$fpr" ]
+	[ "$(file_of "$output" v)" = 2 ]
+	grep -qx "https rkt.test /keys/alice.asc" <(requests)
+	# keys exist for the name now (and for rkt.test in the usual keystore): none is fetched
+	: >"$LOG"
+	rkt "${C[@]}" --trust-keys-from-https fetch rkt.test/app:1.0.0
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rk --trust-keys-from-https fetch rkt.test/app:1.0.0
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$stderr" != *Trusting* ]] || fail "$stderr"
+	! grep -q "/keys/" <(requests)
+	# a name whose discovery has no key: told, and the fetch fails as without the flag
+	rkt "${C[@]}" --trust-keys-from-https fetch rkt.test/deep/sub/img
+	[ "$status" -eq 254 ] || fail "$stderr"
+	[[ "${stderr_lines[0]}" == "rkt: error determining key location: "*"rkt.test/deep/sub/img"* ]] || fail "$stderr"
+	[[ "${stderr_lines[1]}" == "rkt: fetch: "*"no keys are trusted for 'rkt.test/deep/sub/img'"* ]] || fail "$stderr"
+}
+
 @test "rkt as built and installed ignores RKT_TEST_CONNECT_TO and RKT_TEST_CAFILE" {
 	run --separate-stderr "$RKT_PROD" --dir="$D" "${CFG[@]}" fetch rkt.test/app:1.0.0
 	[ "$status" -eq 254 ] || fail "$status: $stderr"

@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdbool.h>
 
 #include "fetch/fetch.h"
@@ -41,6 +43,8 @@ struct rkt_download_stream {
 	void *start_userdata;
 	int file_fd; /* the caller's REQ->fd, which the body is appended to */
 	int pipe_w;
+	uint8_t *buf; /* body bytes not yet written to the file and the pipe */
+	size_t buf_len;
 	pthread_t thread;
 	bool running;
 	atomic_bool cancel; /* set to end the transfer early */

@@ -19,6 +19,7 @@
 
 #define DEFAULT_MAX_REDIRECTS   10
 #define DEFAULT_CONNECT_TIMEOUT 30L
+#define HTTP_BUFFER_SIZE        (512L * 1024)
 
 /* libcurl is loaded on the first download (util/dl.h): these are the functions we call. */
 #define CURL_FUNCS(X)                        \
@@ -352,6 +353,11 @@ static int setup_handle(CURL *curl, const struct rkt_http_request *req, struct x
 	/* Give up on a stalled transfer: less than 1 byte/s for 60 s. */
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SET(CURLOPT_LOW_SPEED_TIME, 60L);
+	/* Bodies are images of hundreds of MB: curl's default 16 KiB buffer means a recv(), a
+	 * poll() and a write callback (two writes when streaming, lib/fetch/download-stream.c)
+	 * per 16 KiB. 512 KiB is curl's maximum before 8.6 (later ones allow more; older ones
+	 * clamp), and curl allocates it per handle. */
+	SET(CURLOPT_BUFFERSIZE, HTTP_BUFFER_SIZE);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, x);
 	if (req->progress || req->cancel) {

@@ -47,7 +47,6 @@ struct aci_source {
 
 	struct inflate_state *inflate; /* gzip */
 	uint8_t *out;
-	bool trailer_checked;
 
 	struct archive *raw; /* bzip2, xz, zstd: libarchive's raw format plus a filter */
 };

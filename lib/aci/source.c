@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "aci/archive-api.h"
@@ -37,6 +38,18 @@ const char *aci_archive_error(struct archive *a)
 	return s ? s : "unknown libarchive error";
 }
 
+/* A big buffer with its pages populated up front (see HASHER_RING); aborts on OOM as xmalloc
+ * does. */
+static uint8_t *buf_map(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		abort();
+	return p;
+}
+
 /* The hashing thread: a ring of HASHER_SLOTS buffers of ACI_BUF_SIZE bytes. The reading thread
  * fills slot HEAD % HASHER_SLOTS (gzip inflates straight into it) once the hasher is done with
  * it, then hands it over; the hasher hashes slot TAIL % HASHER_SLOTS without the lock held.
@@ -44,8 +57,12 @@ const char *aci_archive_error(struct archive *a)
  * filled. Hashing cannot fail, so errors stay in the reading thread.
  *
  * Four slots: on a quiet machine 2, 4 and 16 MiB of ring gave the same time within noise (the
- * inflating thread alone is about 80% of the run; docs/performance.md). */
+ * inflating thread alone is about 80% of the run; docs/performance.md). The ring is one
+ * mapping populated up front: touched page by page, its 1,024 first-write faults cost the
+ * reading thread (the critical path) a few ms of exits on a VM; MAP_POPULATE makes them one
+ * syscall, and one munmap at the end. */
 #define HASHER_SLOTS 4
+#define HASHER_RING  ((size_t)HASHER_SLOTS * ACI_BUF_SIZE)
 
 struct aci_hasher {
 	pthread_t thread;
@@ -54,6 +71,7 @@ struct aci_hasher {
 	uint64_t head, tail; /* slots handed over, slots hashed */
 	bool done;           /* no more slots: hash what is left and exit */
 	struct rkt_sha512 *hash;
+	uint8_t *ring; /* HASHER_RING bytes, mapped */
 	uint8_t *buf[HASHER_SLOTS];
 	size_t len[HASHER_SLOTS];
 };
@@ -88,11 +106,11 @@ static struct aci_hasher *hasher_start(struct rkt_sha512 *hash)
 	(void)pthread_mutex_init(&h->lock, NULL);
 	(void)pthread_cond_init(&h->cond, NULL);
 	h->hash = hash;
+	h->ring = buf_map(HASHER_RING);
 	for (unsigned i = 0; i < HASHER_SLOTS; i++)
-		h->buf[i] = xmalloc(ACI_BUF_SIZE);
+		h->buf[i] = h->ring + (size_t)i * ACI_BUF_SIZE;
 	if (pthread_create(&h->thread, NULL, hasher_main, h) != 0) {
-		for (unsigned i = 0; i < HASHER_SLOTS; i++)
-			free(h->buf[i]);
+		(void)munmap(h->ring, HASHER_RING);
 		(void)pthread_cond_destroy(&h->cond);
 		(void)pthread_mutex_destroy(&h->lock);
 		free(h);
@@ -129,8 +147,7 @@ static void hasher_stop(struct aci_hasher *h)
 	(void)pthread_cond_broadcast(&h->cond);
 	(void)pthread_mutex_unlock(&h->lock);
 	(void)pthread_join(h->thread, NULL);
-	for (unsigned i = 0; i < HASHER_SLOTS; i++)
-		free(h->buf[i]);
+	(void)munmap(h->ring, HASHER_RING);
 	(void)pthread_cond_destroy(&h->cond);
 	(void)pthread_mutex_destroy(&h->lock);
 	free(h);

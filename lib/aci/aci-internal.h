@@ -45,7 +45,8 @@ struct aci_source {
 	size_t in_len, in_off;
 	bool in_eof;
 
-	struct inflate_state *inflate; /* gzip */
+	struct inflate_state *inflate;                            /* gzip */
+	enum { ACI_GZ_HEADER, ACI_GZ_BODY, ACI_GZ_END } gz_state; /* of the current member */
 	uint8_t *out;
 
 	struct archive *raw; /* bzip2, xz, zstd: libarchive's raw format plus a filter */

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -71,6 +72,7 @@ struct aci_hasher {
 	uint64_t head, tail; /* slots handed over, slots hashed */
 	bool done;           /* no more slots: hash what is left and exit */
 	struct rkt_sha512 *hash;
+	uint32_t crc;  /* gzip CRC-32 of the current member's output, hashed so far */
 	uint8_t *ring; /* HASHER_RING bytes, mapped */
 	uint8_t *buf[HASHER_SLOTS];
 	size_t len[HASHER_SLOTS];
@@ -91,6 +93,7 @@ static void *hasher_main(void *userdata)
 		slot = (unsigned)(h->tail % HASHER_SLOTS);
 		(void)pthread_mutex_unlock(&h->lock);
 		rkt_sha512_update(h->hash, h->buf[slot], h->len[slot]);
+		h->crc = crc32_gzip_refl(h->crc, h->buf[slot], h->len[slot]);
 		(void)pthread_mutex_lock(&h->lock);
 		h->tail++;
 		(void)pthread_cond_broadcast(&h->cond);
@@ -137,6 +140,21 @@ static void hasher_push(struct aci_hasher *h, size_t len)
 	h->head++;
 	(void)pthread_cond_broadcast(&h->cond);
 	(void)pthread_mutex_unlock(&h->lock);
+}
+
+/* Waits until everything handed over is hashed; returns the CRC-32 of it since the last call
+ * (a gzip member's output) and starts the next one at 0. */
+static uint32_t hasher_member_crc(struct aci_hasher *h)
+{
+	uint32_t crc;
+
+	(void)pthread_mutex_lock(&h->lock);
+	while (h->tail != h->head)
+		(void)pthread_cond_wait(&h->cond, &h->lock);
+	crc = h->crc;
+	h->crc = 0;
+	(void)pthread_mutex_unlock(&h->lock);
+	return crc;
 }
 
 /* Waits until everything handed over is hashed and the thread has exited; frees H. */
@@ -232,8 +250,7 @@ static int gzip_next_member(struct aci_source *src, bool *ret_more)
 			return r;
 	if (src->in_len - src->in_off >= 2 && src->in[src->in_off] == 0x1f &&
 	    src->in[src->in_off + 1] == 0x8b) {
-		isal_inflate_reset(src->inflate);
-		src->inflate->crc_flag = ISAL_GZIP;
+		src->gz_state = ACI_GZ_HEADER;
 		*ret_more = true;
 		return 0;
 	}
@@ -252,6 +269,83 @@ static int gzip_next_member(struct aci_source *src, bool *ret_more)
 	return 0;
 }
 
+/* The start of a gzip member. Without a hashing thread ISA-L reads the header and checks the
+ * trailer itself (ISAL_GZIP). With one, the CRC-32 of the output is that thread's work (it reads
+ * every byte anyway, and the inflating thread is the critical path): the header is read here,
+ * the deflate data inflated raw and the trailer checked by gzip_member_end(). */
+static int gzip_member_start(struct aci_source *src)
+{
+	struct inflate_state *st = src->inflate;
+	struct isal_gzip_header hdr;
+	int r;
+
+	for (;;) {
+		isal_inflate_reset(st);
+		if (!src->hasher) {
+			st->crc_flag = ISAL_GZIP;
+			break;
+		}
+		st->crc_flag = ISAL_DEFLATE;
+		isal_gzip_header_init(&hdr);
+		st->next_in = src->in + src->in_off;
+		st->avail_in = (uint32_t)(src->in_len - src->in_off);
+		r = isal_read_gzip_header(st, &hdr);
+		if (r == ISAL_DECOMP_OK) {
+			src->in_off = src->in_len - st->avail_in;
+			break;
+		}
+		if (r != ISAL_END_INPUT)
+			return source_fail(src, EBADMSG, isal_strerror(r));
+		/* The header is longer than what was read: read more and parse it again. */
+		if (src->in_eof)
+			return source_fail(src, EBADMSG, "truncated gzip data");
+		if (src->in_off == 0 && src->in_len == ACI_BUF_SIZE)
+			return source_fail(src, EBADMSG, "invalid gzip header");
+		if ((r = fill(src)) < 0)
+			return r;
+	}
+	src->gz_state = ACI_GZ_BODY;
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The end of a member's deflate data: with a hashing thread, its trailer (CRC-32 and size
+ * modulo 2^32) is checked here against what that thread computed. Raw inflate reads ahead:
+ * the trailer's first bytes may be in ISA-L's bit buffer (after the final block's padding
+ * bits), the rest follows in the input. */
+static int gzip_member_end(struct aci_source *src)
+{
+	struct inflate_state *st = src->inflate;
+	uint64_t bits = st->read_in >> (st->read_in_length % 8);
+	uint8_t t[8];
+	size_t k = 0;
+	int r;
+
+	src->gz_state = ACI_GZ_END;
+	if (!src->hasher)
+		return 0;
+	for (int n = st->read_in_length / 8; n > 0 && k < sizeof(t); n--, bits >>= 8)
+		t[k++] = (uint8_t)bits;
+	st->read_in_length = 0;
+	while (k < sizeof(t)) {
+		if (src->in_off == src->in_len) {
+			if (src->in_eof)
+				return source_fail(src, EBADMSG, "truncated gzip data");
+			if ((r = fill(src)) < 0)
+				return r;
+			continue;
+		}
+		t[k++] = src->in[src->in_off++];
+	}
+	if (le32(t) != hasher_member_crc(src->hasher) || le32(t + 4) != (uint32_t)st->total_out)
+		return source_fail(src, EBADMSG, isal_strerror(ISAL_INCORRECT_CHECKSUM));
+	return 0;
+}
+
 static ssize_t read_gzip(struct aci_source *src, const void **ret_buf)
 {
 	struct inflate_state *st = src->inflate;
@@ -260,13 +354,18 @@ static ssize_t read_gzip(struct aci_source *src, const void **ret_buf)
 	for (;;) {
 		size_t before_in, produced;
 
+		if (src->gz_state == ACI_GZ_HEADER && (r = gzip_member_start(src)) < 0)
+			return r;
 		if (st->block_state == ISAL_BLOCK_FINISH) {
 			bool more;
 
+			if (src->gz_state == ACI_GZ_BODY && (r = gzip_member_end(src)) < 0)
+				return r;
 			if ((r = gzip_next_member(src, &more)) < 0)
 				return r;
 			if (!more)
 				return 0;
+			continue;
 		}
 		if (src->in_off == src->in_len) {
 			if ((r = fill(src)) < 0)
@@ -493,7 +592,7 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
 	case RKT_COMPRESSION_GZIP:
 		src->inflate = xzalloc(sizeof(*src->inflate));
 		isal_inflate_init(src->inflate);
-		src->inflate->crc_flag = ISAL_GZIP;
+		src->gz_state = ACI_GZ_HEADER;
 		if (!src->hasher)
 			src->out = xmalloc(ACI_BUF_SIZE);
 		break;

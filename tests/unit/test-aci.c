@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -626,6 +627,94 @@ static void hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg(void **state)
 	}
 }
 
+/* Sends BUF as SOCK_SEQPACKET messages of 1 to 13 bytes: each read() of the other end returns
+ * one message, so the reader's buffer boundaries fall everywhere, the same on every run. */
+struct dribble {
+	int fd;
+	const char *buf;
+	size_t len;
+};
+
+static void *dribble_main(void *userdata)
+{
+	struct dribble *d = userdata;
+
+	for (size_t off = 0, i = 0; off < d->len; i++) {
+		size_t n = 1 + i % 13;
+
+		if (n > d->len - off)
+			n = d->len - off;
+		if (send(d->fd, d->buf + off, n, MSG_NOSIGNAL) != (ssize_t)n)
+			break;
+		off += n;
+	}
+	close(d->fd);
+	return NULL;
+}
+
+/* With a hashing thread, the CRC-32 and size of each gzip member are computed by that thread
+ * and checked against the member's trailer by the reading thread (lib/aci/source.c). */
+static void hash_thread_checks_each_gzip_member(void **state)
+{
+	size_t len, gz_len;
+	_cleanup_free_ char *tar = minimal_tar(&len);
+	_cleanup_close_ int gz = memfd_create("aci", MFD_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	struct rkt_sha512 *h = rkt_sha512_new();
+	const struct rkt_aci_read_opts opts = { .hash_thread = true };
+	char want[RKT_IMAGE_ID_SIZE];
+	static const char zeros[100];
+	int sp[2];
+
+	(void)state;
+	rkt_sha512_update(h, tar, len);
+	rkt_sha512_final_id(h, want);
+	h = rkt_sha512_free(h);
+	/* Members of 1 to 299 bytes of tar, then zero padding. */
+	for (size_t off = 0, i = 0; off < len; i++) {
+		size_t n = 1 + (i * 37) % 299;
+
+		if (n > len - off)
+			n = len - off;
+		append_compressed(gz, tar + off, n, RKT_COMPRESSION_GZIP);
+		off += n;
+	}
+	assert_int_equal(write(gz, zeros, sizeof(zeros)), (ssize_t)sizeof(zeros));
+	assert_int_equal(lseek(gz, 0, SEEK_SET), 0);
+	buf = slurp_fd(gz, &gz_len);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	{
+		struct dribble d = { .fd = sp[1], .buf = buf, .len = gz_len };
+		struct rkt_aci_info info = { 0 };
+		struct rkt_error err = { 0 };
+		pthread_t t;
+
+		assert_int_equal(pthread_create(&t, NULL, dribble_main, &d), 0);
+		assert_int_equal(rkt_aci_read(sp[0], "'members.aci'", &opts, &info, &err), 0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		close(sp[0]);
+		assert_string_equal(info.id, want);
+		assert_int_equal(info.tar_size, len);
+		rkt_aci_info_release(&info);
+	}
+
+	/* A damaged CRC, then a damaged size, in the last member's trailer. */
+	for (size_t back = 100 + 8; back > 100; back -= 4) {
+		_cleanup_close_ int fd = -EBADF;
+		struct rkt_aci_info info = { 0 };
+		struct rkt_error err = { 0 };
+
+		buf[gz_len - back] ^= 0x55;
+		fd = memfd_with(buf, gz_len);
+		buf[gz_len - back] ^= 0x55;
+		assert_int_equal(rkt_aci_read(fd, "'members.aci'", &opts, &info, &err), -EBADMSG);
+		assert_non_null(strstr(err.msg, "'members.aci'"));
+		assert_non_null(strstr(err.msg, "gzip CRC mismatch"));
+		rkt_aci_info_release(&info);
+	}
+}
+
 static void hostile_tars_are_rejected(void **state)
 {
 	static const struct tentry base_ok[] = {
@@ -1010,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(raw_tee_sees_every_byte_of_the_file),
 		cmocka_unit_test(hash_thread_gives_the_same_id),
 		cmocka_unit_test(hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg),
+		cmocka_unit_test(hash_thread_checks_each_gzip_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,16 @@
 	X(EVP_DigestInit_ex, digest_init)   \
 	X(EVP_DigestUpdate, digest_update)  \
 	X(EVP_DigestFinal_ex, digest_final) \
-	X(EVP_EncodeBlock, encode_block)
+	X(EVP_EncodeBlock, encode_block)    \
+	X(EVP_DecodeBlock, decode_block)    \
+	X(EVP_MAC_fetch, mac_fetch)         \
+	X(EVP_MAC_free, mac_free)           \
+	X(EVP_MAC_CTX_new, mac_ctx_new)     \
+	X(EVP_MAC_CTX_free, mac_ctx_free)   \
+	X(EVP_MAC_init, mac_init)           \
+	X(EVP_MAC_update, mac_update)       \
+	X(EVP_MAC_final, mac_final)         \
+	X(CRYPTO_memcmp, memcmp_const)
 
 static struct crypto_api {
 #define CRYPTO_FIELD(sym, field) __typeof__(sym) *field;
@@ -165,107 +177,66 @@ bool rkt_sha256_digest_valid(const char *s)
 	return true;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int rkt_base64_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_len)
 {
 	_cleanup_free_ uint8_t *out = NULL;
-	size_t n = 0, pad = 0;
+	_cleanup_free_ char *again = NULL;
+	size_t pad = 0;
+	int n;
 
-	if (len % 4)
+	if (len % 4 || len > INT_MAX)
 		return -EBADMSG;
-	if (len && s[len - 1] == '=')
-		pad = len >= 2 && s[len - 2] == '=' ? 2 : 1;
+	rkt_dl_require(&crypto_lib);
 	out = malloc(len / 4 * 3 + 1);
 	if (!out)
 		abort();
-	for (size_t i = 0; i < len; i += 4) {
-		bool last = i + 4 == len;
-		int v[4];
-
-		for (size_t k = 0; k < 4; k++) {
-			v[k] = b64_value((unsigned char)s[i + k]);
-			if (v[k] < 0 && !(last && k >= 4 - pad))
-				return -EBADMSG;
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12;
-		if (last && pad == 2) {
-			if (w & 0xffff) /* pad bits must be zero (canonical input only) */
-				return -EBADMSG;
-			out[n++] = (uint8_t)(w >> 16);
-			continue;
-		}
-		w |= (uint32_t)v[2] << 6;
-		if (last && pad == 1) {
-			if (w & 0xff)
-				return -EBADMSG;
-			out[n++] = (uint8_t)(w >> 16);
-			out[n++] = (uint8_t)(w >> 8);
-			continue;
-		}
-		w |= (uint32_t)v[3];
-		out[n++] = (uint8_t)(w >> 16);
-		out[n++] = (uint8_t)(w >> 8);
-		out[n++] = (uint8_t)w;
-	}
+	/* EVP_DecodeBlock skips white space around the input, decodes the padding as zero bytes
+	 * and ignores the pad bits; only canonical input encodes back to itself. */
+	n = C.decode_block(out, (const unsigned char *)s, (int)len);
+	if (n < 0)
+		return -EBADMSG;
+	if (len && s[len - 1] == '=')
+		pad = len >= 2 && s[len - 2] == '=' ? 2 : 1;
+	if ((size_t)n < pad)
+		return -EBADMSG;
+	again = rkt_base64_encode(out, (size_t)n - pad);
+	if (strlen(again) != len || memcmp(again, s, len) != 0)
+		return -EBADMSG;
 	*ret = TAKE_PTR(out);
-	*ret_len = n;
+	*ret_len = (size_t)n - pad;
 	return 0;
 }
 
 void rkt_hmac_sha512(const void *key, size_t key_len, const struct rkt_bytes *parts, size_t n_parts,
                      uint8_t out[RKT_SHA512_LEN])
 {
-	/* RFC 2104 with SHA-512's block of 128 bytes; a longer key is hashed first. */
-	uint8_t k[128] = { 0 }, pad[128], inner[RKT_SHA512_LEN];
-	struct rkt_sha512 *h;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA512", 6),
+		OSSL_PARAM_END,
+	};
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+	size_t len = 0;
 
-	if (key_len > sizeof(k)) {
-		h = rkt_sha512_new();
-		rkt_sha512_update(h, key, key_len);
-		rkt_sha512_final(h, k);
-		rkt_sha512_free(h);
-	} else if (key_len) {
-		memcpy(k, key, key_len);
-	}
-	for (size_t i = 0; i < sizeof(k); i++)
-		pad[i] = k[i] ^ 0x36;
-	h = rkt_sha512_new();
-	rkt_sha512_update(h, pad, sizeof(pad));
+	rkt_dl_require(&crypto_lib);
+	mac = C.mac_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
+	ctx = mac ? C.mac_ctx_new(mac) : NULL;
+	/* a NULL key would keep the context's old one: there is none, so pass "" for an empty key */
+	if (!ctx || C.mac_init(ctx, key_len ? key : (const void *)"", key_len, params) != 1)
+		abort();
 	for (size_t i = 0; i < n_parts; i++)
-		rkt_sha512_update(h, parts[i].data, parts[i].len);
-	rkt_sha512_final(h, inner);
-	rkt_sha512_free(h);
-	for (size_t i = 0; i < sizeof(k); i++)
-		pad[i] = k[i] ^ 0x5c;
-	h = rkt_sha512_new();
-	rkt_sha512_update(h, pad, sizeof(pad));
-	rkt_sha512_update(h, inner, sizeof(inner));
-	rkt_sha512_final(h, out);
-	rkt_sha512_free(h);
+		if (parts[i].len && C.mac_update(ctx, parts[i].data, parts[i].len) != 1)
+			abort();
+	if (C.mac_final(ctx, out, &len, RKT_SHA512_LEN) != 1 || len != RKT_SHA512_LEN)
+		abort();
+	C.mac_ctx_free(ctx);
+	C.mac_free(mac);
 }
 
 bool rkt_memeq_const(const void *a, const void *b, size_t len)
 {
-	const volatile uint8_t *x = a, *y = b;
-	uint8_t d = 0;
-
-	for (size_t i = 0; i < len; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
+	rkt_dl_require(&crypto_lib);
+	return C.memcmp_const(a, b, len) == 0;
 }
 
 int rkt_random_bytes(void *buf, size_t len, struct rkt_error *err)

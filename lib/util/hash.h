@@ -7,8 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <stdbool.h>
-
 #include "util/cleanup.h"
 #include "util/error.h"
 
@@ -45,11 +43,12 @@ bool rkt_sha256_digest_valid(const char *s);
 char *rkt_base64_encode(const void *data, size_t len);
 
 /* Decodes standard base64 (RFC 4648 section 4, padded, no whitespace) of S (LEN bytes) into
- * a new buffer. Returns 0, or -EBADMSG for anything else (a bad character, bad padding, non-zero
- * pad bits). Pure. */
+ * a new buffer, through libcrypto. Returns 0, or -EBADMSG for anything else (a bad character,
+ * bad padding, non-zero pad bits). */
 int rkt_base64_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_len);
 
-/* HMAC-SHA512 (RFC 2104) with KEY over the concatenation of the N_PARTS buffers. */
+/* HMAC-SHA512 (RFC 2104) with KEY over the concatenation of the N_PARTS buffers, by libcrypto's
+ * EVP_MAC. */
 struct rkt_bytes {
 	const void *data;
 	size_t len;
@@ -57,7 +56,8 @@ struct rkt_bytes {
 void rkt_hmac_sha512(const void *key, size_t key_len, const struct rkt_bytes *parts, size_t n_parts,
                      uint8_t out[RKT_SHA512_LEN]);
 
-/* Whether A and B (LEN bytes each) are equal, in time that depends only on LEN. */
+/* Whether A and B (LEN bytes each) are equal, in time that depends only on LEN
+ * (libcrypto's CRYPTO_memcmp). */
 bool rkt_memeq_const(const void *a, const void *b, size_t len);
 
 /* LEN bytes from getrandom(2), blocking until the kernel's pool is ready. Returns 0 or

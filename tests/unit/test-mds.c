@@ -297,6 +297,21 @@ static void hmac_sha512_matches_rfc4231(void **state)
 	assert_int_equal(out[63], 0x98);
 }
 
+static void hmac_sha512_takes_an_empty_key(void **state)
+{
+	/* rkt_mds_new accepts a key of length 0; Python's hmac module gives the expected value */
+	static const char want[] =
+	        "92iKEEMm02wZQPbSjXRsBmHTg+DRT+igRklER3dhD13ZVlo2hGq56ec0zzgNOgcNjvAhtfO"
+	        "lDEgXEKRklo40GQ==";
+	const struct rkt_bytes p[] = { { "Hi There", 8 } };
+	uint8_t out[64];
+
+	(void)state;
+	rkt_hmac_sha512(NULL, 0, p, 1, out);
+	_cleanup_free_ char *b = rkt_base64_encode(out, sizeof(out));
+	assert_string_equal(b, want);
+}
+
 static void base64_decode_is_strict(void **state)
 {
 	_cleanup_free_ uint8_t *d = NULL;
@@ -321,6 +336,10 @@ static void base64_decode_is_strict(void **state)
 	assert_int_equal(rkt_base64_decode("a=Gk", 4, &d, &n), -EBADMSG);
 	assert_int_equal(rkt_base64_decode("aG*=", 4, &d, &n), -EBADMSG);
 	assert_int_equal(rkt_base64_decode("aGk=aGk=", 8, &d, &n), -EBADMSG);
+	assert_int_equal(rkt_base64_decode("aB==", 4, &d, &n), -EBADMSG); /* pad bits set */
+	assert_int_equal(rkt_base64_decode(" aGk", 4, &d, &n), -EBADMSG); /* no white space */
+	assert_int_equal(rkt_base64_decode("aGk\n", 4, &d, &n), -EBADMSG);
+	assert_int_equal(rkt_base64_decode("aGk=", 3, &d, &n), -EBADMSG); /* LEN, not the NUL */
 	assert_null(d);
 }
 
@@ -456,6 +475,7 @@ int main(void)
 		cmocka_unit_test(registration_checks_its_input_and_unregisters),
 		cmocka_unit_test(form_values_decode_and_find_the_first),
 		cmocka_unit_test(hmac_sha512_matches_rfc4231),
+		cmocka_unit_test(hmac_sha512_takes_an_empty_key),
 		cmocka_unit_test(base64_decode_is_strict),
 		cmocka_unit_test(registration_messages_format_and_parse),
 		cmocka_unit_test(tokens_are_128_random_bits_in_hex),

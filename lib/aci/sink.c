@@ -11,6 +11,7 @@
 #include "aci/archive-api.h"
 #include "aci/aci-internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 /* ISA-L level 1: about as dense as zlib -1 at several times its speed; it is what makes
@@ -275,15 +276,13 @@ int aci_sink_add_manifest(struct aci_sink *s, const char *json, int64_t mtime,
 
 static int publish(struct aci_sink *s)
 {
-	char proc[64];
+	int r;
 
 	if (!s->tmp_name) {
-		(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
 		if (!s->overwrite) {
-			/* linkat() never replaces: EEXIST if OUT appeared meanwhile. */
-			if (linkat(AT_FDCWD, proc, s->dir_fd, s->base, AT_SYMLINK_FOLLOW) < 0)
-				return sink_fail(s, errno, strerror(errno));
-			return 0;
+			/* linking never replaces: EEXIST if OUT appeared meanwhile. */
+			r = rkt_link_fd_at(s->fd, s->dir_fd, s->base);
+			return r < 0 ? sink_fail(s, -r, strerror(-r)) : 0;
 		}
 		for (int tries = 0;; tries++) {
 			uint32_t rnd = 0;
@@ -291,11 +290,12 @@ static int publish(struct aci_sink *s)
 			if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 				rnd = (uint32_t)rand();
 			s->tmp_name = xasprintf(".%s.%08x.tmp", s->base, rnd);
-			if (linkat(AT_FDCWD, proc, s->dir_fd, s->tmp_name, AT_SYMLINK_FOLLOW) == 0)
+			r = rkt_link_fd_at(s->fd, s->dir_fd, s->tmp_name);
+			if (r == 0)
 				break;
 			s->tmp_name = (free(s->tmp_name), NULL);
-			if (errno != EEXIST || tries >= 100)
-				return sink_fail(s, errno, strerror(errno));
+			if (r != -EEXIST || tries >= 100)
+				return sink_fail(s, -r, strerror(-r));
 		}
 	}
 	if (s->overwrite) {

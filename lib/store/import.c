@@ -14,6 +14,7 @@
 #include "aci/archive-api.h"
 #include "store/tree.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 void rkt_store_work_release(struct rkt_store_work *w)
@@ -37,7 +38,8 @@ void rkt_store_work_release(struct rkt_store_work *w)
 int rkt_store_work_new(struct rkt_store *s, struct rkt_store_work *w, struct rkt_error *err)
 {
 	uint8_t rnd[12];
-	char lock[64], proc[64];
+	char lock[64];
+	int r;
 
 	*w = (struct rkt_store_work){ .store = s, .lock_fd = -EBADF, .fd = -EBADF };
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -52,9 +54,9 @@ int rkt_store_work_new(struct rkt_store *s, struct rkt_store_work *w, struct rkt
 		return rkt_error_set(err, errno, "store: create lock file in 'cas/tmp'");
 	if (flock(w->lock_fd, LOCK_EX) < 0)
 		return rkt_error_set(err, errno, "store: lock work directory");
-	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->lock_fd);
-	if (linkat(AT_FDCWD, proc, s->tmp_fd, lock, AT_SYMLINK_FOLLOW) < 0)
-		return rkt_error_set(err, errno, "store: link lock file in 'cas/tmp'");
+	r = rkt_link_fd_at(w->lock_fd, s->tmp_fd, lock);
+	if (r < 0)
+		return rkt_error_set(err, -r, "store: link lock file in 'cas/tmp'");
 	if (mkdirat(s->tmp_fd, w->name, 0700) < 0)
 		return rkt_error_set(err, errno, "store: create work directory");
 	w->fd = openat(s->tmp_fd, w->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -268,19 +270,23 @@ static int record(struct rkt_store *s, const struct rkt_store_import_opts *o,
 	return existed ? 1 : 0;
 }
 
-/* Publishes the adopted file FD as blob REL (under cas/blob): a hard link through /proc, which
- * replaces an orphan of the same name (a blob without its index row is garbage). */
-static int link_blob(struct rkt_store *s, int fd, const char *rel, struct rkt_error *err)
+int rkt_store_publish_file(int dir_fd, const char *rel, int fd, struct rkt_store_work *w)
 {
-	char proc[64];
+	_cleanup_free_ char *fan = xstrndup(rel, strcspn(rel, "/"));
+	int r;
 
-	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, s->blob_fd, rel, AT_SYMLINK_FOLLOW) == 0)
-		return 0;
-	if (errno == EEXIST && unlinkat(s->blob_fd, rel, 0) == 0 &&
-	    linkat(AT_FDCWD, proc, s->blob_fd, rel, AT_SYMLINK_FOLLOW) == 0)
-		return 0;
-	return rkt_error_set(err, errno, "store: publish blob '%s'", rel);
+	if (mkdirat(dir_fd, fan, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	if (fd < 0)
+		return renameat(w->fd, "blob", dir_fd, rel) < 0 ? -errno : 0;
+	r = rkt_link_fd_at(fd, dir_fd, rel);
+	if (r != -EEXIST)
+		return r;
+	if (unlinkat(dir_fd, rel, 0) < 0 && errno != ENOENT)
+		return -errno;
+	r = rkt_link_fd_at(fd, dir_fd, rel);
+	/* EEXIST: another import published the same content in between */
+	return r == -EEXIST ? 0 : r;
 }
 
 int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_opts *opts,
@@ -290,7 +296,7 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 		                                                      .fd = -EBADF };
 	_cleanup_(rkt_aci_info_release) struct rkt_aci_info info = { 0 };
 	_cleanup_close_ int blob_fd = -EBADF;
-	_cleanup_free_ char *blob = NULL, *fan = NULL;
+	_cleanup_free_ char *blob = NULL;
 	uint64_t tree_size = 0;
 	struct stat st;
 	int r;
@@ -329,18 +335,13 @@ int rkt_store_import(struct rkt_store *s, int fd, const struct rkt_store_import_
 	if ((opts->adopt && fchmod(fd, 0640) < 0) || fsync(data_fd) < 0 || syncfs(w.fd) < 0 ||
 	    fstat(data_fd, &st) < 0)
 		return rkt_error_set(err, errno, "store: sync");
-	fan = xstrndup(info.id + 7, 2);
-	blob = xasprintf("%s/%s", fan, info.id);
-	if (mkdirat(s->blob_fd, fan, 0750) < 0 && errno != EEXIST)
-		return rkt_error_set(err, errno, "store: create blob directory");
+	blob = xasprintf("%.2s/%s", info.id + 7, info.id);
 	/* A stored image keeps its blob (it may have been fetched with another compression). */
 	if (rkt_index_get(s->db, info.id, NULL, NULL, NULL) < 0 ||
 	    faccessat(s->blob_fd, blob, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
-		r = opts->adopt ? link_blob(s, fd, blob, err) : 0;
+		r = rkt_store_publish_file(s->blob_fd, blob, opts->adopt ? fd : -EBADF, &w);
 		if (r < 0)
-			return r;
-		if (!opts->adopt && renameat(w.fd, "blob", s->blob_fd, blob) < 0)
-			return rkt_error_set(err, errno, "store: publish blob '%s'", info.id);
+			return rkt_error_set(err, -r, "store: publish blob '%s'", info.id);
 	}
 	r = rkt_store_publish_tree(s, &w, info.id, err);
 	if (r >= 0)

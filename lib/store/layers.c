@@ -207,18 +207,14 @@ static char *image_record(const struct rkt_store_layered_opts *o)
 static int publish_layer(struct rkt_store *s, const struct rkt_store_layer_in *l,
                          struct rkt_error *err)
 {
-	_cleanup_free_ char *rel = layer_rel(l->digest), *fan = xstrndup(l->digest + 7, 2);
-	char proc[64];
+	_cleanup_free_ char *rel = layer_rel(l->digest);
+	int r;
 
-	if (mkdirat(s->layer_fd, fan, 0750) < 0 && errno != EEXIST)
-		return rkt_error_set(err, errno, "store: create layer directory");
-	if (faccessat(s->layer_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		(void)unlinkat(s->layer_fd, rel, 0); /* an orphan, or the same bytes */
 	if (fsync(l->fd) < 0)
 		return rkt_error_set(err, errno, "store: sync layer '%s'", l->digest);
-	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->fd);
-	if (linkat(AT_FDCWD, proc, s->layer_fd, rel, AT_SYMLINK_FOLLOW) < 0 && errno != EEXIST)
-		return rkt_error_set(err, errno, "store: publish layer '%s'", l->digest);
+	r = rkt_store_publish_file(s->layer_fd, rel, l->fd, NULL);
+	if (r < 0)
+		return rkt_error_set(err, -r, "store: publish layer '%s'", l->digest);
 	return 0;
 }
 
@@ -292,7 +288,7 @@ int rkt_store_import_layered(struct rkt_store *s, const struct rkt_store_layered
 	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
 	_cleanup_close_ int tree_fd = -EBADF, rootfs_fd = -EBADF, blob_fd = -EBADF;
 	_cleanup_(rkt_sha512_freep) struct rkt_sha512 *h = rkt_sha512_new();
-	_cleanup_free_ char *rec = image_record(o), *fan = NULL, *blob = NULL;
+	_cleanup_free_ char *rec = image_record(o), *blob = NULL;
 	char id[RKT_IMAGE_ID_SIZE];
 	uint64_t tree_size = 0, size = 0;
 	int r;
@@ -338,12 +334,9 @@ int rkt_store_import_layered(struct rkt_store *s, const struct rkt_store_layered
 	for (size_t i = 0; r >= 0 && i < o->n_layers; i++)
 		if (o->layers[i].fd >= 0)
 			r = publish_layer(s, &o->layers[i], err);
-	fan = xstrndup(id + 7, 2);
-	blob = xasprintf("%s/%s", fan, id);
-	if (r >= 0 && mkdirat(s->blob_fd, fan, 0750) < 0 && errno != EEXIST)
-		r = rkt_error_set(err, errno, "store: create blob directory");
-	if (r >= 0 && renameat(w.fd, "blob", s->blob_fd, blob) < 0)
-		r = rkt_error_set(err, errno, "store: publish blob '%s'", id);
+	blob = xasprintf("%.2s/%s", id + 7, id);
+	if (r >= 0 && (r = rkt_store_publish_file(s->blob_fd, blob, -EBADF, &w)) < 0)
+		r = rkt_error_set(err, -r, "store: publish blob '%s'", id);
 	if (r >= 0 && fsync(s->layer_fd) < 0)
 		r = rkt_error_set(err, errno, "store: sync 'cas/blob/sha256'");
 	if (r >= 0)

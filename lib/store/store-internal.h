@@ -87,6 +87,11 @@ struct rkt_store_work {
 };
 int rkt_store_work_new(struct rkt_store *s, struct rkt_store_work *w, struct rkt_error *err);
 void rkt_store_work_release(struct rkt_store_work *w);
+/* Publishes a finished file as REL ("fan/name") under DIR_FD (cas/blob, cas/blob/sha256),
+ * creating the fan-out directory: FD is linked in, replacing a file of that name (an orphan
+ * without its index row, or the same content), or with FD < 0, W's "blob" is renamed there.
+ * Returns 0 or -errno; the caller names the file. */
+int rkt_store_publish_file(int dir_fd, const char *rel, int fd, struct rkt_store_work *w);
 /* Renames W/tree to cas/tree/ID (another import's complete tree there is fine). */
 int rkt_store_publish_tree(struct rkt_store *s, struct rkt_store_work *w, const char *id,
                            struct rkt_error *err);

@@ -49,6 +49,14 @@ int rkt_open_in_root_nosymlinks(int root_fd, const char *path, int flags)
 	return openat2_retry(root_fd, path, &how);
 }
 
+int rkt_link_fd_at(int fd, int dir_fd, const char *name)
+{
+	char proc[64];
+
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dir_fd, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+}
+
 int rkt_mkdir_p_at(int dir_fd, const char *path, mode_t mode, struct rkt_error *err)
 {
 	_cleanup_free_ char *p = xstrdup(path);

@@ -21,6 +21,11 @@ int rkt_open_in_root_nosymlinks(int root_fd, const char *path, int flags);
  * component that failed) in ERR (may be NULL). */
 int rkt_mkdir_p_at(int dir_fd, const char *path, mode_t mode, struct rkt_error *err);
 
+/* Gives the open file FD (an O_TMPFILE, or a finished file to publish) the name NAME under
+ * DIR_FD: linkat(2) of /proc/self/fd/FD, which unlike AT_EMPTY_PATH needs no
+ * CAP_DAC_READ_SEARCH. Never replaces NAME (-EEXIST). Returns 0 or -errno. */
+int rkt_link_fd_at(int fd, int dir_fd, const char *name);
+
 /* Writes LEN bytes of DATA to NAME under DIR_FD atomically: a temporary file ".NAME.tmp" in the
  * same directory, then rename(2) over NAME. The temporary file is removed on failure. Returns 0
  * or -errno, and records "write 'NAME'" in ERR (may be NULL). */

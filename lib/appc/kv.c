@@ -29,9 +29,9 @@ const char *rkt_kv_list_get(const struct rkt_kv_list *l, const char *name)
 	return NULL;
 }
 
-static void kv_append(struct rkt_kv_list *l, const char *name, char *value)
+/* Appends NAME=VALUE (owned) to L, whose items have room for at least one more. */
+static void kv_put(struct rkt_kv_list *l, const char *name, char *value)
 {
-	l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
 	l->items[l->n].name = xstrdup(name);
 	l->items[l->n].value = value;
 	l->n++;
@@ -48,7 +48,8 @@ void rkt_kv_list_set(struct rkt_kv_list *l, const char *name, const char *value)
 			return;
 		}
 	}
-	kv_append(l, name, copy);
+	l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
+	kv_put(l, name, copy);
 }
 
 /* FNV-1a */
@@ -93,7 +94,7 @@ static void index_grow(struct rkt_kv_index *ix, const struct rkt_kv_list *l, siz
 
 void rkt_kv_index_init(struct rkt_kv_index *ix, const struct rkt_kv_list *l)
 {
-	*ix = (struct rkt_kv_index){ 0 };
+	*ix = (struct rkt_kv_index){ .items_cap = l->n };
 	index_grow(ix, l, l->n);
 }
 
@@ -115,7 +116,10 @@ void rkt_kv_index_set(struct rkt_kv_index *ix, struct rkt_kv_list *l, const char
 		l->items[*slot - 1].value = copy;
 		return;
 	}
-	kv_append(l, name, copy);
+	/* grown by doubling: a list of thousands of entries (an environment file) would else be
+	 * copied at every append, which the sanitizers' realloc always does */
+	xgrow((void **)&l->items, &ix->items_cap, l->n + 1, sizeof(*l->items));
+	kv_put(l, name, copy);
 	*slot = l->n;
 	ix->n++;
 	index_grow(ix, l, ix->n);

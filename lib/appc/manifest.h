@@ -47,6 +47,7 @@ struct rkt_kv_index {
 	size_t *slots;
 	size_t cap; /* a power of two, at least twice the entries */
 	size_t n;
+	size_t items_cap; /* room in the list's items, so that appending N entries is O(N) */
 };
 /* Indexes every entry of L; of entries with the same name, the first. */
 void rkt_kv_index_init(struct rkt_kv_index *ix, const struct rkt_kv_list *l);

@@ -133,73 +133,66 @@ int rkt_store_mark_dirty(struct rkt_store *s, struct rkt_error *err)
 	return 0;
 }
 
-/* Removes blobs and trees that no index row refers to (left by an import or removal that was
- * killed). Call with the exclusive lock held. */
-size_t rkt_store_sweep_layers(struct rkt_store *s)
+/* Removes the files of the fan-out directory DIR_FD (cas/blob, cas/blob/sha256) that KEEP does
+ * not claim, and the fan directories left empty; returns how many files it removed. */
+static size_t sweep_fanout(struct rkt_store *s, int dir_fd,
+                           bool (*keep)(struct rkt_store *s, const char *name))
 {
 	char **fans = NULL;
 	size_t n_fans = 0, removed = 0;
 
-	if (list_dir(s->layer_fd, &fans, &n_fans) < 0)
+	if (list_dir(dir_fd, &fans, &n_fans) < 0)
 		return 0;
 	for (size_t i = 0; i < n_fans; i++) {
-		_cleanup_close_ int fd = openat(s->layer_fd, fans[i],
-		                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		char **blobs = NULL;
-		size_t n_blobs = 0;
+		_cleanup_close_ int fd =
+		        openat(dir_fd, fans[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char **files = NULL;
+		size_t n_files = 0;
 
-		if (fd < 0 || list_dir(fd, &blobs, &n_blobs) < 0)
+		if (fd < 0 || list_dir(fd, &files, &n_files) < 0)
 			continue;
-		for (size_t j = 0; j < n_blobs; j++) {
-			_cleanup_free_ char *digest = NULL;
-
-			if (strncmp(blobs[j], "sha256-", 7) == 0) {
-				digest = xasprintf("sha256:%s", blobs[j] + 7);
-				if (rkt_store_has_layer(s, digest))
-					continue;
-			}
-			if (unlinkat(fd, blobs[j], 0) == 0)
+		for (size_t j = 0; j < n_files; j++)
+			if (!keep(s, files[j]) && unlinkat(fd, files[j], 0) == 0)
 				removed++;
-		}
-		strv_free_n(blobs, n_blobs);
-		(void)unlinkat(s->layer_fd, fans[i], AT_REMOVEDIR);
+		strv_free_n(files, n_files);
+		(void)unlinkat(dir_fd, fans[i], AT_REMOVEDIR);
 	}
 	strv_free_n(fans, n_fans);
 	return removed;
 }
 
+static bool layer_in_use(struct rkt_store *s, const char *name)
+{
+	_cleanup_free_ char *digest = NULL;
+
+	if (strncmp(name, "sha256-", 7) != 0)
+		return false;
+	digest = xasprintf("sha256:%s", name + 7);
+	return rkt_store_has_layer(s, digest);
+}
+
+static bool image_in_index(struct rkt_store *s, const char *name)
+{
+	return is_full_id(name) && rkt_index_get(s->db, name, NULL, NULL, NULL) != -ENOENT;
+}
+
+size_t rkt_store_sweep_layers(struct rkt_store *s)
+{
+	return sweep_fanout(s, s->layer_fd, layer_in_use);
+}
+
+/* Removes blobs and trees that no index row refers to (left by an import or removal that was
+ * killed). Call with the exclusive lock held. */
 static size_t sweep_orphans(struct rkt_store *s)
 {
-	char **fans = NULL, **trees = NULL;
-	size_t n_fans = 0, n_trees = 0, removed = 0;
+	char **trees = NULL;
+	size_t n_trees = 0, removed;
 
-	if (list_dir(s->blob_fd, &fans, &n_fans) >= 0) {
-		for (size_t i = 0; i < n_fans; i++) {
-			_cleanup_close_ int fd =
-			        openat(s->blob_fd, fans[i],
-			               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			char **blobs = NULL;
-			size_t n_blobs = 0;
-
-			if (fd < 0 || list_dir(fd, &blobs, &n_blobs) < 0)
-				continue;
-			for (size_t j = 0; j < n_blobs; j++) {
-				if (is_full_id(blobs[j]) &&
-				    rkt_index_get(s->db, blobs[j], NULL, NULL, NULL) != -ENOENT)
-					continue;
-				if (unlinkat(fd, blobs[j], 0) == 0)
-					removed++;
-			}
-			strv_free_n(blobs, n_blobs);
-			(void)unlinkat(s->blob_fd, fans[i], AT_REMOVEDIR);
-		}
-		strv_free_n(fans, n_fans);
-	}
+	removed = sweep_fanout(s, s->blob_fd, image_in_index);
 	removed += rkt_store_sweep_layers(s);
 	if (list_dir(s->tree_fd, &trees, &n_trees) >= 0) {
 		for (size_t i = 0; i < n_trees; i++) {
-			if (is_full_id(trees[i]) &&
-			    rkt_index_get(s->db, trees[i], NULL, NULL, NULL) != -ENOENT)
+			if (image_in_index(s, trees[i]))
 				continue;
 			if (rkt_rm_rf_at(s->tree_fd, trees[i], NULL) == 0)
 				removed++;

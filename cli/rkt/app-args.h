@@ -34,10 +34,7 @@ enum app_flag {
 	APP_ISOLATOR,
 };
 
-#define APP_FLAG(n, t, i, d, h)                                                               \
-	{                                                                                     \
-		.name = n, .type = t, .def = d, .help = h, .id = i, .attrs = CLI_FLAG_PER_APP \
-	}
+#define APP_FLAG(n, t, i, d, h) ID_FLAG(n, t, i, d, h, CLI_FLAG_PER_APP)
 #define CLI_APP_FLAGS                                                                              \
 	APP_FLAG("exec", CLI_FLAG_STRING, APP_EXEC, "", "override the exec command of the app"),   \
 	        APP_FLAG("user", CLI_FLAG_STRING, APP_USER, "", "user override for the app"),      \

@@ -54,6 +54,13 @@ struct cli_flag {
 		.name = n, .type = t, .offset = offsetof(st, field), .def = d, .help = h \
 	}
 
+/* A row for a PARSE function shared between flags, which tells them apart by ID; ATTRS as
+ * struct cli_flag's. */
+#define ID_FLAG(n, t, i, d, h, a)                                              \
+	{                                                                      \
+		.name = n, .type = t, .def = d, .help = h, .id = i, .attrs = a \
+	}
+
 /* How cli_flags_parse() treats arguments that are not flags. */
 enum cli_parse_mode {
 	CLI_PARSE_INTERSPERSED = 0, /* flags and arguments in any order (pflag's default) */

@@ -24,10 +24,7 @@
 
 extern char **environ;
 
-#define POD_FLAG(n, t, i, d, h)                                    \
-	{                                                          \
-		.name = n, .type = t, .def = d, .help = h, .id = i \
-	}
+#define POD_FLAG(n, t, i, d, h) ID_FLAG(n, t, i, d, h, 0)
 #define MAKE_FLAGS                                                                               \
 	POD_FLAG("stage1-path", CLI_FLAG_STRING, RUN_STAGE1_PATH, "",                            \
 	         "path to a stage1 image (absolute or relative to the current directory)"),      \

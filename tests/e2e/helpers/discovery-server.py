@@ -11,10 +11,12 @@ listening. The requests' Host header (without a port) chooses the site, DIR/HOST
 The log gets one line per request: "SCHEME HOST PATH authorization=VALUE".
 """
 import argparse
-import http.server
 import os
-import ssl
 import urllib.parse
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import testhttp  # noqa: E402
 
 
 def main():
@@ -27,17 +29,7 @@ def main():
     args = ap.parse_args()
     scheme = "https" if args.cert else "http"
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, fmt, *a):
-            pass
-
-        def empty(self, code, headers=()):
-            self.send_response(code)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
+    class Handler(testhttp.Handler):
         def do_GET(self):
             host = self.headers.get("Host", "").split(":")[0]
             with open(args.log, "a") as f:
@@ -50,7 +42,7 @@ def main():
                     for line in f:
                         src, _, dst = line.strip().partition(" ")
                         if src == self.path:
-                            return self.empty(302, [("Location", dst)])
+                            return self.reply(302, headers=[("Location", dst)])
             url = urllib.parse.urlsplit(self.path)
             rel = os.path.normpath("/" + urllib.parse.unquote(url.path)).lstrip("/")
             if "ac-discovery=1" in url.query.split("&"):
@@ -61,26 +53,10 @@ def main():
                 ctype = "application/octet-stream"
             if not rel.startswith("..") and os.path.isfile(path):
                 with open(path, "rb") as f:
-                    body = f.read()
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            self.empty(404)
+                    return self.reply(200, f.read(), [("Content-Type", ctype)])
+            self.reply(404)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    with open(args.port_file, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    testhttp.serve(testhttp.listen(Handler, args.cert, args.key), args.port_file)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,13 @@ followed by " host=HOST authorization=VALUE" when the request has an Authorizati
 """
 import argparse
 import hashlib
-import http.server
 import os
 import socket
-import ssl
-import stat
 import sys
 import urllib.parse
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import testhttp  # noqa: E402
 
 
 def main():
@@ -44,10 +44,7 @@ def main():
 
     deferred = {}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, fmt, *a):
-            pass
-
+    class Handler(testhttp.Handler):
         def log_request_line(self):
             if not args.log:
                 return
@@ -60,36 +57,29 @@ def main():
                     self.command, self.path, h.get("If-None-Match", ""),
                     h.get("Range", ""), h.get("If-Range", ""), auth))
 
-        def empty(self, code, headers=()):
-            self.send_response(code)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
         def do_GET(self):
             self.log_request_line()
             url = urllib.parse.urlsplit(self.path)
             parts = url.path.split("/")
             if url.path == "/loop":
-                return self.empty(302, [("Location", "/loop")])
+                return self.reply(302, headers=[("Location", "/loop")])
             if url.path == "/redirect":
                 to = urllib.parse.parse_qs(url.query)["to"][0]
-                return self.empty(302, [("Location", to)])
+                return self.reply(302, headers=[("Location", to)])
             if len(parts) == 3 and parts[1] == "status":
-                return self.empty(int(parts[2]))
+                return self.reply(int(parts[2]))
             if len(parts) == 4 and parts[1] == "defer":
                 n = deferred.get(url.path, 0)
                 deferred[url.path] = n + 1
                 if n < int(parts[2]):
-                    return self.empty(202, [("Retry-After", "0")])
+                    return self.reply(202, headers=[("Retry-After", "0")])
                 parts = ["", "files", parts[3]]
             if len(parts) != 3 or parts[1] not in ("files", "nocache", "norange", "drop",
                                                        "stall"):
-                return self.empty(404)
+                return self.reply(404)
             path = os.path.join(args.root, os.path.basename(parts[2]))
             if not os.path.isfile(path):
-                return self.empty(404)
+                return self.reply(404)
             with open(path, "rb") as f:
                 body = f.read()
             self.serve(parts[1], body)
@@ -100,23 +90,18 @@ def main():
             common = [("ETag", etag), ("Cache-Control", cc),
                       ("Content-Type", "application/octet-stream")]
             if self.headers.get("If-None-Match") == etag:
-                return self.empty(304, common)
+                return self.reply(304, headers=common)
             rng = self.headers.get("Range", "")
             if_range = self.headers.get("If-Range")
             if kind != "norange" and rng.startswith("bytes=") and rng.endswith("-") and \
                     (if_range is None or if_range == etag):
                 start = int(rng[6:-1])
                 if start >= len(body):
-                    return self.empty(416, [("Content-Range", "bytes */%d" % len(body))])
-                self.send_response(206)
-                for k, v in common:
-                    self.send_header(k, v)
-                self.send_header("Content-Range",
-                                 "bytes %d-%d/%d" % (start, len(body) - 1, len(body)))
-                self.send_header("Content-Length", str(len(body) - start))
-                self.end_headers()
-                self.wfile.write(body[start:])
-                return
+                    return self.reply(416, headers=[("Content-Range", "bytes */%d" % len(body))])
+                rng = ("Content-Range", "bytes %d-%d/%d" % (start, len(body) - 1, len(body)))
+                return self.reply(206, body[start:], common + [rng])
+            if kind not in ("drop", "stall"):
+                return self.reply(200, body, common)
             self.send_response(200)
             for k, v in common:
                 self.send_header(k, v)
@@ -139,29 +124,8 @@ def main():
                     pass
                 self.close_connection = True
                 return
-            self.wfile.write(body)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    port = server.server_address[1]
-    if args.port_file == "-":
-        sys.stdout.write("%d\n" % port)
-        sys.stdout.flush()
-    elif os.path.exists(args.port_file) and stat.S_ISFIFO(os.stat(args.port_file).st_mode):
-        with open(args.port_file, "w") as f:
-            f.write("%d\n" % port)
-    else:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.rename(tmp, args.port_file)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    testhttp.serve(testhttp.listen(Handler, args.cert, args.key), args.port_file)
 
 
 if __name__ == "__main__":

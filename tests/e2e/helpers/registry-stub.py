@@ -11,11 +11,14 @@ request as "METHOD PATH auth=<Authorization header or ->" to --log.
   --endless DIGEST    blob DIGEST is served as its bytes followed by zeros, without end
 The port is written to --port-file once the server listens."""
 import argparse
-import http.server
 import json
 import os
 import ssl
 import threading
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import testhttp  # noqa: E402
 
 
 def main():
@@ -33,19 +36,8 @@ def main():
     a = p.parse_args()
     lock = threading.Lock()
 
-    class H(http.server.BaseHTTPRequestHandler):
+    class H(testhttp.Handler):
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def reply(self, code, body=b"", headers=()):
-            self.send_response(code)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
         def do_GET(self):
             with lock, open(a.log, "a") as f:
@@ -102,15 +94,10 @@ def main():
                     return
             return self.reply(200, data, [("Content-Type", mt)])
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    srv = testhttp.listen(H, a.cert, a.key)
     if a.token_realm == "self":
         a.token_realm = "https://127.0.0.1:%d/token" % srv.server_address[1]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(a.port_file, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    srv.serve_forever()
+    testhttp.serve(srv, a.port_file)
 
 
 if __name__ == "__main__":

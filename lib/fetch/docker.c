@@ -168,24 +168,6 @@ static char *challenge_param(const char *params, const char *key)
 	return NULL;
 }
 
-static char *url_escape(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = xmalloc(3 * strlen(s) + 1), *o = out;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || strchr("-._~:/", *p)) {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Answers the registry's challenge: sets G->auth. */
 static int authenticate(struct registry *g, const char *challenge, struct rkt_error *err)
 {
@@ -218,10 +200,14 @@ static int authenticate(struct registry *g, const char *challenge, struct rkt_er
 		                       g->what);
 	if (!scope)
 		scope = xasprintf("repository:%s:pull", g->ref->repo);
-	esc_scope = url_escape(scope);
+	r = rkt_http_escape(scope, &esc_scope, err);
+	if (r < 0)
+		return r;
 	url = xasprintf("%s%sscope=%s", realm, strchr(realm, '?') ? "&" : "?", esc_scope);
 	if (service) {
-		esc_service = url_escape(service);
+		r = rkt_http_escape(service, &esc_service, err);
+		if (r < 0)
+			return r;
 		char *u = xasprintf("%s&service=%s", url, esc_service);
 		free(url);
 		url = u;

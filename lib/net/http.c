@@ -22,17 +22,19 @@
 #define HTTP_BUFFER_SIZE        (512L * 1024)
 
 /* libcurl is loaded on the first download (util/dl.h): these are the functions we call. */
-#define CURL_FUNCS(X)                        \
-	X(curl_global_init, global_init)     \
-	X(curl_easy_init, easy_init)         \
-	X(curl_easy_cleanup, easy_cleanup)   \
-	X(curl_easy_setopt, easy_setopt)     \
-	X(curl_easy_perform, easy_perform)   \
-	X(curl_easy_getinfo, easy_getinfo)   \
-	X(curl_easy_header, easy_header)     \
-	X(curl_easy_strerror, easy_strerror) \
-	X(curl_slist_append, slist_append)   \
-	X(curl_slist_free_all, slist_free_all)
+#define CURL_FUNCS(X)                          \
+	X(curl_global_init, global_init)       \
+	X(curl_easy_init, easy_init)           \
+	X(curl_easy_cleanup, easy_cleanup)     \
+	X(curl_easy_setopt, easy_setopt)       \
+	X(curl_easy_perform, easy_perform)     \
+	X(curl_easy_getinfo, easy_getinfo)     \
+	X(curl_easy_header, easy_header)       \
+	X(curl_easy_strerror, easy_strerror)   \
+	X(curl_slist_append, slist_append)     \
+	X(curl_slist_free_all, slist_free_all) \
+	X(curl_easy_escape, easy_escape)       \
+	X(curl_free, free)
 
 struct curl_api {
 #define CURL_FIELD(sym, field) __typeof__(sym) *field;
@@ -490,6 +492,22 @@ static int fetch_once(const struct rkt_http_request *req, uint64_t range_from,
 		res.effective_url = xstrdup(url);
 	res.size = res.not_modified ? 0 : x.offset + x.written;
 	*ret = res;
+	return 0;
+}
+
+int rkt_http_escape(const char *s, char **ret, struct rkt_error *err)
+{
+	char *e;
+
+	(void)pthread_once(&global_once, global_init);
+	if (global_result < 0)
+		return rkt_error_set(err, -global_result, "%s", global_error.msg);
+	/* a NULL handle is allowed since curl 7.82 */
+	e = C->easy_escape(NULL, s, 0);
+	if (!e)
+		return rkt_error_set(err, ENOMEM, "escape '%.40s' for a URL", s);
+	*ret = xstrdup(e);
+	C->free(e);
 	return 0;
 }
 

@@ -99,6 +99,11 @@ struct rkt_http_result {
 /* Frees the strings of R (not R itself); R may be zeroed or already released. */
 void rkt_http_result_release(struct rkt_http_result *r);
 
+/* S percent-encoded for a URL's query (curl_easy_escape: all but RFC 3986's unreserved
+ * characters) into *RET, freed by the caller. Loads libcurl if needed. Returns 0, or -ELIBACC or
+ * -ENOENT if libcurl cannot be loaded, -ENOMEM if curl refuses S (too long). */
+int rkt_http_escape(const char *s, char **ret, struct rkt_error *err);
+
 /* Downloads REQ->url. Returns 0 and fills *ret (release with rkt_http_result_release), or:
  *   -EINVAL           bad request (no destination, unsupported URL scheme)
  *   -EPROTONOSUPPORT  plain http (or a redirect from https to http) without RKT_HTTP_ALLOW_HTTP

@@ -207,6 +207,9 @@ JSON
 	stub_start REG --layout "$L/img" --token-realm self --token --log "$T/reg.log"
 	rkt "${R[@]}" fetch docker://127.0.0.1:$REG_PORT/test/img:v1
 	[ "$status" -eq 0 ] || fail "$stderr"
+	# the challenge's scope and service, percent-encoded as Docker's client sends them
+	grep -q '^GET /token?scope=repository%3Atest%2Fimg%3Apull&service=stub auth=-$' "$T/reg.log" ||
+		fail "$(cat "$T/reg.log")"
 	grep -q '^GET /v2/test/img/blobs/.* auth=Bearer good$' "$T/reg.log"
 	[ -z "$(grep '^GET /v2/test/img/blobs/.* auth=-$' "$T/reg.log")" ]
 }

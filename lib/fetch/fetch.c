@@ -257,15 +257,15 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 	struct rkt_fetch_sig va = {
 		.opts = opts, .image = image, .what = sig, .path = sig, .fd = -EBADF
 	};
+	struct rkt_store_import_opts io = {
+		.what = what,
+		.insecure = opts->insecure & RKT_INSECURE_IMAGE,
+		.verify = rkt_fetch_sig_verify,
+		.verify_userdata = &va,
+		.insecure_options = opts->insecure,
+	};
 	if (!S_ISREG(st.st_mode)) {
 		/* A pipe or device (rkt fetch /dev/stdin): a stream, nothing to cache. */
-		struct rkt_store_import_opts io = {
-			.what = what,
-			.insecure = opts->insecure & RKT_INSECURE_IMAGE,
-			.verify = rkt_fetch_sig_verify,
-			.verify_userdata = &va,
-			.insecure_options = opts->insecure,
-		};
 		r = rkt_store_import(s, fd, &io, ret_id, err);
 		return r < 0 ? r : 0;
 	}
@@ -298,14 +298,7 @@ static int fetch_file(struct rkt_store *s, const char *image, const char *path,
 		.etag = etag,
 		.download_time = rkt_now_ns(),
 	};
-	struct rkt_store_import_opts io = {
-		.what = what,
-		.insecure = opts->insecure & RKT_INSECURE_IMAGE,
-		.verify = rkt_fetch_sig_verify,
-		.verify_userdata = &va,
-		.insecure_options = opts->insecure,
-		.remote = &rem,
-	};
+	io.remote = &rem;
 	r = rkt_store_import(s, fd, &io, ret_id, err);
 	return r < 0 ? r : 0;
 }

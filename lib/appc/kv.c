@@ -37,6 +37,13 @@ static void kv_put(struct rkt_kv_list *l, const char *name, char *value)
 	l->n++;
 }
 
+/* Appends NAME=VALUE (owned) to L, growing its items by one. */
+static void kv_append(struct rkt_kv_list *l, const char *name, char *value)
+{
+	l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
+	kv_put(l, name, value);
+}
+
 void rkt_kv_list_set(struct rkt_kv_list *l, const char *name, const char *value)
 {
 	char *copy = xstrdup(value);
@@ -48,8 +55,7 @@ void rkt_kv_list_set(struct rkt_kv_list *l, const char *name, const char *value)
 			return;
 		}
 	}
-	l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
-	kv_put(l, name, copy);
+	kv_append(l, name, copy);
 }
 
 /* FNV-1a */
@@ -204,10 +210,7 @@ int appc_string_map_parse(struct json_object *v, const char *field, void *dst,
 		if (r < 0)
 			return r;
 		/* json-c has already merged repeated keys (the last wins, as in Go) */
-		l->items = xrealloc_array(l->items, l->n + 1, sizeof(*l->items));
-		l->items[l->n].name = xstrdup(key);
-		l->items[l->n].value = TAKE_PTR(s);
-		l->n++;
+		kv_append(l, key, TAKE_PTR(s));
 	}
 	return 0;
 }

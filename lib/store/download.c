@@ -157,10 +157,5 @@ int rkt_store_put_remote(struct rkt_store *s, const struct rkt_remote *rem, stru
 
 	if (r < 0)
 		return r;
-	r = rkt_index_put_remote(s->db, rem, err);
-	if (r >= 0)
-		r = rkt_index_commit(s->db, err);
-	if (r < 0)
-		rkt_index_rollback(s->db);
-	return r;
+	return rkt_index_end(s->db, rkt_index_put_remote(s->db, rem, err), err);
 }

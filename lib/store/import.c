@@ -249,25 +249,16 @@ static int record(struct rkt_store *s, const struct rkt_store_import_opts *o,
 	r = rkt_index_begin(s->db, err);
 	if (r < 0)
 		return r;
-	r = rkt_index_insert(s->db, &row, manifest, err);
-	if (r == -EEXIST) {
-		rkt_error_clear(err);
-		existed = true;
-		r = rkt_index_touch(s->db, info->id, now, err);
-	}
+	r = rkt_index_insert_or_touch(s->db, &row, manifest, err);
+	existed = r == 1;
 	if (r >= 0 && o->remote) {
 		struct rkt_remote rem = *o->remote;
 
 		memcpy(rem.blob_key, info->id, sizeof(rem.blob_key));
 		r = rkt_index_put_remote(s->db, &rem, err);
 	}
-	if (r >= 0)
-		r = rkt_index_commit(s->db, err);
-	if (r < 0) {
-		rkt_index_rollback(s->db);
-		return r;
-	}
-	return existed ? 1 : 0;
+	r = rkt_index_end(s->db, r, err);
+	return r < 0 ? r : existed;
 }
 
 int rkt_store_publish_file(int dir_fd, const char *rel, int fd, struct rkt_store_work *w)

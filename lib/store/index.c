@@ -85,6 +85,17 @@ void rkt_index_rollback(sqlite3 *db)
 	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int rkt_index_end(sqlite3 *db, int r, struct rkt_error *err)
+{
+	int c;
+
+	if (r >= 0 && (c = rkt_index_commit(db, err)) < 0)
+		r = c;
+	if (r < 0)
+		rkt_index_rollback(db);
+	return r;
+}
+
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **ret, struct rkt_error *err)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, ret, NULL) != SQLITE_OK)
@@ -284,6 +295,18 @@ int rkt_index_delete(sqlite3 *db, const char *id, struct rkt_error *err)
 	(void)exec_id(db, "DELETE FROM remote WHERE blobkey = ?", id, 0, err);
 	(void)exec_id(db, "DELETE FROM imagelayers WHERE imageid = ?", id, 0, err);
 	return r == -ENOENT ? rkt_error_input(err, ENOENT, "no image '%s' in the store", id) : 0;
+}
+
+int rkt_index_insert_or_touch(sqlite3 *db, const struct rkt_image_info *info, const char *manifest,
+                              struct rkt_error *err)
+{
+	int r = rkt_index_insert(db, info, manifest, err);
+
+	if (r != -EEXIST)
+		return r;
+	rkt_error_clear(err);
+	r = rkt_index_touch(db, info->id, info->last_used, err);
+	return r < 0 ? r : 1;
 }
 
 int rkt_index_touch(sqlite3 *db, const char *id, int64_t now_ns, struct rkt_error *err)

@@ -241,12 +241,8 @@ static int record_rows(struct rkt_store *s, const struct rkt_store_layered_opts 
 	r = rkt_index_begin(s->db, err);
 	if (r < 0)
 		return r;
-	r = rkt_index_insert(s->db, &row, o->manifest, err);
-	if (r == -EEXIST) {
-		rkt_error_clear(err);
-		existed = true;
-		r = rkt_index_touch(s->db, id, now, err);
-	}
+	r = rkt_index_insert_or_touch(s->db, &row, o->manifest, err);
+	existed = r == 1;
 	for (size_t i = 0; r >= 0 && !existed && i < o->n_layers; i++) {
 		_cleanup_stmt_ sqlite3_stmt *a = NULL, *b = NULL;
 
@@ -271,13 +267,8 @@ static int record_rows(struct rkt_store *s, const struct rkt_store_layered_opts 
 		if (sqlite3_step(a) != SQLITE_DONE || sqlite3_step(b) != SQLITE_DONE)
 			r = db_fail(s, err, "insert layer");
 	}
-	if (r >= 0)
-		r = rkt_index_commit(s->db, err);
-	if (r < 0) {
-		rkt_index_rollback(s->db);
-		return r;
-	}
-	return existed ? 1 : 0;
+	r = rkt_index_end(s->db, r, err);
+	return r < 0 ? r : existed;
 }
 
 int rkt_store_import_layered(struct rkt_store *s, const struct rkt_store_layered_opts *o,
@@ -379,10 +370,7 @@ int rkt_store_prune_layers(struct rkt_store *s, struct rkt_error *err)
 	                           "(SELECT digest FROM imagelayers)",
 	                           NULL, NULL, NULL) != SQLITE_OK)
 		r = db_fail(s, err, "delete unused layers");
-	if (r >= 0)
-		r = rkt_index_commit(s->db, err);
-	if (r < 0)
-		rkt_index_rollback(s->db);
+	r = rkt_index_end(s->db, r, err);
 	for (size_t i = 0; i < n; i++) {
 		if (r >= 0 && rkt_sha256_digest_valid(v[i])) {
 			_cleanup_free_ char *rel = layer_rel(v[i]);

@@ -37,10 +37,17 @@ int rkt_index_version(sqlite3 *db, int *ret, struct rkt_error *err);
 int rkt_index_begin(sqlite3 *db, struct rkt_error *err);
 int rkt_index_commit(sqlite3 *db, struct rkt_error *err);
 void rkt_index_rollback(sqlite3 *db);
+/* Ends the transaction by the result R of its work: commits if R >= 0, else (or if the commit
+ * fails) rolls back. Returns R, or the commit's error. */
+int rkt_index_end(sqlite3 *db, int r, struct rkt_error *err);
 
 /* Row operations; MANIFEST is the raw manifest JSON. Insert fails with -EEXIST if ID exists. */
 int rkt_index_insert(sqlite3 *db, const struct rkt_image_info *info, const char *manifest,
                      struct rkt_error *err);
+/* Inserts INFO's row, or if its ID is stored, sets that row's last use to INFO->last_used.
+ * Returns 0 (inserted), 1 (stored before) or -errno. */
+int rkt_index_insert_or_touch(sqlite3 *db, const struct rkt_image_info *info, const char *manifest,
+                              struct rkt_error *err);
 int rkt_index_delete(sqlite3 *db, const char *id, struct rkt_error *err);
 int rkt_index_get(sqlite3 *db, const char *id, struct rkt_image_info *ret, char **ret_manifest,
                   struct rkt_error *err);

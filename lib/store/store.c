@@ -414,13 +414,9 @@ static int remove_locked(struct rkt_store *s, const char *id, struct rkt_error *
 	r = rkt_index_begin(s->db, err);
 	if (r < 0)
 		return r;
-	r = rkt_index_delete(s->db, id, err);
-	if (r >= 0)
-		r = rkt_index_commit(s->db, err);
-	if (r < 0) {
-		rkt_index_rollback(s->db);
+	r = rkt_index_end(s->db, rkt_index_delete(s->db, id, err), err);
+	if (r < 0)
 		return r;
-	}
 	if (unlinkat(s->blob_fd, rel, 0) < 0 && errno != ENOENT)
 		return rkt_error_set(err, errno, "image '%s': remove blob", id);
 	r = rkt_rm_rf_at(s->tree_fd, id, err);

@@ -77,7 +77,7 @@ int cli_platform_flag_parse(void *opts, const struct cli_flag *f, const char *va
 		return rkt_error_set(err, EINVAL,
 		                     "fetch: --%s: '%s' is not a platform name (like %s)", f->name,
 		                     value, strcmp(f->name, "os") == 0 ? "linux" : "arm64");
-	*(const char **)((char *)opts + f->offset) = value;
+	memcpy((char *)opts + f->offset, &value, sizeof(value));
 	return 0;
 }
 

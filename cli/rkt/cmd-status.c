@@ -83,9 +83,12 @@ static int parse_args(int argc, char **argv, struct status_opts *o, const char *
 	return 0;
 }
 
-/* Stopped running (exited, or gone on to the garbage directories). */
+/* Stopped running (exited, or gone on to the garbage directories), or never will: a
+ * preparation that was killed stays an aborted prepare until gc removes it. */
 static bool has_exited(struct rkt_pod *pod)
 {
+	if (pod->state == RKT_POD_STATE_ABORTED_PREPARE)
+		return true;
 	return pod->state != RKT_POD_STATE_RUNNING && pod->dir >= RKT_POD_DIR_RUN;
 }
 

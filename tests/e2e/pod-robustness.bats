@@ -80,6 +80,9 @@ app_processes() {
 	mkdir -p "$D/pods/prepare/$u"
 	rkt_ok list --no-legend
 	[[ "$output" == *"aborted prepare"* ]]
+	# it will never run: waiting for it to stop returns at once
+	rkt_ok status --wait=5s "$u"
+	[[ "$output" == *"state=aborted prepare"* ]] || fail "$output"
 	rkt_ok gc --grace-period=0s
 	expect_no_pods
 }

@@ -52,34 +52,11 @@ echo top >"$work/top"
 tar -C "$work" --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$work/layer4.tar" top
 umoci raw add-layer --image "$L:v1" --tag v2 "$work/layer4.tar"
 
-mkdir -p "$work/registry"
-cat >"$work/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: info
-storage:
-  filesystem:
-    rootdirectory: $work/registry/data
-http:
-  addr: 127.0.0.1:0
-EOF
-mkfifo "$work/registry/log"
-docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
-reg_pid=$!
-port=
-exec {fd}<"$work/registry/log"
-while read -r -t 30 -u "$fd" line; do
-	case $line in
-	*"listening on 127.0.0.1:"*)
-		port=${line#*listening on 127.0.0.1:}
-		port=${port%%[!0-9]*}
-		break
-		;;
-	esac
-done
-cat <&"$fd" >/dev/null &
-exec {fd}<&-
-[ -n "$port" ] || die "docker-registry did not start"
+# the e2e suites' registry_start (plain http, log in $work/registry/log)
+. "$here/../tests/e2e/helpers/oci-images.bash"
+registry_start REG "$work/registry" --plain || die "docker-registry did not start"
+reg_pid=$REG_PID
+port=$REG_PORT
 ref=127.0.0.1:$port/bench/img
 for t in v1 v2; do
 	skopeo copy -q --dest-tls-verify=false oci:"$L:$t" docker://"$ref:$t"

@@ -301,12 +301,16 @@ static int put_dir(struct rkt_tree_writer *w, int pfd, const char *name, const c
 		return r;
 	if (!exists)
 		add_size(w, fd);
-	xgrow((void **)&w->dirs, &w->cap_dirs, w->n_dirs + 1, sizeof(*w->dirs));
-	w->dirs[w->n_dirs++] = (struct dir_time){
-		.rel = xstrdup(rel),
-		.mtime = { archive_entry_mtime(e), archive_entry_mtime_nsec(e) },
-	};
+	rkt_tree_writer_remember_dir(
+	        w, rel, &(struct timespec){ archive_entry_mtime(e), archive_entry_mtime_nsec(e) });
 	return 0;
+}
+
+void rkt_tree_writer_remember_dir(struct rkt_tree_writer *w, const char *rel,
+                                  const struct timespec *mtime)
+{
+	xgrow((void **)&w->dirs, &w->cap_dirs, w->n_dirs + 1, sizeof(*w->dirs));
+	w->dirs[w->n_dirs++] = (struct dir_time){ .rel = xstrdup(rel), .mtime = *mtime };
 }
 
 static int put_file(struct rkt_tree_writer *w, int pfd, const char *name, struct archive *a,
@@ -484,9 +488,10 @@ int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct arc
 
 int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err)
 {
-	/* Deepest last written first does not matter for mtimes: none of these writes changes a
-	 * directory's contents. */
-	for (size_t i = w->n_dirs; i-- > 0;) {
+	/* In the order written, so that of a directory listed by several layers the last one's
+	 * mtime stays (REN-4). The order of parents and children does not matter: setting a
+	 * directory's mtime does not change its parent's contents. */
+	for (size_t i = 0; i < w->n_dirs; i++) {
 		_cleanup_close_ int fd = -EBADF;
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, w->dirs[i].mtime };
 		int r = open_in_root(w, w->dirs[i].rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &fd);

@@ -43,6 +43,10 @@ int rkt_tree_writer_put(struct rkt_tree_writer *w, struct archive *a, struct arc
 void rkt_tree_writer_forget(struct rkt_tree_writer *w);
 /* Disk usage (st_blocks) of the files and directories written so far. */
 uint64_t rkt_tree_writer_size(const struct rkt_tree_writer *w);
+/* Has rkt_tree_writer_finish() set directory REL's mtime to MTIME unless a later entry sets
+ * another: for a directory the writer did not make (a tree it continues). */
+void rkt_tree_writer_remember_dir(struct rkt_tree_writer *w, const char *rel,
+                                  const struct timespec *mtime);
 /* Sets the directories' mtimes (which writing inside them changed). */
 int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err);
 struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w);
@@ -53,5 +57,12 @@ RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
  * NULL). Never follows symlinks. */
 int rkt_tree_hash(int dir_fd, char ret[RKT_IMAGE_ID_SIZE], uint64_t *ret_size,
                   struct rkt_error *err);
+
+/* Recreates the tree SRC below SRC_DIR_FD in the empty directory DST_FD: directories anew (owner,
+ * mode, xattrs, mtime), everything else hard-linked to the source. W (may be NULL), a writer on
+ * DST_FD that will go on with the tree, is left to set the directories' mtimes when it
+ * finishes. The source must never be written in place afterwards. */
+int rkt_tree_clone_links(int src_dir_fd, const char *src, int dst_fd, struct rkt_tree_writer *w,
+                         struct rkt_error *err);
 
 /* rkt_rm_rf_at() is in util/walk.h. */

@@ -29,12 +29,13 @@ struct walk {
 	unsigned flags;
 };
 
-static int cmp_str(const void *a, const void *b)
+/* Each name is stored after one byte: its d_type + 1 (never a NUL). */
+static int cmp_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
-/* The entries of the directory FD (borrowed), sorted by name. */
+/* The entries of the directory FD (borrowed), sorted by name, each after its type byte. */
 static int read_names(int fd, char ***ret, size_t *ret_n)
 {
 	_cleanup_closedir_ DIR *d = NULL;
@@ -56,8 +57,13 @@ static int read_names(int fd, char ***ret, size_t *ret_n)
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		size_t len = strlen(de->d_name);
+
 		xgrow((void **)&v, &cap, n + 1, sizeof(*v));
-		v[n++] = xstrdup(de->d_name);
+		v[n] = xmalloc(len + 2);
+		v[n][0] = (char)(de->d_type + 1);
+		memcpy(v[n] + 1, de->d_name, len + 1);
+		n++;
 	}
 	if (errno) {
 		int r = -errno;
@@ -68,7 +74,7 @@ static int read_names(int fd, char ***ret, size_t *ret_n)
 		return r;
 	}
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
+		qsort(v, n, sizeof(*v), cmp_name);
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -178,12 +184,18 @@ static int walk_loop(struct walk *w, int top_fd, rkt_walk_fn fn, void *userdata,
 		struct level *l = &w->levels[w->depth - 1];
 
 		if (l->next < l->n) {
-			_cleanup_free_ char *name = l->names[l->next];
+			_cleanup_free_ char *typed = l->names[l->next];
+			const char *name = typed + 1;
+			unsigned char type = (unsigned char)(typed[0] - 1);
 			struct stat st;
 
 			l->names[l->next++] = NULL;
 			path_push(w, name);
-			if (fstatat(l->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if ((w->flags & RKT_WALK_TYPE_ONLY) && type != DT_UNKNOWN &&
+			    type != DT_DIR) {
+				/* The listing's type is enough: no lstat. */
+				st = (struct stat){ .st_mode = DTTOIF(type) };
+			} else if (fstatat(l->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 				if (errno == ENOENT) { /* gone meanwhile */
 					path_cut(w, l->path_len);
 					continue;

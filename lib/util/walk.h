@@ -44,6 +44,9 @@ enum {
 	/* A directory that cannot be opened for lack of permission (mode 0 in an image) is made
 	 * 0700 and opened again: for removal by its owner. */
 	RKT_WALK_CHMOD_UNREADABLE = 1 << 0,
+	/* Entries that are not directories get a stat with only the file type in st_mode when
+	 * the directory listing says the type (which saves an lstat per file). */
+	RKT_WALK_TYPE_ONLY = 1 << 1,
 };
 
 /* Walks NAME below DIR_FD (AT_FDCWD for a path) and everything under it, calling FN for each

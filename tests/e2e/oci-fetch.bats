@@ -85,6 +85,64 @@ tree_of() {
 	store_empty
 }
 
+# v3 (on a copy of the layout): v1's layers plus one that replaces a file, whites another out,
+# changes a directory's mode and adds a file to a directory it does not list; v1env: v1's layers exactly, with another config.
+build_v3() {
+	I=$BATS_TEST_TMPDIR/img
+	cp -a "$L/img" "$I"
+	python3 - "$BATS_TEST_TMPDIR/l5.tar" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    d = tarfile.TarInfo("data"); d.type, d.mode = tarfile.DIRTYPE, 0o750
+    t.addfile(d)
+    f = tarfile.TarInfo("data/keep"); f.size, f.mode = 8, 0o600
+    t.addfile(f, io.BytesIO(b"changed\n"))
+    t.addfile(tarfile.TarInfo("data/.wh.two"))
+    f = tarfile.TarInfo("etc/added"); f.size, f.mode = 6, 0o644  # no entry for etc/
+    t.addfile(f, io.BytesIO(b"added\n"))
+PY
+	umoci raw add-layer --image "$I:v1" --tag v3 "$BATS_TEST_TMPDIR/l5.tar"
+	umoci config --image "$I:v1" --tag v1env --config.env OTHER=1
+}
+
+@test "an image on a stored image's layers starts from its tree, which the new layers leave alone" {
+	build_v3
+	rkt "${R[@]}" fetch --full oci:"$I:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	v1=$output
+	before=$(cd "$STORE/cas/tree/$v1/rootfs" && find . -printf '%p %m %s %i\n' | sort)
+	rkt "${R[@]}" fetch --full oci:"$I:v3"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	v3=$output
+	t1=$STORE/cas/tree/$v1/rootfs t3=$STORE/cas/tree/$v3/rootfs
+	# The base was cloned (one inode), not rendered again.
+	[ "$(stat -c %i "$t1/bin/busybox")" = "$(stat -c %i "$t3/bin/busybox")" ] || fail "not shared"
+	[ "$(cat "$t3/data/keep")" = changed ] && [ "$(stat -c %a "$t3/data/keep")" = 600 ]
+	[ ! -e "$t3/data/two" ] && [ "$(stat -c %a "$t3/data")" = 750 ]
+	[ ! -e "$t3/etc/gone" ] && [ "$(cat "$t3/etc/opq/new")" = new ] && [ -f "$t3/etc/added" ]
+	# v1's tree is exactly as it was.
+	after=$(cd "$t1" && find . -printf '%p %m %s %i\n' | sort)
+	[ "$before" = "$after" ] || fail "v1 changed: $(diff <(echo "$before") <(echo "$after"))"
+	[ "$(cat "$t1/data/keep")" = keep ] && [ "$(cat "$t1/data/two")" = two ]
+	# Each tree is what rendering its layers from scratch gives.
+	for id in "$v1" "$v3"; do
+		rkt "${R[@]}" image verify "$id"
+		[ "$output" = "$id: ok" ] || fail "$id: $output $stderr"
+	done
+	# The same layers under another config: the whole tree is shared.
+	rkt "${R[@]}" fetch --full oci:"$I:v1env"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	e=$output
+	[ "$e" != "$v1" ] && [ "$(stat -c %i "$STORE/cas/tree/$e/rootfs/data/keep")" = "$(stat -c %i "$t1/data/keep")" ]
+	# Removing the base leaves the others whole.
+	rkt "${R[@]}" image rm "$v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image verify "$v3"
+	[ "$output" = "$v3: ok" ] || fail "$output $stderr"
+	rkt "${R[@]}" run "$v3" --user=0 --group=0 --exec /bin/cat -- /data/keep
+	[ "$status" -eq 0 ] && [[ "$output" == *changed* ]] || fail "$output $stderr"
+}
+
 @test "image rm of the last image using the layers removes them" {
 	rkt "${R[@]}" fetch --full oci:"$L/img:v2"
 	[ "$status" -eq 0 ] || fail "$stderr"

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -324,6 +325,97 @@ static void rm_rf_of_nothing_is_fine(void **state)
 	assert_int_equal(faccessat(AT_FDCWD, f->dir, F_OK, 0), 0);
 }
 
+static void make_file(int dir_fd, const char *path, const char *data)
+{
+	_cleanup_close_ int fd =
+	        openat(dir_fd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+}
+
+struct sizes {
+	off_t file_size;
+	bool dir_stated;
+};
+
+static int note_sizes(void *userdata, enum rkt_walk_event ev, const struct rkt_walk_entry *e,
+                      struct rkt_error *err)
+{
+	struct sizes *z = userdata;
+
+	if (ev == RKT_WALK_ENTRY && S_ISREG(e->st->st_mode))
+		z->file_size = e->st->st_size;
+	if (ev == RKT_WALK_DIR_PRE && e->depth == 1)
+		z->dir_stated = e->st->st_ino != 0;
+	return 0;
+}
+
+/* RKT_WALK_TYPE_ONLY: files get only their type, directories a full stat. */
+static void type_only_walk_skips_the_lstat_of_files(void **state)
+{
+	struct fixture *f = *state;
+	struct rkt_error err = { 0 };
+	struct sizes z = { .file_size = -1 };
+
+	assert_int_equal(mkdirat(f->fd, "t", 0755), 0);
+	assert_int_equal(mkdirat(f->fd, "t/d", 0755), 0);
+	make_file(f->fd, "t/d/f", "12345");
+	assert_int_equal(rkt_walk(f->fd, "t", RKT_WALK_TYPE_ONLY, note_sizes, &z, &err), 0);
+	assert_int_equal(z.file_size, 0);
+	assert_true(z.dir_stated);
+	assert_int_equal(rkt_walk(f->fd, "t", 0, note_sizes, &z, &err), 0);
+	assert_int_equal(z.file_size, 5);
+}
+
+static ino_t inode_of(int fd, const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(fstatat(fd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st.st_ino;
+}
+
+/* A clone hashes the same as its source; files are the source's inodes, directories new ones
+ * with the source's mode (set-id bits and mode 0 included), owner, xattrs and mtime. */
+static void clone_links_files_and_copies_directories(void **state)
+{
+	struct fixture *f = *state;
+	struct rkt_error err = { 0 };
+	char want[RKT_IMAGE_ID_SIZE], have[RKT_IMAGE_ID_SIZE];
+	_cleanup_close_ int src = -EBADF, dst = -EBADF;
+	struct timespec old[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = 1000000 } };
+
+	assert_int_equal(mkdirat(f->fd, "src", 0755), 0);
+	src = openat(f->fd, "src", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(mkdirat(src, "a", 0755), 0);
+	assert_int_equal(mkdirat(src, "a/b", 0755), 0);
+	make_file(src, "a/b/file", "data");
+	assert_int_equal(symlinkat("../x", src, "a/link"), 0);
+	assert_int_equal(mkdirat(src, "sgid", 02775), 0);
+	assert_int_equal(fchmodat(src, "sgid", 02775, 0), 0);
+	{
+		/* The hash covers xattrs; a file system without user xattrs has none to copy. */
+		_cleanup_free_ char *p = xasprintf("%s/src/a", f->dir);
+		(void)lsetxattr(p, "user.rkt", "v", 1, 0);
+	}
+	assert_int_equal(mkdirat(src, "locked", 0), 0);
+	assert_int_equal(utimensat(src, "a/b", old, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(utimensat(src, "a", old, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(rkt_tree_hash(src, want, NULL, &err), 0);
+
+	assert_int_equal(mkdirat(f->fd, "dst", 0755), 0);
+	dst = openat(f->fd, "dst", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(rkt_tree_clone_links(f->fd, "src", dst, NULL, &err), 0);
+	assert_int_equal(rkt_tree_hash(dst, have, NULL, &err), 0);
+	assert_string_equal(want, have);
+	assert_true(inode_of(src, "a/b/file") == inode_of(dst, "a/b/file"));
+	assert_true(inode_of(src, "a/link") == inode_of(dst, "a/link"));
+	assert_true(inode_of(src, "a/b") != inode_of(dst, "a/b"));
+	assert_int_equal(rkt_rm_rf_at(f->fd, "dst", &err), 0);
+	assert_int_equal(rkt_rm_rf_at(f->fd, "src", &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +426,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(random_trees_are_walked_once_in_order, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(rm_rf_of_nothing_is_fine, setup, teardown),
+		cmocka_unit_test_setup_teardown(type_only_walk_skips_the_lstat_of_files, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(clone_links_files_and_copies_directories, setup,
+		                                teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

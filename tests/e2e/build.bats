@@ -156,7 +156,8 @@ dir_holds() {
 	[ -p x/rootfs/run/fifo ]
 	[ "$(stat -c %a x/rootfs/bin/tool)" = 4755 ]
 	[ "$(getfattr --only-values -n user.appc x/rootfs/etc/attr)" = vector ]
-	[ -d x/rootfs/empty ] && [ -z "$(ls -A x/rootfs/empty)" ]
+	[ -d x/rootfs/empty ]
+	[ -z "$(ls -A x/rootfs/empty)" ]
 	[ "$(cat 'x/rootfs/etc/a file')" = spaced ]
 }
 

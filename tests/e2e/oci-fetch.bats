@@ -117,13 +117,16 @@ PY
 	t1=$STORE/cas/tree/$v1/rootfs t3=$STORE/cas/tree/$v3/rootfs
 	# The base was cloned (one inode), not rendered again.
 	[ "$(stat -c %i "$t1/bin/busybox")" = "$(stat -c %i "$t3/bin/busybox")" ] || fail "not shared"
-	[ "$(cat "$t3/data/keep")" = changed ] && [ "$(stat -c %a "$t3/data/keep")" = 600 ]
-	[ ! -e "$t3/data/two" ] && [ "$(stat -c %a "$t3/data")" = 750 ]
-	[ ! -e "$t3/etc/gone" ] && [ "$(cat "$t3/etc/opq/new")" = new ] && [ -f "$t3/etc/added" ]
+	[ "$(cat "$t3/data/keep")" = changed ] && [ "$(stat -c %a "$t3/data/keep")" = 600 ] || fail "$(ls -la "$t1/data" "$t3/data")"
+	[ ! -e "$t3/data/two" ] && [ "$(stat -c %a "$t3/data")" = 750 ] || fail "$(ls -la "$t1/data" "$t3/data")"
+	# The top layer lists data/ with mtime 0: of a directory listed by several layers the
+	# last one's mtime stays.
+	[ "$(stat -c %Y "$t3/data")" = 0 ] && [ "$(stat -c %Y "$t1/data")" != 0 ] || fail "$(ls -la "$t1/data" "$t3/data")"
+	[ ! -e "$t3/etc/gone" ] && [ "$(cat "$t3/etc/opq/new")" = new ] && [ -f "$t3/etc/added" ] || fail "$(ls -la "$t1/data" "$t3/data")"
 	# v1's tree is exactly as it was.
 	after=$(cd "$t1" && find . -printf '%p %m %s %i\n' | sort)
 	[ "$before" = "$after" ] || fail "v1 changed: $(diff <(echo "$before") <(echo "$after"))"
-	[ "$(cat "$t1/data/keep")" = keep ] && [ "$(cat "$t1/data/two")" = two ]
+	[ "$(cat "$t1/data/keep")" = keep ] && [ "$(cat "$t1/data/two")" = two ] || fail "$(ls -la "$t1/data" "$t3/data")"
 	# Each tree is what rendering its layers from scratch gives.
 	for id in "$v1" "$v3"; do
 		rkt "${R[@]}" image verify "$id"
@@ -133,7 +136,7 @@ PY
 	rkt "${R[@]}" fetch --full oci:"$I:v1env"
 	[ "$status" -eq 0 ] || fail "$stderr"
 	e=$output
-	[ "$e" != "$v1" ] && [ "$(stat -c %i "$STORE/cas/tree/$e/rootfs/data/keep")" = "$(stat -c %i "$t1/data/keep")" ]
+	[ "$e" != "$v1" ] && [ "$(stat -c %i "$STORE/cas/tree/$e/rootfs/data/keep")" = "$(stat -c %i "$t1/data/keep")" ] || fail "$(ls -la "$t1/data" "$t3/data")"
 	# Removing the base leaves the others whole.
 	rkt "${R[@]}" image rm "$v1"
 	[ "$status" -eq 0 ] || fail "$stderr"
@@ -309,7 +312,8 @@ hostile() {
 	[ "$(stat -c %a "$STORE/cas/tree/$id/rootfs/data/keep")" = 644 ]
 	rkt "${R[@]}" image extract "$id" "$T/x"
 	[ "$status" -eq 0 ] || fail "$stderr"
-	[ "$(cat "$T/x/rootfs/etc/opq/new")" = new ] && [ ! -e "$T/x/rootfs/etc/opq/old" ]
+	[ "$(cat "$T/x/rootfs/etc/opq/new")" = new ]
+	[ ! -e "$T/x/rootfs/etc/opq/old" ]
 	rkt "${R[@]}" image export "$id" "$T/x.aci"
 	[ "$status" -eq 254 ] && [[ "$stderr" == *"made of container layers"* ]] || fail "$stderr"
 	f=$(find "$STORE/cas/blob/sha256" -type f | head -n1)

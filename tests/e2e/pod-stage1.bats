@@ -190,7 +190,8 @@ JSON
 	fi
 	[ "$pod_mem" = "$(dirname "$b_mem")" ]
 	[[ "$pod_mem" == */rkt-$UUID ]]
-	[ -n "$(cat "$a_mem/cgroup.procs")" ] && [ -n "$(cat "$b_mem/cgroup.procs")" ]
+	[ -n "$(cat "$a_mem/cgroup.procs")" ]
+	[ -n "$(cat "$b_mem/cgroup.procs")" ]
 	[ -n "$(cat "$a_cpu/cgroup.procs")" ]
 	rkt_ok stop "$UUID"
 	wait "$RUN_PID" || true

@@ -66,7 +66,8 @@ tree_of() {
 	start_pod --private-users "$US_ACI"
 	read -r base count < <(range_of "$UUID")
 	[ "$count" -eq 65536 ]
-	[ "$base" -ge 65536 ] && [ $((base % 65536)) -eq 0 ]
+	[ "$base" -ge 65536 ]
+	[ $((base % 65536)) -eq 0 ]
 	pid=$(app_pid "$UUID")
 	[ -n "$pid" ]
 	[ "$(ids_line "$pid" Uid)" = "$base $base $base $base" ] ||

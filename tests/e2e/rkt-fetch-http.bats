@@ -132,7 +132,8 @@ refetch_without_request() {
 	local size full
 	size=$(stat -c %s "$part")
 	full=$(stat -c %s "$ROOT/big.aci")
-	[ "$size" -gt 0 ] && [ "$size" -lt "$full" ]
+	[ "$size" -gt 0 ]
+	[ "$size" -lt "$full" ]
 	rkt_ok image list --no-legend
 	[ -z "$output" ]
 	fetch_ok "$BASE/drop/big.aci"

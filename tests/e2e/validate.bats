@@ -164,7 +164,8 @@ check_refused() {
 	ours validate --quiet aci/minimal.aci aci/no-rootfs.aci
 	expect_error "'aci/no-rootfs.aci'"
 	ours validate --quiet manifests/strict/image-isolator-unknown.json
-	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	[[ "$stderr" == "actool: warning: "*", ignoring" ]]
 }
 

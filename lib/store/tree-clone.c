@@ -23,6 +23,7 @@
 
 struct clone {
 	int dst_fd;
+	bool root; /* may set owners */
 	struct rkt_tree_writer *w;
 	char *xattr_names;
 	size_t xattr_cap;
@@ -36,9 +37,11 @@ static const char *rel_of(const struct rkt_walk_entry *e)
 	return e->path[0] ? e->path + 1 : ".";
 }
 
-static int copy_xattrs(struct clone *c, int src_fd, int dst_fd, const char *rel,
-                       struct rkt_error *err)
+/* The xattrs of SRC_FD onto directory REL of the copy, which is opened only if there are any
+ * (rare: most trees have none). */
+static int copy_xattrs(struct clone *c, int src_fd, const char *rel, struct rkt_error *err)
 {
+	_cleanup_close_ int dst = -EBADF;
 	ssize_t len;
 
 	for (;;) {
@@ -54,11 +57,17 @@ static int copy_xattrs(struct clone *c, int src_fd, int dst_fd, const char *rel,
 			return rkt_error_set(err, errno, "'%s': list xattrs", rel);
 		xgrow((void **)&c->xattr_names, &c->xattr_cap, (size_t)len + 1, 1);
 	}
+	if (len > 0) {
+		dst = openat(c->dst_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dst < 0)
+			return rkt_error_set(err, errno, "'%s': open the copy", rel);
+	}
 	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(c->xattr_names + off) + 1) {
 		const char *name = c->xattr_names + off;
 		ssize_t n;
 
-		while ((n = fgetxattr(src_fd, name, c->value, c->value_cap)) < 0 && errno == ERANGE) {
+		while ((n = fgetxattr(src_fd, name, c->value, c->value_cap)) < 0 &&
+		       errno == ERANGE) {
 			n = fgetxattr(src_fd, name, NULL, 0);
 			if (n < 0)
 				break;
@@ -66,35 +75,32 @@ static int copy_xattrs(struct clone *c, int src_fd, int dst_fd, const char *rel,
 		}
 		if (n < 0)
 			return rkt_error_set(err, errno, "'%s': read xattr '%s'", rel, name);
-		if (fsetxattr(dst_fd, name, c->value, (size_t)n, 0) < 0 && errno != EOPNOTSUPP)
+		if (fsetxattr(dst, name, c->value, (size_t)n, 0) < 0 && errno != EOPNOTSUPP)
 			return rkt_error_set(err, errno, "'%s': set xattr '%s'", rel, name);
 	}
 	return 0;
 }
 
-/* After the directory's entries are in: owner before mode (chown clears set-id bits), the
- * mtime last, as nothing changes the directory after it. */
+/* After the directory's entries are in: xattrs while it is still writable, owner before mode
+ * (chown clears set-id bits), the mtime last, as nothing changes the directory after it. By path
+ * below the copy's root: only directories made here lead there. */
 static int finish_dir(struct clone *c, const struct rkt_walk_entry *e, struct rkt_error *err)
 {
 	const char *rel = rel_of(e);
-	_cleanup_close_ int fd =
-	        openat(c->dst_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	const struct stat *st = e->st;
 	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, st->st_mtim };
+	int r = copy_xattrs(c, e->fd, rel, err);
 
-	if (fd < 0)
-		return rkt_error_set(err, errno, "'%s': open the copy", rel);
-	if (geteuid() == 0 && fchown(fd, st->st_uid, st->st_gid) < 0)
-		return rkt_error_set(err, errno, "'%s': set owner", rel);
-	if (fchmod(fd, st->st_mode & 07777) < 0)
-		return rkt_error_set(err, errno, "'%s': set mode", rel);
-	int r = copy_xattrs(c, e->fd, fd, rel, err);
 	if (r < 0)
 		return r;
+	if (c->root && fchownat(c->dst_fd, rel, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return rkt_error_set(err, errno, "'%s': set owner", rel);
+	if (fchmodat(c->dst_fd, rel, st->st_mode & 07777, 0) < 0)
+		return rkt_error_set(err, errno, "'%s': set mode", rel);
 	/* A writer that goes on sets it when it finishes, after its own entries. */
 	if (c->w && e->depth > 0)
 		rkt_tree_writer_remember_dir(c->w, rel, &st->st_mtim);
-	else if (futimens(fd, ts) < 0)
+	else if (utimensat(c->dst_fd, rel, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		return rkt_error_set(err, errno, "'%s': set mtime", rel);
 	return 0;
 }
@@ -125,6 +131,7 @@ int rkt_tree_clone_links(int src_dir_fd, const char *src, int dst_fd, struct rkt
 {
 	/* Never of size 0: that would ask for the size instead of the data. */
 	struct clone c = { .dst_fd = dst_fd,
+		           .root = geteuid() == 0,
 		           .w = w,
 		           .xattr_names = xmalloc(1024),
 		           .xattr_cap = 1024,

@@ -1,5 +1,6 @@
-/* rkt image cat-manifest [--pretty-print[=BOOL]] IMAGE: the stored image's manifest, serialized
- * as upstream does (json.Marshal by default, MarshalIndent with --pretty-print). */
+/* rkt image cat-manifest [--pretty-print[=BOOL]] IMAGE: the stored image's manifest, indented by
+ * default as upstream's (its --pretty-print defaults to true); --pretty-print=false prints it on
+ * one line. */
 #include <errno.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@ struct image_cat_manifest_opts {
 };
 
 const struct cli_flag image_cat_manifest_flags[] = {
-	FLAG("pretty-print", CLI_FLAG_BOOL, struct image_cat_manifest_opts, pretty, "false",
+	FLAG("pretty-print", CLI_FLAG_BOOL, struct image_cat_manifest_opts, pretty, "true",
 	     "apply indent to format the output"),
 	{},
 };
@@ -22,7 +23,7 @@ int cmd_image_cat_manifest(struct cli_ctx *ctx, int argc, char **argv, struct rk
 	_cleanup_free_ char *raw = NULL, *out = NULL, *what = NULL;
 	char id[RKT_IMAGE_ID_SIZE];
 	struct rkt_store *s;
-	struct image_cat_manifest_opts o = { 0 };
+	struct image_cat_manifest_opts o = { .pretty = true };
 	int r;
 
 	r = cli_flags_parse(image_cat_manifest_flags, "image cat-manifest", CLI_PARSE_INTERSPERSED,

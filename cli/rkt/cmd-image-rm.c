@@ -28,6 +28,10 @@ int cmd_image_rm(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *e
 		r = cli_image_lookup(ctx, argv[i], id, &e);
 		if (r >= 0)
 			r = rkt_store_remove(s, id, &e);
+		/* a name (not an ID prefix) is named too: the store names only the ID */
+		if (r < 0 && e.code && strncmp(argv[i], id, strlen(argv[i])) != 0 &&
+		    strstr(e.msg, argv[i]) == NULL)
+			rkt_error_wrap(&e, r, "'%s'", argv[i]);
 		if (r < 0) {
 			if (failed++ == 0)
 				first = e;

@@ -196,7 +196,7 @@ static int trust_one(struct cli_ctx *ctx, struct rkt_keystore *ks, const struct 
 		fprintf(stderr, "\t%s\n", uid);
 	}
 	if (!o->skip_review && !confirm())
-		return rkt_error_set(err, ECANCELED, "trust: key '%s' was not trusted", location);
+		return rkt_error_input(err, ECANCELED, "trust: key '%s' was not trusted", location);
 	if (o->prefix)
 		fprintf(stderr, "Trusting \"%s\" for prefix \"%s\".\n", location, o->prefix);
 	else

@@ -230,7 +230,7 @@ int rkt_image_manifest_host_check(const struct rkt_image_manifest *m, struct rkt
 	const char *arch = rkt_kv_list_get(&m->labels, "arch");
 
 	if ((os && strcmp(os, RKT_HOST_OS) != 0) || (arch && strcmp(arch, rkt_host_arch()) != 0))
-		return rkt_error_set(
+		return rkt_error_input(
 		        err, ENOEXEC, "image '%s' is for os=%s arch=%s, this host is os=%s arch=%s",
 		        m->name, os ?: "(any)", arch ?: "(any)", RKT_HOST_OS, rkt_host_arch());
 	return 0;

@@ -474,7 +474,7 @@ int rkt_store_remove(struct rkt_store *s, const char *id, struct rkt_error *err)
 		return r;
 	r = list_refs(s, &refs, &n_refs, err);
 	if (r >= 0 && (ref = find_ref(refs, n_refs, id)))
-		r = rkt_error_set(err, EBUSY, "image '%s' is in use by %s", id, ref->holder);
+		r = rkt_error_input(err, EBUSY, "image '%s' is in use by %s", id, ref->holder);
 	rkt_image_refs_free(refs, n_refs);
 	if (r >= 0)
 		r = remove_locked(s, id, err);

@@ -96,6 +96,7 @@ fetch_id() {
 expect_held() {
 	rkt image rm "$1"
 	expect_error "$1" "$2" "in use"
+	[[ "$stderr" == *"'$2'" ]] || fail "not the end of the line: $stderr"
 	rkt_ok image list --no-legend --full --fields=id
 	[[ "$output" == *"$1"* ]] || fail "image $1 was removed"
 }
@@ -111,6 +112,9 @@ expect_held() {
 	for id in "$app" "$DEP1" "$DEP2" "$stage1"; do
 		expect_held "$id" "$UUID"
 	done
+	# by name: the error names what the user typed
+	rkt image rm example.com/dep1:1.0.0
+	expect_error "'example.com/dep1:1.0.0'" "$DEP1" "in use by pod '$UUID'"
 	rkt_ok image gc --grace-period=0s
 	rkt_ok image list --no-legend --full --fields=id
 	[ "${#lines[@]}" -eq 4 ] || fail "images left: $output"

@@ -6,6 +6,7 @@
 
 #include "isolate/isolate.h"
 #include "pod-run.h"
+#include "pod/prepare.h"
 
 static int on_flag(void *userdata, int id, const char *v, struct rkt_error *err)
 {
@@ -14,7 +15,8 @@ static int on_flag(void *userdata, int id, const char *v, struct rkt_error *err)
 
 /* ISO-18: a sysctl the pod cannot own (a net.* key with --net=host) is refused here, in stage0,
  * while the pod is still prepared (run-prepared --net=none can still run it), not by stage1 after
- * the pod has moved to run/. prepare cannot check it: the network is chosen here. */
+ * the pod has moved to run/. prepare cannot check it: the network is chosen here. So is a host
+ * volume whose source has gone since prepare. */
 static int sysctl_check(const struct rkt_pod *pod, const struct runtime_opts *o,
                         struct rkt_error *err)
 {
@@ -23,6 +25,8 @@ static int sysctl_check(const struct rkt_pod *pod, const struct runtime_opts *o,
 	if (r >= 0)
 		r = rkt_sysctl_check(&m->isolators, o->net && strcmp(o->net, "host") != 0, true,
 		                     true, err);
+	if (r >= 0)
+		r = rkt_pod_volumes_check(m, err);
 	return r < 0 ? rkt_error_wrap(err, r, "run-prepared: pod '%s'", pod->uuid) : 0;
 }
 

@@ -70,3 +70,8 @@ int rkt_image_resolve(struct rkt_store *store, const char *image, const struct r
  * stage1 will start name known capabilities (ISO-9..11). The error names the app. */
 int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m,
                        struct rkt_error *err);
+
+/* The source of every host volume (the pod's and the apps' own) exists, as stage1 needs it:
+ * checked by run and prepare before a pod directory exists, and by run-prepared before the
+ * pod leaves prepared/. The error names the volume and its source. */
+int rkt_pod_volumes_check(const struct rkt_pod_manifest *m, struct rkt_error *err);

@@ -12,6 +12,7 @@
 #include "net/cni.h"
 #include "pod/layout.h"
 #include "pod/network.h"
+#include "pod/stage1.h"
 #include "util/escape.h"
 #include "pod-util.h"
 
@@ -98,7 +99,6 @@ static bool has_exited(struct rkt_pod *pod)
  * as ready: waiting longer is pointless. */
 static bool is_ready(struct rkt_pod *pod)
 {
-	char flavor[16];
 	struct stat st;
 
 	if (has_exited(pod))
@@ -108,8 +108,7 @@ static bool is_ready(struct rkt_pod *pod)
 	if (fstatat(pod->fd, RKT_POD_READY, &st, 0) == 0 ||
 	    fstatat(pod->fd, RKT_POD_STAGE1_ROOTFS "/rkt/supervisor-status", &st, 0) == 0)
 		return true;
-	ssize_t n = readlinkat(pod->fd, RKT_POD_STAGE1_FLAVOR, flavor, sizeof(flavor) - 1);
-	return n == 3 && memcmp(flavor, "fly", 3) == 0 &&
+	return rkt_stage1_flavor_is_fly(pod->fd, RKT_POD_STAGE1_FLAVOR) &&
 	       fstatat(pod->fd, RKT_POD_PID, &st, 0) == 0;
 }
 

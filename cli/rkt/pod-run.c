@@ -659,6 +659,15 @@ static int save_uuid(const char *path, const char *uuid, struct rkt_error *err)
 	return 0;
 }
 
+/* Whether the stored stage1 image ID is the fly flavor (its rootfs/flavor links to "fly"). */
+static bool stage1_is_fly(struct rkt_store *s, const char *id)
+{
+	_cleanup_close_ int fd = -1;
+
+	return rkt_store_open_tree(s, id, &fd, NULL) >= 0 &&
+	       rkt_stage1_flavor_is_fly(fd, "rootfs/flavor");
+}
+
 int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, struct rkt_error *err)
 {
 	_cleanup_(rkt_pod_manifest_freep) struct rkt_pod_manifest *m = NULL;
@@ -678,6 +687,8 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	if (r < 0)
 		return r;
 	r = rkt_pod_apps_check(s, m, err);
+	if (r >= 0)
+		r = rkt_pod_volumes_check(m, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "%s", o->cmd);
 	/* ports: those of the command line, after the pod manifest's own */
@@ -706,6 +717,12 @@ int pod_make(struct cli_ctx *ctx, struct make_opts *o, struct rkt_pod **ret, str
 	r = stage1_resolve(ctx, o, stage1_id, err);
 	if (r < 0)
 		return r;
+	/* the fly stage1 shares every namespace with the host: no sysctl is the pod's own */
+	if (stage1_is_fly(s, stage1_id)) {
+		r = rkt_sysctl_check(&m->isolators, false, false, false, err);
+		if (r < 0)
+			return rkt_error_wrap(err, r, "%s: stage1 fly", o->cmd);
+	}
 	if (o->private_users) {
 		r = rkt_pod_private_users_check(s, ctx->dir, stage1_id, m, !o->no_overlay, err);
 		if (r < 0)

@@ -24,6 +24,13 @@ void rkt_stage1_entry_release(struct rkt_stage1_entry *e)
 	*e = (struct rkt_stage1_entry){ 0 };
 }
 
+bool rkt_stage1_flavor_is_fly(int dirfd, const char *path)
+{
+	char flavor[8];
+	ssize_t n = readlinkat(dirfd, path, flavor, sizeof(flavor));
+	return n == 3 && memcmp(flavor, "fly", 3) == 0;
+}
+
 /* The stage1 overlay is mounted in the namespace rkt run ran in. When that was a mount
  * namespace of its own (`unshare -m`, a unit with PrivateTmp=), ours does not have it: reach
  * the entrypoint through the root of the pod's process, whose namespace does (default flavor;

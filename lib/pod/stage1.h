@@ -21,6 +21,10 @@ struct rkt_stage1_entry {
 };
 void rkt_stage1_entry_release(struct rkt_stage1_entry *e);
 
+/* Whether the symlink at PATH under DIRFD (a stage1's rootfs/flavor) names the fly flavor,
+ * whose pods share every namespace with the host. */
+bool rkt_stage1_flavor_is_fly(int dirfd, const char *path);
+
 /* Looks up entrypoint NAME ("run", "enter", "gc", "stop") in $P/stage1/manifest. -ENOENT if
  * the stage1 has no such entrypoint (or no manifest), -EINVAL/-EBADMSG for a bad manifest. */
 int rkt_stage1_entry(const struct rkt_pod *pod, const char *name, struct rkt_stage1_entry *ret,

@@ -223,11 +223,14 @@ JSON
 	rkrun --net=host --pod-manifest=pod.json
 	expect_error '"net.ipv4.ip_forward" needs the pod'"'"'s own network namespace'
 	expect_no_pods
-	# fly shares every namespace with the host: its stage1 refuses any sysctl
+	# fly shares every namespace with the host: stage0 refuses any sysctl for it, in run and
+	# in prepare, before a pod exists
 	ONE_APP=1 pod_manifest "" '{"name":"os/unix/sysctl","value":{"kernel.shmmni":"1234"}}' '["/bin/true"]'
 	rkrun --stage1-path="$FLY_ACI" --pod-manifest=pod.json
-	[ "$status" -eq 254 ]
-	[[ "$stderr" == *'"kernel.shmmni" needs the pod'"'"'s own IPC namespace'* ]] || fail "$stderr"
+	expect_error "stage1 fly" '"kernel.shmmni" needs the pod'"'"'s own IPC namespace'
+	rkprepare --stage1-path="$FLY_ACI" --pod-manifest=pod.json
+	expect_error "stage1 fly" '"kernel.shmmni" needs the pod'"'"'s own IPC namespace'
+	expect_no_pods
 }
 
 @test "run-prepared refuses a net.* sysctl with --net=host in stage0; the pod stays prepared" {

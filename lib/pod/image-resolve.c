@@ -1,5 +1,6 @@
 /* Images for pods, on top of the store's public API (see prepare.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "pod/prepare.h"
 #include "render/render.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 static int read_manifest(struct rkt_store *store, const char *id, struct rkt_image_manifest **ret,
@@ -43,6 +45,49 @@ int rkt_image_resolve(struct rkt_store *store, const char *image, const struct r
 	return 0;
 }
 
+/* Whether S is a user or group name: stage1 resolves digits and paths (which may be on a
+ * volume) itself, but a name only in the app's /etc/passwd or /etc/group. */
+static bool is_name(const char *s)
+{
+	return s && *s && *s != '/' && s[strspn(s, "0123456789")] != '\0';
+}
+
+/* The app's /etc/passwd or /etc/group (FILE) is that of the top layer of image ID that keeps
+ * one (the overlay shows the top file); looks NAME up there, as stage1 will. */
+static int id_name_check(struct rkt_store *store, const char *id, const char *file,
+                         const char *name, bool is_user, struct rkt_error *err)
+{
+	_cleanup_(rkt_layers_release) struct rkt_layers layers = { 0 };
+	struct rkt_image_manifest *m = NULL;
+	const char *what = is_user ? "user" : "group";
+	int r = read_manifest(store, id, &m, err);
+
+	if (r >= 0)
+		r = rkt_layers_build(id, m, rkt_store_resolve_dep, store, &layers, err);
+	if (r < 0)
+		return r;
+	for (size_t i = layers.n; i-- > 0;) {
+		_cleanup_close_ int tree = -EBADF, root = -EBADF;
+		_cleanup_free_ char *db = NULL;
+		size_t len = 0;
+		gid_t gid;
+		struct rkt_passwd_entry pw = { 0 };
+
+		if (!rkt_layer_keeps(&layers.items[i], file, false) ||
+		    rkt_store_open_tree(store, layers.items[i].id, &tree, NULL) < 0 ||
+		    (root = openat(tree, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		    rkt_read_in_root(root, file, 4u << 20, &db, &len) < 0)
+			continue;
+		r = is_user ? rkt_passwd_find_name(db, len, name, &pw)
+		            : rkt_group_find_name(db, len, name, &gid);
+		rkt_passwd_entry_release(&pw);
+		if (r < 0)
+			break;
+		return 0;
+	}
+	return rkt_error_input(err, ENOENT, "%s \"%s\" not found in the image", what, name);
+}
+
 int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m,
                        struct rkt_error *err)
 {
@@ -61,6 +106,11 @@ int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m
 		app = ra->app ?: im ? im->app : NULL;
 		if (r >= 0 && app)
 			r = rkt_caps_compute(&app->isolators, &caps, err);
+		if (r >= 0 && app && is_name(app->user))
+			r = id_name_check(store, ra->image.id, "/etc/passwd", app->user, true, err);
+		if (r >= 0 && app && is_name(app->group))
+			r = id_name_check(store, ra->image.id, "/etc/group", app->group, false,
+			                  err);
 		if (r < 0)
 			r = rkt_error_wrap(err, r, "app '%s'", ra->name);
 		rkt_image_manifest_free(im);

@@ -66,8 +66,9 @@ int rkt_image_resolve(struct rkt_store *store, const char *image, const struct r
                       struct rkt_error *err);
 
 /* What stage1 would refuse, checked before a pod directory exists: each app's image is for
- * this host (MAN-6, rkt_image_manifest_host_check), and the capability isolators of the app
- * stage1 will start name known capabilities (ISO-9..11). The error names the app. */
+ * this host (MAN-6, rkt_image_manifest_host_check), the capability isolators of the app
+ * stage1 will start name known capabilities (ISO-9..11), and its user and group, when names,
+ * are in its /etc/passwd and /etc/group (ACE-22). The error names the app. */
 int rkt_pod_apps_check(struct rkt_store *store, const struct rkt_pod_manifest *m,
                        struct rkt_error *err);
 

@@ -68,6 +68,13 @@ run_prepared_bg() {
 	rkrun "$APP_ACI"
 	[ "$status" -eq 0 ] || fail "run: $stderr"
 	[ "$output" = "$LAYERS" ]
+	# the users are those of the dependency that holds /etc/passwd
+	rkrun "$APP_ACI" --user=root --exec /bin/true
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	rkrun "$APP_ACI" --user=nobody --exec /bin/true
+	expect_error 'user "nobody" not found in the image'
+	rkt_ok list --no-legend
+	[ "${#lines[@]}" -eq 2 ] || fail "pods: $output"
 }
 
 @test "an image with dependencies runs prepared, enters and exports" {

@@ -53,6 +53,21 @@ setup_file() {
 	[ "${lines[1]}" = 0 ]
 }
 
+@test "a user or group name the image does not know fails in stage0, before a pod exists" {
+	rkrun "$BB_ACI" --user=nosuchuser --exec /bin/true
+	expect_error "app 'busybox'" 'user "nosuchuser" not found in the image'
+	rkprepare "$BB_ACI" --group=nosuchgroup --exec /bin/true
+	expect_error "app 'busybox'" 'group "nosuchgroup" not found in the image'
+	expect_no_pods
+	# names it knows, digits and paths (which may be on a volume) are stage1's
+	rkrun "$BB_ACI" --user=root --group=root --exec /bin/sh -- -c 'id -u; id -g'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = $'0\n0' ]
+	rkrun "$BB_ACI" --user=1234 --group=/etc/passwd --exec /bin/sh -- -c 'id -u; id -g'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = $'1234\n0' ]
+}
+
 @test "host and empty volumes with --mount" {
 	mkdir host && echo on-host >host/f
 	rkrun --volume=h,kind=host,source="$PWD/host" --volume=e,kind=empty,mode=0700 \

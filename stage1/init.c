@@ -39,12 +39,14 @@
 
 /* ---- the forked app process: system calls only until execve ---- */
 
-static void child_die(const char *what, int e)
+/* "stage1: app "APP": WHAT: strerror(E)" (strerrordesc_np is async-signal-safe). */
+static void child_die(const char *app, const char *what, int e)
 {
-	const char *name = strerrorname_np(e);
-	char buf[256];
+	const char *desc = strerrordesc_np(e);
+	char buf[512];
 	size_t n = 0;
-	const char *parts[] = { "stage1: ", what, ": ", name ? name : "error", "\n" };
+	const char *parts[] = { "stage1: app \"",      app, "\": ", what, ": ",
+		                desc ? desc : "error", "\n" };
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++)
 		for (const char *p = parts[i]; *p && n < sizeof(buf); p++)
 			buf[n++] = *p;
@@ -66,9 +68,9 @@ child_exec(const struct pod_ctx *c, struct app_state *s, const char *path, char 
 	if (c->tty_slave >= 0) {
 		int r = tty_become_controlling(c->tty_slave);
 		if (r < 0)
-			child_die("the app's terminal", -r);
+			child_die(s->name, "the app's terminal", -r);
 	} else if (setsid() < 0) {
-		child_die("setsid", errno);
+		child_die(s->name, "setsid", errno);
 	}
 	if (!c->opts.interactive &&
 	    (dup2(c->devnull, STDIN_FILENO) < 0 || dup2(s->out_w, STDOUT_FILENO) < 0 ||
@@ -79,9 +81,9 @@ child_exec(const struct pod_ctx *c, struct app_state *s, const char *path, char 
 	s->pass_listen = argv == s->argv;
 	int r = stage1_app_restrict(c, s, false, &what);
 	if (r < 0)
-		child_die(what, -r);
+		child_die(s->name, what, -r);
 	execve(path, argv, s->pass_listen && s->envp_main ? s->envp_main : s->envp);
-	child_die(argv[0], errno);
+	child_die(s->name, argv[0], errno);
 	_exit(STAGE1_EXIT_FAILURE);
 }
 

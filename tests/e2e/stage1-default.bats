@@ -338,7 +338,7 @@ app() {
 	write_pod
 	run_pod --net=host
 	[ "$status" -eq 254 ]
-	grep -q 'nosuchprogram: ENOENT' "$P/logs/nx.log"
+	grep -qx 'stage1: app "nx": nosuchprogram: No such file or directory' "$P/logs/nx.log"
 	[ "$(cat "$P/stage1/rootfs/rkt/status/nx")" = 254 ]
 }
 

@@ -12,25 +12,6 @@
 #include "pod/layout.h"
 #include "pod/stage1.h"
 
-#define PID_POLL_NS 100000000L
-
-/* upstream polls for the pid file while the pod is still starting */
-static int wait_pid(struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
-{
-	for (;;) {
-		int r = rkt_pod_pid(pod, ret, err);
-
-		if (r != -ENOENT)
-			return r;
-		r = rkt_pod_refresh(pod, err);
-		if (r < 0)
-			return r;
-		if (pod->state != RKT_POD_STATE_RUNNING)
-			return rkt_error_set(err, EINVAL, "pod '%s' is not running", pod->uuid);
-		(void)nanosleep(&(struct timespec){ .tv_nsec = PID_POLL_NS }, NULL);
-	}
-}
-
 static bool app_has_bash(pid_t pid, const char *app)
 {
 	_cleanup_free_ char *p = NULL, *rootfs = rkt_stage1_app_rootfs(app);
@@ -101,7 +82,8 @@ int cmd_enter(struct cli_ctx *ctx, int argc, char **argv, struct rkt_error *err)
 			return rkt_error_input(err, ENOENT, "enter: pod '%s' has no app '%s'",
 			                       pod->uuid, app);
 	}
-	r = wait_pid(pod, &pid, err);
+	/* upstream polls for the pid file while the pod is still starting */
+	r = rkt_pod_wait_pid(pod, &pid, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "enter");
 	r = rkt_stage1_entry(pod, "enter", &enter, err);

@@ -37,6 +37,17 @@ static int stop_one(struct cli_ctx *ctx, struct rkt_pod *pod, void *userdata, st
 	}
 	if (pod->state != RKT_POD_STATE_RUNNING)
 		return rkt_error_set(err, EINVAL, "stop: pod \"%s\" is not running", pod->uuid);
+	/* a pod that has just moved to run/: its stage1 reads the pid that stage1 writes */
+	pid_t pid;
+	r = rkt_pod_wait_pid(pod, &pid, err);
+	if (r < 0 && has_run(pod)) {
+		rkt_error_clear(err);
+		printf("pod \"%s\" is already stopped\n", pod->uuid);
+		fflush(stdout);
+		return 0;
+	}
+	if (r < 0)
+		return rkt_error_wrap(err, r, "stop");
 	r = rkt_stage1_entry(pod, "stop", &stop, err);
 	if (r < 0)
 		return rkt_error_wrap(err, r, "stop");

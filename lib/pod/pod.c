@@ -439,6 +439,24 @@ static int parse_pid(const char *s, pid_t *ret)
 	return 0;
 }
 
+#define PID_POLL_NS 100000000L
+
+int rkt_pod_wait_pid(struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
+{
+	for (;;) {
+		int r = rkt_pod_pid(pod, ret, err);
+
+		if (r != -ENOENT)
+			return r;
+		r = rkt_pod_refresh(pod, err);
+		if (r < 0)
+			return r;
+		if (pod->state != RKT_POD_STATE_RUNNING)
+			return rkt_error_set(err, EINVAL, "pod '%s' is not running", pod->uuid);
+		(void)nanosleep(&(struct timespec){ .tv_nsec = PID_POLL_NS }, NULL);
+	}
+}
+
 int rkt_pod_pid(const struct rkt_pod *pod, pid_t *ret, struct rkt_error *err)
 {
 	_cleanup_free_ char *buf = NULL, *children_path = NULL, *children = NULL;

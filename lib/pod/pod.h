@@ -149,6 +149,9 @@ int rkt_pod_ctime(const struct rkt_pod *pod, int64_t *ret, struct rkt_error *err
 /* PID of the pod's stage1 process for enter/status: from pid, or from ppid's unique child.
  * -ENOENT if not (yet) written, -ESRCH if ppid has no unique child. */
 int rkt_pod_pid(const struct rkt_pod *pod, pid_t *ret, struct rkt_error *err);
+/* rkt_pod_pid(), polled (as upstream) while the pod is running but its stage1 has not written
+ * the pid yet; refreshes POD. -EINVAL (named) once the pod is no longer running. */
+int rkt_pod_wait_pid(struct rkt_pod *pod, pid_t *ret, struct rkt_error *err);
 
 /* The pod manifest ($P/pod). Raw bytes (new string), or parsed. */
 int rkt_pod_read_manifest_raw(const struct rkt_pod *pod, char **ret, size_t *ret_len,

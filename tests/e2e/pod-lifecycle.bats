@@ -89,6 +89,60 @@ PY
 	[ "${lines[0]}" = state=exited ]
 }
 
+# gated_stage1 OUT: the stage1 whose run entrypoint says "started" on $T/started and waits for
+# a line on $T/gate before it starts the real one: the pod is in run/ and has no pid yet.
+gated_stage1() {
+	local l=$T/gated
+	mkdir -p "$l"
+	tar -xf "$S1_ACI" -C "$l"
+	mv "$l/rootfs/init" "$l/rootfs/init.real"
+	cat >"$l/rootfs/init" <<SH
+#!/bin/sh
+echo started >"$T/started"
+read -r line <"$T/gate"
+exec ./stage1/rootfs/init.real "\$@"
+SH
+	chmod 755 "$l/rootfs/init"
+	"$ACTOOL" build --owner-root "$l" "$1" >/dev/null
+}
+
+# the system call a process is blocked in ("" once it has exited)
+syscall_of() {
+	cut -d' ' -f1 "/proc/$1/syscall" 2>/dev/null || true
+}
+
+@test "stop of a pod whose stage1 has not written its pid yet waits for it, as upstream" {
+	gated_stage1 "$T/gated.aci"
+	mkfifo "$T/started" "$T/gate"
+	rkt "${RUNFLAGS[@]}" prepare --quiet --stage1-path="$T/gated.aci" "$BB_ACI" \
+		--exec /bin/sleep -- 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	UUID=$output
+	"$RKT" --dir="$D" run-prepared "$UUID" >"$T/out" 2>"$T/err" &
+	RUN_PID=$!
+	read -r _ <"$T/started"
+	[ ! -e "$D/pods/run/$UUID/pid" ]
+	"$RKT" --dir="$D" stop "$UUID" >"$T/stop.out" 2>"$T/stop.err" &
+	local stop_pid=$! sc
+	# until stop sleeps between two looks at the pid file (clock_nanosleep), or has exited
+	local nanosleep=230
+	[ "$(uname -m)" = aarch64 ] && nanosleep=115
+	while sc=$(syscall_of "$stop_pid") && [ -n "$sc" ] && [ "$sc" != "$nanosleep" ]; do :; done
+	echo go >"$T/gate"
+	if [ -z "$sc" ]; then
+		# leave nothing running for teardown to race with
+		"$RKT" --dir="$D" status --wait-ready=20s "$UUID" >/dev/null || true
+		"$RKT" --dir="$D" stop --force "$UUID" >/dev/null || true
+		fail "stop did not wait:" "$(cat "$T/stop.err")"
+	fi
+	wait "$stop_pid" || fail "stop failed: $(cat "$T/stop.err")"
+	[ "$(cat "$T/stop.out")" = "\"$UUID\"" ]
+	wait "$RUN_PID" || true
+	RUN_PID=
+	rkt_ok status "$UUID"
+	[ "${lines[0]}" = state=exited ]
+}
+
 @test "stop of an exited pod says so on stdout and succeeds; of a prepared pod fails" {
 	run_exited --exec /bin/true
 	rkt_ok stop "$UUID"

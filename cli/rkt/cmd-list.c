@@ -58,7 +58,7 @@ static void add_pod_rows(struct table *t, const struct list_opts *o, const struc
 		put(t,
 		    first ? (o->full ? xstrdup(pod->uuid) : xstrndup(pod->uuid, 8)) : xstrdup(""));
 		put(t, xstrdup(ra ? ra->name : "-"));
-		put(t, ra ? cli_runtime_image_name(&ra->image) : xstrdup("-"));
+		put(t, ra ? cli_runtime_image_name(pod, ra) : xstrdup("-"));
 		if (o->full)
 			put(t, ra && ra->image.id ? xstrndup(ra->image.id, 19) : xstrdup("-"));
 		put(t, xstrdup(first ? rkt_pod_state_name(pod->state) : ""));

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "pod/layout.h"
 #include "pod/network.h"
 #include <time.h>
 
@@ -132,15 +133,27 @@ void cli_print_cells(char *const *cells, size_t rows, size_t cols)
 	}
 }
 
-char *cli_runtime_image_name(const struct rkt_runtime_image *img)
+static char *name_version(const char *name, const struct rkt_kv_list *labels)
 {
-	const char *version = rkt_kv_list_get(&img->labels, "version");
+	const char *version = rkt_kv_list_get(labels, "version");
 
-	if (!img->name)
-		return xstrdup(img->id ? img->id : "");
-	if (version)
-		return xasprintf("%s:%s", img->name, version);
-	return xstrdup(img->name);
+	return version ? xasprintf("%s:%s", name, version) : xstrdup(name);
+}
+
+char *cli_runtime_image_name(const struct rkt_pod *pod, const struct rkt_runtime_app *ra)
+{
+	const struct rkt_runtime_image *img = &ra->image;
+	_cleanup_(rkt_image_manifest_freep) struct rkt_image_manifest *m = NULL;
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	size_t len = 0;
+
+	if (img->name)
+		return name_version(img->name, &img->labels);
+	path = xasprintf("%s/%s/%s", RKT_POD_APPSINFO, ra->name, RKT_POD_APP_MANIFEST);
+	if (rkt_read_file_at(pod->fd, path, &buf, &len, NULL) == 0 &&
+	    rkt_image_manifest_parse(buf, len, path, &m, NULL) == 0 && m->name)
+		return name_version(m->name, &m->labels);
+	return xstrdup(img->id ? img->id : "");
 }
 
 static struct json_object *kv_object(const struct rkt_kv_list *l)

@@ -31,8 +31,10 @@ char *cli_time_go(int64_t ns);
 /* Prints ROWS x COLS cells as Go's tabwriter(0, 8, 1, '\t', 0) does. */
 void cli_print_cells(char *const *cells, size_t rows, size_t cols);
 
-/* "<name>:<version>" (or the name, or the ID if nameless) of a runtime image. */
-char *cli_runtime_image_name(const struct rkt_runtime_image *img);
+/* "<name>:<version>" (or the name) of the image of app RA of POD: from the pod manifest, else
+ * (a hand-written --pod-manifest gives only the ID) from the image manifest the pod keeps in
+ * appsinfo/<app>/manifest, as upstream's list; the ID if neither names it. */
+char *cli_runtime_image_name(const struct rkt_pod *pod, const struct rkt_runtime_app *ra);
 
 /* The API v1 JSON of a pod (name, state, app_names, apps, created_at, started_at, ...).
  * M may be NULL when the manifest is unreadable. */

@@ -140,6 +140,9 @@ JSON
 	rkrun --pod-manifest=pod.json
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[ "$output" = "by hand" ]
+	# list names the image as upstream does (from the image's manifest), not by its ID
+	rkt_ok list --no-legend
+	[ "$(cut -f3 <<<"$output")" = example.com/busybox:1.0.0 ] || fail "$output"
 }
 
 @test "prepare then run-prepared" {

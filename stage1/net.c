@@ -436,7 +436,7 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 			.ifname = str(o, "ifName"),
 			.args = str(o, "args"),
 			.path = str(plan, "cniPath"),
-			.keep_fd = lfd,
+			.keep_fds = { lfd, record_fd },
 		};
 		stage1_log("net: attaching network '%s' as %s", str(o, "name"), e.ifname);
 		r = rkt_cni_add(&e, conf, rc, &res, err);
@@ -455,6 +455,7 @@ int stage1_net_setup(struct pod_ctx *c, int *ret_fd, struct rkt_error *err)
 			struct rkt_error e2 = { 0 };
 			/* network I was deleted by rkt_cni_add; the earlier ones in reverse */
 			(void)rkt_cni_detach(plan, i, info, lfd, &e2);
+			rkt_cni_rules_remove(c->opts.uuid);
 			if (pmfd >= 0) {
 				close(pmfd);
 				pmfd = -EBADF;

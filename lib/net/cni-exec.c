@@ -116,9 +116,10 @@ int rkt_cni_exec(const struct rkt_cni_exec *e, const char *type, const char *inp
 	if (pid == 0) {
 		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(outp[1], STDOUT_FILENO) < 0)
 			_exit(127);
-		/* the pod lock is held until the plugin is done, even if we die first */
-		if (e->keep_fd >= 0)
-			(void)fcntl(e->keep_fd, F_SETFD, 0);
+		/* the pod's locks are held until the plugin is done, even if we die first */
+		for (size_t i = 0; i < ELEMENTSOF(e->keep_fds); i++)
+			if (e->keep_fds[i] > STDERR_FILENO)
+				(void)fcntl(e->keep_fds[i], F_SETFD, 0);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);

@@ -172,7 +172,7 @@ int rkt_cni_detach(const struct json_object *plan_c, size_t n, struct json_objec
 			.ifname = str(o, "ifName"),
 			.args = str(o, "args"),
 			.path = str(plan, "cniPath"),
-			.keep_fd = lock_fd,
+			.keep_fds = { lock_fd, -1 },
 		};
 		struct rkt_error e2 = { 0 };
 		int r = conf ? rkt_cni_del(&e, conf, rc, prev, &e2) : 0;
@@ -205,12 +205,11 @@ static int teardown(struct json_object *plan, struct json_object *info, int lock
 		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': bad netns");
 	if (!rkt_json_get(plan, "networks", json_type_array, &nets))
 		return rkt_error_set(err, EBADMSG, "'" RKT_POD_NET_PLAN "': no networks");
-	bool have_ns = rkt_cni_netns_mounted(netns);
 	int r = rkt_cni_detach(plan, json_object_array_length(nets), info, lock_fd, err);
-	/* a plugin's DEL without the namespace cannot tell which rules were the pod's (ptp's
-	 * masquerade needs the addresses of the pod's interface) */
-	if (!have_ns || r < 0)
-		rkt_cni_rules_remove(str(plan, "containerID"));
+	/* whatever DEL left: ptp's and bridge's DEL find their masquerade rules by the addresses
+	 * of the pod's interface, so they leave them when the namespace is gone or the interface
+	 * lost its addresses (the apps' to change, or someone's with `ip netns exec`) */
+	rkt_cni_rules_remove(str(plan, "containerID"));
 	if (rkt_cni_plan_has_portmap(plan))
 		rkt_cni_portmap_chains_remove();
 	if (path_under(record, RKT_CNI_RECORD_DIR))
@@ -315,7 +314,7 @@ int rkt_cni_pod_check(int podfd,
 				.ifname = str(o, "ifName"),
 				.args = str(o, "args"),
 				.path = str(plan, "cniPath"),
-				.keep_fd = -1,
+				.keep_fds = { -1, -1 },
 			};
 			r = rkt_cni_check(&e, conf, rc, prev, &e2);
 		}
@@ -468,59 +467,105 @@ static void free_words(char **v, size_t n)
 	free(v);
 }
 
+/* CHAIN names a chain of one container (CNI-<hash>, CNI-DN-<hash>): never portmap's shared
+ * CNI-HOSTPORT-* (rkt_cni_portmap_chains_remove), nor a built-in one. */
+static bool own_chain(const char *chain)
+{
+	return strncmp(chain, "CNI-", 4) == 0 && strncmp(chain, "CNI-HOSTPORT-", 13) != 0;
+}
+
+static void add_chain(char ***v, size_t *n, size_t *cap, const char *table, const char *chain,
+                      bool flush)
+{
+	/* "F table chain" (flush, then delete) or "X table chain" (delete if empty) */
+	_cleanup_free_ char *e = xasprintf("%c %s %s", flush ? 'F' : 'X', table, chain);
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i] + 1, e + 1) == 0) {
+			if (flush)
+				(*v)[i][0] = 'F';
+			return;
+		}
+	xgrow((void **)v, cap, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = TAKE_PTR(e);
+}
+
+/* Every table's rules of IPT (iptables-save's form: "*table" lines, then "-A ..." lines), or
+ * NULL. Without iptables-save, the tables the plugins use, one by one. */
+static char *save_rules(const char *ipt)
+{
+	_cleanup_free_ char *save = xasprintf("%s-save", ipt);
+	char *argv[] = { save, NULL };
+	char *out = NULL;
+	if (run(argv, &out) == 0 && out)
+		return out;
+	free(out);
+	static const char *const tables[] = { "nat", "filter", "mangle" };
+	char *all = xstrdup("");
+	for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
+		char *list[] = { (char *)ipt, "-w", "-t", (char *)tables[t], "-S", NULL };
+		_cleanup_free_ char *o = NULL;
+		if (run(list, &o) != 0 || !o)
+			continue;
+		char *n = xasprintf("%s*%s\n%s", all, tables[t], o);
+		free(all);
+		all = n;
+	}
+	return all;
+}
+
 void rkt_cni_rules_remove(const char *container_id)
 {
-	static const char *const tables[] = { "nat", "filter", "mangle" };
 	if (!container_id || !container_id[0])
 		return;
 	_cleanup_free_ char *needle = xasprintf("id: \\\"%s\\\"", container_id);
-	for (int v6 = 0; v6 < 2; v6++)
-		for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
-			char *ipt = v6 ? "ip6tables" : "iptables";
-			char *list[] = { ipt, "-w", "-t", (char *)tables[t], "-S", NULL };
-			_cleanup_free_ char *out = NULL;
-			if (run(list, &out) != 0 || !out || !strstr(out, needle))
-				continue;
-			char **chains = NULL;
-			size_t n_chains = 0, cap = 0;
-			for (char *line = out; line && *line;) {
-				char *nl = strchr(line, '\n');
-				if (nl)
-					*nl = '\0';
-				if (strncmp(line, "-A ", 3) == 0 && strstr(line, needle)) {
-					size_t n;
-					char **w = split_rule(line, &n);
-					char **argv = xzalloc(sizeof(*argv) * (n + 6));
-					argv[0] = ipt;
-					argv[1] = "-w";
-					argv[2] = "-t";
-					argv[3] = (char *)tables[t];
-					argv[4] = "-D";
-					for (size_t i = 1; i < n; i++) {
-						argv[4 + i] = w[i];
-						/* a chain of the pod's own: CNI-<hash>, never portmap's */
-						if (strcmp(w[i - 1], "-j") == 0 &&
-						    strncmp(w[i], "CNI-", 4) == 0 &&
-						    strncmp(w[i], "CNI-HOSTPORT-", 13) != 0) {
-							xgrow((void **)&chains, &cap, n_chains + 1,
-							      sizeof(*chains));
-							chains[n_chains++] = xstrdup(w[i]);
-						}
-					}
-					(void)run(argv, NULL);
-					free(argv);
-					free_words(w, n);
+	for (int v6 = 0; v6 < 2; v6++) {
+		char *ipt = v6 ? "ip6tables" : "iptables";
+		_cleanup_free_ char *out = save_rules(ipt), *table = NULL;
+		if (!out || !strstr(out, needle))
+			continue;
+		char **chains = NULL;
+		size_t n_chains = 0, cap = 0;
+		for (char *line = out; line && *line;) {
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			if (line[0] == '*') {
+				free(table);
+				table = xstrdup(line + 1);
+			} else if (table && strncmp(line, "-A ", 3) == 0 && strstr(line, needle)) {
+				size_t n;
+				char **w = split_rule(line, &n);
+				char **argv = xzalloc(sizeof(*argv) * (n + 6));
+				argv[0] = ipt;
+				argv[1] = "-w";
+				argv[2] = "-t";
+				argv[3] = table;
+				argv[4] = "-D";
+				for (size_t i = 1; i < n; i++) {
+					argv[4 + i] = w[i];
+					/* the chain it jumps to: the pod's own */
+					if (strcmp(w[i - 1], "-j") == 0 && own_chain(w[i]))
+						add_chain(&chains, &n_chains, &cap, table, w[i], true);
 				}
-				line = nl ? nl + 1 : NULL;
+				/* the chain it is in: the pod's own if a CNI-<hash> one (ADD
+				 * stopped before the jump to it); removed only once empty */
+				if (n > 1 && own_chain(w[1]))
+					add_chain(&chains, &n_chains, &cap, table, w[1], false);
+				(void)run(argv, NULL);
+				free(argv);
+				free_words(w, n);
 			}
-			for (size_t i = 0; i < n_chains; i++) {
-				char *f[] = { ipt,  "-w",      "-t", (char *)tables[t],
-					      "-F", chains[i], NULL };
-				char *x[] = { ipt,  "-w",      "-t", (char *)tables[t],
-					      "-X", chains[i], NULL };
-				(void)run(f, NULL);
-				(void)run(x, NULL);
-			}
-			free_words(chains, n_chains);
+			line = nl ? nl + 1 : NULL;
 		}
+		for (size_t i = 0; i < n_chains; i++) {
+			char *t = chains[i] + 2, *chain = strchr(t, ' ');
+			*chain++ = '\0';
+			char *f[] = { ipt, "-w", "-t", t, "-F", chain, NULL };
+			char *x[] = { ipt, "-w", "-t", t, "-X", chain, NULL };
+			if (chains[i][0] == 'F')
+				(void)run(f, NULL);
+			(void)run(x, NULL);
+		}
+		free_words(chains, n_chains);
+	}
 }

@@ -119,7 +119,10 @@ struct rkt_cni_exec {
 	const char *ifname;
 	const char *args; /* CNI_ARGS, may be NULL */
 	const char *path; /* CNI_PATH */
-	int keep_fd;      /* an fd the plugin inherits (the pod lock), or -1 */
+	/* fds the plugin inherits, or -1: the pod's lock and its network record's, so that a
+	 * plugin a SIGKILL of its caller orphaned keeps the pod from gc and sweep until it is
+	 * done (docs/networking.md) */
+	int keep_fds[2];
 };
 
 /* Runs plugin TYPE (found on E->path) with E's environment and INPUT on stdin. Returns 0 and its
@@ -159,8 +162,10 @@ bool rkt_cni_plan_has_portmap(struct json_object *plan);
  * be NULL) as prevResult, then removes the namespace. Goes on after a failure; the first one. */
 int rkt_cni_detach(const struct json_object *plan, size_t n, struct json_object *info, int lock_fd,
                    struct rkt_error *err);
-/* Every iptables and ip6tables rule whose comment names CONTAINER_ID (the CNI plugins' "id:"),
- * and the CNI-<hash> chains they jump to: what DEL cannot find once the namespace is gone. */
+/* Every iptables and ip6tables rule (all tables, from iptables-save) whose comment names
+ * CONTAINER_ID (the CNI plugins' "id:"), the CNI-<hash> chains they jump to, and the emptied
+ * CNI-<hash> chains they were in: what DEL misses once the namespace is gone or the pod's
+ * interface lost its addresses. Best effort; forks iptables. */
 void rkt_cni_rules_remove(const char *container_id);
 /* gc: detaches every network of the pod directory PODFD's plan, removes its namespace, its
  * record and the plan. 0 if there is nothing to do. */

@@ -221,7 +221,7 @@ static void exec_protocol(void **state)
 		                        .ifname = "eth0",
 		                        .args = "A=1;B=2",
 		                        .path = path,
-		                        .keep_fd = -1 };
+		                        .keep_fds = { -1, -1 } };
 	_cleanup_free_ char *out = NULL, *found = rkt_cni_find_plugin(path, "echo");
 	assert_string_equal(found, p1);
 	assert_null(rkt_cni_find_plugin(path, "../echo"));

@@ -545,7 +545,8 @@ void rkt_cni_rules_remove(const char *container_id)
 					argv[4 + i] = w[i];
 					/* the chain it jumps to: the pod's own */
 					if (strcmp(w[i - 1], "-j") == 0 && own_chain(w[i]))
-						add_chain(&chains, &n_chains, &cap, table, w[i], true);
+						add_chain(&chains, &n_chains, &cap, table, w[i],
+						          true);
 				}
 				/* the chain it is in: the pod's own if a CNI-<hash> one (ADD
 				 * stopped before the jump to it); removed only once empty */

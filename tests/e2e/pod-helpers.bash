@@ -163,6 +163,40 @@ expect_no_pods() {
 	[ -z "$(mounts_below)" ] || fail "mounts left:" "$(mounts_below)"
 }
 
+# pod_net_traces UUID [NET...]: what pod UUID's networks put on the host, one item a line (none
+# once they are gone): its namespace file and mount, its record in /run/rkt/net, its IPAM leases
+# (/var/lib/cni/networks and $POD_IPAM_DIRS), every iptables and ip6tables rule of any table
+# naming it, and the chains the standard plugins name after it for each NET (default:
+# default): CNI-<hash> of ptp's and bridge's masquerade, CNI-DN-<hash> of portmap, listed even
+# when empty and unreferenced.
+pod_net_traces() {
+	local u=$1 chains
+	shift
+	[ -e "/var/run/netns/rkt-$u" ] && echo "netns file /var/run/netns/rkt-$u"
+	grep -F "rkt-$u" /proc/self/mountinfo | sed 's/^/netns mount: /'
+	ls /run/rkt/net 2>/dev/null | grep -F -- "-$u.json" | sed 's/^/record: /'
+	# shellcheck disable=SC2086
+	grep -rlF -- "$u" /var/lib/cni/networks ${POD_IPAM_DIRS:-} 2>/dev/null | sed 's/^/lease: /'
+	# libcni's FormatChainName: "CNI-" and the hex SHA-512 of name and ID, 28 characters
+	chains=$(python3 -c '
+import hashlib, sys
+for n in sys.argv[2:] or ["default"]:
+    h = hashlib.sha512((n + sys.argv[1]).encode()).hexdigest()
+    print(("CNI-" + h)[:28]); print(("CNI-DN-" + h)[:28])' "$u" "$@")
+	{
+		iptables-save | sed 's/^/ipv4: /'
+		ip6tables-save | sed 's/^/ipv6: /'
+	} | grep -F -e "$u" $(printf -- '-e %s ' $chains)
+	return 0
+}
+
+# expect_pod_net_gone UUID [NET...]: nothing of pod UUID's networks is left (pod_net_traces)
+expect_pod_net_gone() {
+	local left
+	left=$(pod_net_traces "$@")
+	[ -z "$left" ] || fail "left on the host by pod $1:" "$left"
+}
+
 pod_teardown() {
 	local u
 	if [ -d "$D/pods/run" ]; then

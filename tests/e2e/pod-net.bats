@@ -77,6 +77,24 @@ JSON
  {"type":"ptp","capabilities":{"ips":true},"ipam":{"type":"host-local","dataDir":"$ipam",
   "ranges":[[{"subnet":"10.231.11.0/24"}],[{"subnet":"fd42:231:11::/64"}]]}}]}
 JSON
+	# rkttest-gate: ptp, whose ADD a test holds at a gate (rkttest-gated-ptp, a plugin of net.d:
+	# first on CNI_PATH). With RKTTEST_GATE set, ADD opens the namespace (as ptp does first),
+	# writes its PID to the fifo $RKTTEST_GATE/started, reads a line of the fifo
+	# $RKTTEST_GATE/go, then runs ptp in the namespace it holds.
+	cat >"$LC/net.d/50-rkttest-gate.conf" <<JSON
+{"cniVersion":"1.0.0","name":"rkttest-gate","type":"rkttest-gated-ptp","ipMasq":true,
+ "ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.12.0/24"}}
+JSON
+	cat >"$LC/net.d/rkttest-gated-ptp" <<'SH'
+#!/bin/sh
+g=${RKTTEST_GATE:-}
+[ "$CNI_COMMAND" = ADD ] && [ -n "$g" ] || exec /usr/lib/cni/ptp
+exec 3<"$CNI_NETNS" || exit 1
+echo $$ >"$g/started"
+read -r _ <"$g/go"
+CNI_NETNS=/proc/self/fd/3 /usr/lib/cni/ptp
+SH
+	chmod 755 "$LC/net.d/rkttest-gated-ptp"
 	# OTHER: another host, reachable from the host over rkttest-oh0/1
 	ip netns add "$OTHER"
 	ip link add rkttest-oh0 type veth peer name rkttest-oh1
@@ -190,20 +208,40 @@ list_ip() {
 	echo "$ip"
 }
 
-# nothing of pod U is left on the host: its netns, its host veth(s), its leases, its rules
+# every network of the file's net.d and the built-in ones
+NETS=(default default-restricted rkttest-br rkttest-v6 rkttest-broken rkttest-static rkttest-hl
+	rkttest-gate)
+
+# nothing of pod U is left on the host: its host veth(s), and what pod_net_traces lists (its
+# netns, leases, record, rules and chains of any network)
 expect_net_gone() {
 	local u=$1 vs=$2 v
-	[ ! -e "/var/run/netns/rkt-$u" ] || fail "netns of $u left"
-	grep -q "rkt-$u" /proc/self/mountinfo && fail "netns mount of $u left"
 	for v in $vs; do
 		! ip link show "$v" >/dev/null 2>&1 || fail "veth $v of $u left"
 	done
-	local leases
-	# host-local's lease: the container ID, CR LF, the interface name
-	leases=$(grep -rl -- "$u" /var/lib/cni/networks "$BATS_FILE_TMPDIR/ipam" 2>/dev/null || true)
-	[ -z "$leases" ] || fail "leases of $u left: $leases"
-	! rules_now | grep -q "$u" || fail "rules of $u left: $(rules_now | grep "$u")"
-	! ls /run/rkt/net 2>/dev/null | grep -q -- "-$u.json" || fail "network record of $u left"
+	POD_IPAM_DIRS=$BATS_FILE_TMPDIR/ipam expect_pod_net_gone "$u" "${NETS[@]}"
+}
+
+# the masquerade rule of pod U's network NET is on the host: pod_net_traces sees it
+expect_masquerade() {
+	pod_net_traces "$1" "$2" | grep -F -- "$1" | grep -q -- '^ipv4: -A POSTROUTING .* -j CNI-' ||
+		fail "no masquerade rule of $1: $(pod_net_traces "$1" "$2")"
+}
+
+# wait_pid_exit PID: waits (30 s at most) for process PID, not a child of ours, to exit
+wait_pid_exit() {
+	python3 -c '
+import os, select, sys
+try:
+    fd = os.pidfd_open(int(sys.argv[1]))
+except ProcessLookupError:
+    sys.exit(0)
+sys.exit(0 if select.select([fd], [], [], 30)[0] else 1)' "$1" || fail "process $1 did not exit"
+}
+
+# open_gate DIR: lets the gated plugin waiting at DIR go on
+open_gate() {
+	timeout 30 sh -c 'echo go >"$0"' "$1/go" || fail "no plugin at the gate $1"
 }
 
 # the host-side interfaces of pod U (from net-info.json: interfaces without a sandbox)
@@ -296,6 +334,21 @@ assert "result" not in n' "$ip"
 	run --separate-stderr "$RKT" --dir="$D" status --check-networks "$UUID"
 	[ "$status" -eq 254 ] && [[ "$stderr" == *"--check-networks: pod '$UUID' is exited"* ]] ||
 		fail "$status: $stderr"
+	# (its masquerade rule too, which ptp's DEL no longer finds: the next test)
+	rkt_ok gc --grace-period=0s
+	expect_net_gone "$UUID" ""
+}
+
+@test "gc removes the masquerade rules of a pod whose interface lost its addresses" {
+	start_pod "$HTTPD_ACI"
+	expect_masquerade "$UUID" default
+	# ptp's DEL finds its rules by the addresses of eth0: an app (or `ip netns exec`) can
+	# remove them
+	ip -n "rkt-$UUID" addr flush dev eth0
+	rkt_ok stop "$UUID"
+	wait "$RUN_PID" || true
+	rkt_ok gc --grace-period=0s
+	expect_net_gone "$UUID" ""
 }
 
 @test "two pods on default reach each other" {
@@ -463,6 +516,76 @@ print("\n".join(out))')
 	# every rule as before the file's first pod
 	diff <(shared_rules <"$BATS_FILE_TMPDIR/rules-before") <(rules_now | shared_rules) ||
 		fail "iptables rules differ"
+}
+
+# A CNI plugin outlives a SIGKILL of its caller (rkt run, i.e. stage1): it holds the pod's lock
+# (inherited), so that gc leaves the pod alone, its namespace and record too, until the plugin
+# has finished the ADD, whose rules the DEL of the next gc removes. The plugin waits at its
+# gate, the namespace open, while rkt run is killed and gc runs.
+@test "a plugin orphaned in ADD by SIGKILL of rkt run holds the pod; gc then leaves nothing" {
+	local g=$T/gate u plugin
+	mkdir -p "$g"
+	mkfifo "$g/started" "$g/go"
+	RKTTEST_GATE=$g "$RKT" --dir="$D" "${RUNFLAGS[@]}" run --stage1-path="$S1_ACI" \
+		--uuid-file-save="$T/uuid" --net=rkttest-gate "$HTTPD_ACI" >"$T/out" 2>"$T/err" &
+	RUN_PID=$!
+	plugin=$(timeout 30 cat "$g/started") || fail "no plugin at the gate: $(cat "$T/err")"
+	PIDS+=("$plugin")
+	kill -KILL "$RUN_PID"
+	wait "$RUN_PID" || true
+	RUN_PID=
+	u=$(cat "$T/uuid")
+	# the pod is running as long as its plugin is: gc and rm leave it
+	rkt_ok gc --grace-period=0s
+	rkt_ok status "$u"
+	[ "${lines[0]}" = state=running ] || fail "$output"
+	rkt rm "$u"
+	[ "$status" -ne 0 ] || fail "rm removed a pod in ADD"
+	[ -e "/var/run/netns/rkt-$u" ] || fail "gc removed the namespace of a pod in ADD"
+	ls /run/rkt/net | grep -q -- "-$u.json" || fail "gc removed the record of a pod in ADD"
+	# the ADD goes on for a caller that is gone, and leaves its rules
+	open_gate "$g"
+	wait_pid_exit "$plugin"
+	expect_masquerade "$u" rkttest-gate
+	rkt_ok status --wait=30s "$u"
+	[ "${lines[0]}" = state=exited ] || fail "$output"
+	rkt_ok gc --grace-period=0s
+	expect_net_gone "$u" ""
+}
+
+# The same when the pod directory vanishes meanwhile (below): the plugin holds the network
+# record's lock too, so that the sweep of vanished pods leaves it until the plugin is done.
+@test "a plugin orphaned in ADD keeps the sweep from a vanished pod's networks until it is done" {
+	local g=$T/gate u plugin
+	mkdir -p "$g" "$T/gone"
+	mkfifo "$g/started" "$g/go"
+	run --separate-stderr env RKTTEST_GATE="$g" unshare -m --propagation private bash -c '
+		mount -t tmpfs -o size=64m,mode=0755 rkt-test-gone "$1" || exit 99
+		"$RKT" --dir="$1/d" --insecure-options=image --local-config="$2" run \
+			--stage1-path="$S1_ACI" --uuid-file-save="$1/uuid" --net=rkttest-gate \
+			"$HTTPD_ACI" >&2 &
+		timeout 30 cat "$3/started" || exit 98
+		kill -KILL $!
+		wait $!
+		cat "$1/uuid"
+	' bash "$T/gone" "$LC" "$g"
+	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 2 ] || fail "status $status" "$output" "$stderr"
+	plugin=${lines[0]}
+	u=${lines[1]}
+	PIDS+=("$plugin")
+	echo "$u" >"$T/gone-uuid"
+	# the pod directory is out of reach (in the plugin's mount namespace): only the record
+	mkdir -p "$T/gone/d"
+	run --separate-stderr "$RKT" --dir="$T/gone/d" gc --grace-period=0s
+	[ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "gc: $status: $stderr"
+	ls /run/rkt/net | grep -q -- "-$u.json" || fail "the sweep took the record of a pod in ADD"
+	open_gate "$g"
+	wait_pid_exit "$plugin"
+	expect_masquerade "$u" rkttest-gate
+	run --separate-stderr "$RKT" --dir="$T/gone/d" gc --grace-period=0s
+	[ "$status" -eq 0 ] || fail "gc: $status: $stderr"
+	[ "$stderr" = "gc: pod \"$u\" is gone: removed its networks" ] || fail "$stderr"
+	expect_net_gone "$u" ""
 }
 
 # Issue 8: a pod whose directory vanished (its data dir a tmpfs of a private mount namespace,

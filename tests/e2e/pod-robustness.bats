@@ -48,11 +48,9 @@ app_processes() {
 	expect_no_pods
 	[ -z "$(app_processes)" ] || fail "processes left: $(app_processes)"
 	# the default network of each pod is gone too (docs/networking.md): its namespace, its
-	# IPAM lease, its iptables rules (the veth goes with the namespace)
+	# IPAM lease, its record, its iptables rules and chains (the veth goes with the namespace)
 	for u in $uuids; do
-		[ ! -e "/var/run/netns/rkt-$u" ] || fail "netns of $u left"
-		! grep -rqx "$u" /var/lib/cni/networks 2>/dev/null || fail "lease of $u left"
-		! iptables -w -t nat -S | grep -q "$u" || fail "rules of $u left"
+		expect_pod_net_gone "$u"
 	done
 }
 
@@ -67,9 +65,11 @@ app_processes() {
 	wait "$RUN_PID" || true
 	rkt_ok list --no-legend
 	[[ "$output" == *exited* ]]
+	[ -n "$(pod_net_traces "$UUID")" ] || fail "no network of $UUID seen: the check proves nothing"
 	rkt_ok gc --grace-period=0s
 	expect_no_pods
 	[ -z "$(app_processes)" ] || fail "processes left: $(app_processes)"
+	expect_pod_net_gone "$UUID"
 }
 
 @test "an aborted prepare is listed and collected" {

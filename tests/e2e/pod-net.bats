@@ -13,6 +13,38 @@ LC=$BATS_FILE_TMPDIR/lc
 OTHER=rkt-test-other-$$
 RUNFLAGS=(--insecure-options=image --local-config="$LC")
 
+# The host-wide names of a run: its links and subnets, from K (200-249), so that two runs at
+# once (other checkouts on the machine) never share them: 10.K.N.0/24 and fd42:K:N::/64 for
+# the networks, 10.K.99.0/24 for OTHER's link rktK-oh0/1, bridges rktK-br0 and rktK-st0.
+net_names() {
+	K=$1
+	S4=10.$K
+	S6=fd42:$K
+	BR=rkt$K-br0
+	ST=rkt$K-st0
+	OH0=rkt$K-oh0
+	OH1=rkt$K-oh1
+}
+if [ -s "$BATS_FILE_TMPDIR/net-id" ]; then
+	net_names "$(cat "$BATS_FILE_TMPDIR/net-id")"
+fi
+
+# claim_net_names: a K whose subnets no address or route of the host is in, claimed by making
+# OTHER's veth (a link name is the host's once): ours to remove
+claim_net_names() {
+	local n k
+	for n in $(seq 0 49); do
+		k=$((200 + ($$ + n) % 50))
+		ip -4 addr show | grep -q " 10\.$k\." && continue
+		ip -4 route show | grep -q "^10\.$k\." && continue
+		ip link add "rkt$k-oh0" type veth peer name "rkt$k-oh1" 2>/dev/null || continue
+		echo "$k" >"$BATS_FILE_TMPDIR/net-id"
+		net_names "$k"
+		return 0
+	done
+	fail "no free 10.K.0.0/16 for the test networks"
+}
+
 # build_httpd_aci OUT [ISOLATORS]: busybox httpd serving /www on port 80 ("www").
 build_httpd_aci() {
 	local out=$1 iso=${2:-[]} l a
@@ -46,36 +78,37 @@ setup_file() {
 	build_httpd_aci "$BW_ACI" \
 		'[{"name":"resource/network-bandwidth","value":{"default":true,"limit":"1M"}}]'
 	export HTTPD_ACI BW_ACI
-	# the test networks: private subnets and IPAM data dirs
+	# the test networks: private subnets of this run and IPAM data dirs
+	claim_net_names
 	local ipam=$BATS_FILE_TMPDIR/ipam
 	mkdir -p "$LC/net.d"
 	cat >"$LC/net.d/10-rkttest-br.conflist" <<JSON
 {"cniVersion":"1.0.0","name":"rkttest-br","plugins":[
- {"type":"bridge","bridge":"rkttest-br0","isGateway":true,"ipMasq":false,
-  "ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.7.0/24"},
-  "dns":{"nameservers":["10.231.7.53"],"search":["rkt.test"]}},
+ {"type":"bridge","bridge":"$BR","isGateway":true,"ipMasq":false,
+  "ipam":{"type":"host-local","dataDir":"$ipam","subnet":"$S4.7.0/24"},
+  "dns":{"nameservers":["$S4.7.53"],"search":["rkt.test"]}},
  {"type":"portmap","capabilities":{"portMappings":true},"snat":true},
  {"type":"bandwidth","capabilities":{"bandwidth":true}}]}
 JSON
 	cat >"$LC/net.d/20-rkttest-v6.conf" <<JSON
 {"cniVersion":"1.0.0","name":"rkttest-v6","type":"ptp","ipMasq":false,
  "ipam":{"type":"host-local","dataDir":"$ipam",
-  "ranges":[[{"subnet":"10.231.8.0/24"}],[{"subnet":"fd42:231:8::/64"}]]}}
+  "ranges":[[{"subnet":"$S4.8.0/24"}],[{"subnet":"$S6:8::/64"}]]}}
 JSON
 	cat >"$LC/net.d/30-rkttest-broken.conflist" <<JSON
 {"cniVersion":"1.0.0","name":"rkttest-broken","plugins":[
- {"type":"ptp","ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.9.0/24"}},
+ {"type":"ptp","ipam":{"type":"host-local","dataDir":"$ipam","subnet":"$S4.9.0/24"}},
  {"type":"rkttest-no-such-plugin"}]}
 JSON
 	# the "ips" capability: static IPAM (no address of its own), and host-local
 	cat >"$LC/net.d/40-rkttest-static.conflist" <<JSON
 {"cniVersion":"1.0.0","name":"rkttest-static","plugins":[
- {"type":"bridge","bridge":"rkttest-st0","capabilities":{"ips":true},"ipam":{"type":"static"}}]}
+ {"type":"bridge","bridge":"$ST","capabilities":{"ips":true},"ipam":{"type":"static"}}]}
 JSON
 	cat >"$LC/net.d/41-rkttest-hl.conflist" <<JSON
 {"cniVersion":"1.0.0","name":"rkttest-hl","plugins":[
  {"type":"ptp","capabilities":{"ips":true},"ipam":{"type":"host-local","dataDir":"$ipam",
-  "ranges":[[{"subnet":"10.231.11.0/24"}],[{"subnet":"fd42:231:11::/64"}]]}}]}
+  "ranges":[[{"subnet":"$S4.11.0/24"}],[{"subnet":"$S6:11::/64"}]]}}]}
 JSON
 	# rkttest-gate: ptp, whose ADD a test holds at a gate (rkttest-gated-ptp, a plugin of net.d:
 	# first on CNI_PATH). With RKTTEST_GATE set, ADD opens the namespace (as ptp does first),
@@ -83,7 +116,7 @@ JSON
 	# $RKTTEST_GATE/go, then runs ptp in the namespace it holds.
 	cat >"$LC/net.d/50-rkttest-gate.conf" <<JSON
 {"cniVersion":"1.0.0","name":"rkttest-gate","type":"rkttest-gated-ptp","ipMasq":true,
- "ipam":{"type":"host-local","dataDir":"$ipam","subnet":"10.231.12.0/24"}}
+ "ipam":{"type":"host-local","dataDir":"$ipam","subnet":"$S4.12.0/24"}}
 JSON
 	cat >"$LC/net.d/rkttest-gated-ptp" <<'SH'
 #!/bin/sh
@@ -95,25 +128,22 @@ read -r _ <"$g/go"
 CNI_NETNS=/proc/self/fd/3 /usr/lib/cni/ptp
 SH
 	chmod 755 "$LC/net.d/rkttest-gated-ptp"
-	# OTHER: another host, reachable from the host over rkttest-oh0/1
+	# OTHER: another host, reachable from the host over $OH0/1
 	ip netns add "$OTHER"
-	ip link add rkttest-oh0 type veth peer name rkttest-oh1
-	# ours to remove (the names are fixed: never another run's)
-	touch "$BATS_FILE_TMPDIR/made-links"
-	ip link set rkttest-oh1 netns "$OTHER"
-	ip addr add 10.231.99.1/24 dev rkttest-oh0
-	ip link set rkttest-oh0 up
-	ip -n "$OTHER" addr add 10.231.99.2/24 dev rkttest-oh1
-	ip -n "$OTHER" link set rkttest-oh1 up
+	ip link set "$OH1" netns "$OTHER"
+	ip addr add "$S4.99.1/24" dev "$OH0"
+	ip link set "$OH0" up
+	ip -n "$OTHER" addr add "$S4.99.2/24" dev "$OH1"
+	ip -n "$OTHER" link set "$OH1" up
 	ip -n "$OTHER" link set lo up
-	ip -n "$OTHER" route add default via 10.231.99.1
+	ip -n "$OTHER" route add default via "$S4.99.1"
 	# its web server says who connected (the masquerade check)
 	local w=$BATS_FILE_TMPDIR/other-www
 	mkdir -p "$w/cgi-bin"
 	printf '#!%s sh\necho Content-Type: text/plain\necho\necho "$REMOTE_ADDR"\n' \
 		"$BUSYBOX" >"$w/cgi-bin/addr"
 	chmod 755 "$w/cgi-bin/addr"
-	ip netns exec "$OTHER" "$BUSYBOX" httpd -f -p 10.231.99.2:8099 -h "$w" &
+	ip netns exec "$OTHER" "$BUSYBOX" httpd -f -p "$S4.99.2:8099" -h "$w" &
 	echo $! >"$BATS_FILE_TMPDIR/other-httpd.pid"
 	rules_now >"$BATS_FILE_TMPDIR/rules-before"
 }
@@ -122,10 +152,10 @@ teardown_file() {
 	local pid
 	pid=$(cat "$BATS_FILE_TMPDIR/other-httpd.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
 	ip netns del "$OTHER" 2>/dev/null || true
-	[ -e "$BATS_FILE_TMPDIR/made-links" ] || return 0
-	ip link del rkttest-oh0 2>/dev/null || true
-	ip link del rkttest-br0 2>/dev/null || true
-	ip link del rkttest-st0 2>/dev/null || true
+	[ -n "${K:-}" ] || return 0
+	ip link del "$OH0" 2>/dev/null || true
+	ip link del "$BR" 2>/dev/null || true
+	ip link del "$ST" 2>/dev/null || true
 }
 
 setup() {
@@ -250,8 +280,8 @@ host_ifaces() {
 import json, sys
 for n in json.load(sys.stdin):
     for i in n["result"].get("interfaces", []):
-        if not i.get("sandbox") and not i["name"].startswith("rkttest-br"):
-            print(i["name"])'
+        if not i.get("sandbox") and i["name"] != sys.argv[1]:
+            print(i["name"])' "$BR"
 }
 
 @test "bad --net and --port are refused before a pod exists" {
@@ -305,8 +335,8 @@ assert "result" not in n' "$ip"
 	# the record for a sweep, should the pod directory vanish
 	ls /run/rkt/net | grep -q -- "-$UUID.json" || fail "no record in /run/rkt/net"
 	# the default network masquerades: OTHER sees the host's address on its link
-	rkt_ok enter "$UUID" /bin/get 10.231.99.2 8099 /cgi-bin/addr
-	[ "$output" = 10.231.99.1 ] || fail "OTHER saw $output"
+	rkt_ok enter "$UUID" /bin/get "$S4.99.2" 8099 /cgi-bin/addr
+	[ "$output" = "$S4.99.1" ] || fail "OTHER saw $output"
 	local vs
 	vs=$(host_ifaces "$UUID")
 	[ -n "$vs" ] && ip link show $vs >/dev/null
@@ -386,7 +416,7 @@ assert "result" not in n' "$ip"
 	# no route anywhere else
 	rkt_ok enter "$UUID" /bin/ip route
 	[[ "$output" != *default* ]] || fail "$output"
-	rkt enter "$UUID" /bin/get 10.231.99.2 8099 /cgi-bin/addr
+	rkt enter "$UUID" /bin/get "$S4.99.2" 8099 /cgi-bin/addr
 	[ -z "$output" ] || fail "reached OTHER: $output"
 }
 
@@ -394,7 +424,7 @@ assert "result" not in n' "$ip"
 	start_pod --net=rkttest-br,default --port=8082:80 "$BW_ACI"
 	local ip vs v
 	ip=$(list_ip "$UUID" rkttest-br)
-	[[ "$ip" == 10.231.7.* ]] || fail "$ip"
+	[[ "$ip" == "$S4".7.* ]] || fail "$ip"
 	wait_http "http://$ip/"
 	[ "$(get "http://$ip/")" = "hello from the pod" ]
 	# ports go to the first network with masquerade (default here), reachable at 127.0.0.1
@@ -405,7 +435,7 @@ n = json.load(sys.stdin)
 assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("default", "eth1")], n'
 	# resolv.conf from the first result with DNS
 	rkt_ok enter "$UUID" /bin/cat /etc/resolv.conf
-	[[ "$output" == *"nameserver 10.231.7.53"* && "$output" == *"search rkt.test"* ]] ||
+	[[ "$output" == *"nameserver $S4.7.53"* && "$output" == *"search rkt.test"* ]] ||
 		fail "$output"
 	# ISO-8: the bandwidth plugin shaped the host side of every network (no "not applied")
 	[[ "$(cat "$T/err")" != *network-bandwidth* ]] || fail "$(cat "$T/err")"
@@ -424,9 +454,9 @@ assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("de
 }
 
 @test "--dns wins over the CNI result" {
-	rkrun --net=rkttest-br --dns=10.231.7.54 "$HTTPD_ACI" --exec /bin/cat -- /etc/resolv.conf
+	rkrun --net=rkttest-br --dns="$S4.7.54" "$HTTPD_ACI" --exec /bin/cat -- /etc/resolv.conf
 	[ "$status" -eq 0 ] || fail "$stderr"
-	[[ "$output" == *"nameserver 10.231.7.54"* && "$output" != *10.231.7.53* ]] || fail "$output"
+	[[ "$output" == *"nameserver $S4.7.54"* && "$output" != *"$S4.7.53"* ]] || fail "$output"
 }
 
 @test "a dual-stack network: IPv4 and IPv6 addresses, reachable over IPv6" {
@@ -434,8 +464,8 @@ assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("de
 	rkt_ok list --no-legend --full
 	local ip6
 	ip6=$(printf '%s\n' "$output" | grep -o 'rkttest-v6:ip6=[0-9a-f:]*' | cut -d= -f2)
-	[[ "$ip6" == fd42:231:8::* ]] || fail "$output"
-	[[ "$output" == *rkttest-v6:ip4=10.231.8.* ]] || fail "$output"
+	[[ "$ip6" == "$S6":8::* ]] || fail "$output"
+	[[ "$output" == *"rkttest-v6:ip4=$S4".8.* ]] || fail "$output"
 	# duplicate address detection may hold the address back for a moment
 	wait_http "http://[$ip6]/"
 	[ "$(get "http://[$ip6]/")" = "hello from the pod" ]
@@ -453,26 +483,26 @@ assert [(x["netName"], x["ifName"]) for x in n] == [("rkttest-br", "eth0"), ("de
 
 @test "--net=NAME:IP=A;IP=B: the ips capability in CIDR form (static, host-local), IPv4 and IPv6" {
 	# static takes addresses only from "ips" (a bare CNI_ARGS IP is no CIDR to it)
-	rkrun "--net=rkttest-static:IP=10.231.10.77/24;IP=fd42:231:10::77/64" "$HTTPD_ACI" \
+	rkrun "--net=rkttest-static:IP=$S4.10.77/24;IP=$S6:10::77/64" "$HTTPD_ACI" \
 		--exec /bin/ip -- addr show eth0
 	[ "$status" -eq 0 ] || fail "$stderr"
-	[[ "$output" == *"inet 10.231.10.77/24 "* ]] || fail "$output"
-	[[ "$output" == *"inet6 fd42:231:10::77/64 "* ]] || fail "$output"
+	[[ "$output" == *"inet $S4.10.77/24 "* ]] || fail "$output"
+	[[ "$output" == *"inet6 $S6:10::77/64 "* ]] || fail "$output"
 	# host-local: the prefix of its ranges
-	rkrun --uuid-file-save="$T/uuid" "--net=rkttest-hl:IP=10.231.11.9;IP=fd42:231:11::9" \
+	rkrun --uuid-file-save="$T/uuid" "--net=rkttest-hl:IP=$S4.11.9;IP=$S6:11::9" \
 		"$HTTPD_ACI" --exec /bin/ip -- addr show eth0
 	[ "$status" -eq 0 ] || fail "$stderr"
-	[[ "$output" == *"inet 10.231.11.9/24 "* && "$output" == *"inet6 fd42:231:11::9/64 "* ]] ||
+	[[ "$output" == *"inet $S4.11.9/24 "* && "$output" == *"inet6 $S6:11::9/64 "* ]] ||
 		fail "$output"
 	python3 -c '
 import json, sys
 n = json.load(open(sys.argv[1]))["networks"][0]
-assert n["runtimeConfig"]["ips"] == ["10.231.11.9/24", "fd42:231:11::9/64"], n
-assert "args" not in n, n' "$D/pods/run/$(cat "$T/uuid")/net/plan.json"
+assert n["runtimeConfig"]["ips"] == [sys.argv[2] + ".11.9/24", sys.argv[3] + ":11::9/64"], n
+assert "args" not in n, n' "$D/pods/run/$(cat "$T/uuid")/net/plan.json" "$S4" "$S6"
 	rkt_ok gc --grace-period=0s
 	# an address that is none is refused before a pod exists
-	rkrun --net=rkttest-hl:IP=10.231.11 "$HTTPD_ACI"
-	[ "$status" -eq 254 ] && [[ "$stderr" == *"'10.231.11' is not an IP address"* ]] ||
+	rkrun "--net=rkttest-hl:IP=$S4.11" "$HTTPD_ACI"
+	[ "$status" -eq 254 ] && [[ "$stderr" == *"'$S4.11' is not an IP address"* ]] ||
 		fail "$status: $stderr"
 }
 

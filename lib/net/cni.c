@@ -317,10 +317,10 @@ int rkt_cni_select(const struct rkt_cni_netlist *avail, const struct rkt_cni_net
 			continue;
 		}
 		if (find_net(avail, a->reqs[i].name) < 0)
-			return rkt_error_set(err, ENOENT,
-			                     "--net: unknown network '%s' (not built in, not in "
-			                     "net.d of the local configuration)",
-			                     a->reqs[i].name);
+			return rkt_error_input(err, ENOENT,
+			                       "--net: unknown network '%s' (not built in, not in "
+			                       "net.d of the local configuration)",
+			                       a->reqs[i].name);
 	}
 	args = xzalloc(sizeof(*args) * (avail->n + 1));
 	for (size_t i = 0; i < avail->n; i++) {

@@ -239,6 +239,7 @@ JSON
 	rkrun --net=nosuchnet "$BB_ACI"
 	[ "$status" -eq 254 ]
 	[[ "$stderr" == *"unknown network 'nosuchnet'"* ]] || fail "$stderr"
+	[[ "$stderr" != *"No such file"* ]] || fail "a misleading strerror: $stderr"
 	rkrun --net=default,nosuchnet:A=1 "$BB_ACI"
 	[ "$status" -eq 254 ]
 	rkt_ok list --no-legend

@@ -23,6 +23,7 @@
 
 #define DOCKER_HUB       "registry-1.docker.io"
 #define DOCKER_HUB_ALIAS "docker.io"
+#define DOCKER_HUB_LEGACY "index.docker.io"
 #define ACCEPT_MANIFESTS                                                                         \
 	"Accept: " OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST \
 	", " DOCKER_MT_V1_SIGNED ", " DOCKER_MT_V1
@@ -40,6 +41,21 @@ static void docker_ref_release(struct docker_ref *r)
 	free(r->repo);
 	free(r->tag);
 	free(r->digest);
+	*r = (struct docker_ref){ 0 };
+}
+
+/* A tag as Docker's reference grammar has it: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. It goes into
+ * the manifest's URL, so nothing else ('/', '?', '#', '%', spaces) may pass. */
+static bool tag_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 128 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("_.-", *p)))
+			return false;
+	return true;
 }
 
 static bool repo_valid(const char *s)
@@ -81,19 +97,21 @@ static int docker_ref_parse(const char *image, struct docker_ref *ret, struct rk
 		*colon = '\0';
 		if (!colon[1])
 			return rkt_error_input(err, EINVAL, "image '%s': empty tag", image);
+		if (!tag_valid(colon + 1))
+			return rkt_error_input(err, EINVAL, "image '%s': bad tag '%s'", image,
+			                       colon + 1);
 		ret->tag = xstrdup(colon + 1);
 	}
-	if (!ret->registry || strcmp(ret->registry, DOCKER_HUB_ALIAS) == 0) {
+	if (!ret->registry || strcmp(ret->registry, DOCKER_HUB_ALIAS) == 0 ||
+	    strcmp(ret->registry, DOCKER_HUB_LEGACY) == 0) {
 		free(ret->registry);
 		ret->registry = xstrdup(DOCKER_HUB);
 		ret->repo = strchr(name, '/') ? xstrdup(name) : xasprintf("library/%s", name);
 	} else {
 		ret->repo = xstrdup(name);
 	}
-	if (!repo_valid(ret->repo)) {
-		docker_ref_release(ret);
+	if (!repo_valid(ret->repo))
 		return rkt_error_input(err, EINVAL, "image '%s': bad repository name", image);
-	}
 	if (!ret->tag && !ret->digest)
 		ret->tag = xstrdup("latest");
 	return 0;

@@ -74,7 +74,9 @@ int rkt_port_arg_parse(const char *s, struct rkt_exposed_port *ret, struct rkt_e
 		                     "HOSTPORT:PODPORT[/tcp|udp]",
 		                     s);
 	*colon++ = '\0';
-	if (copy[0] >= '0' && copy[0] <= '9') {
+	/* all digits: a host port; otherwise a name, which may start with one (docker images'
+	 * ports are named like "80-tcp") */
+	if (copy[strspn(copy, "0123456789")] == '\0') {
 		const char *proto = "tcp";
 		char *slash = strchr(colon, '/');
 		if (slash) {

@@ -506,6 +506,12 @@ static void port_args(void **state)
 	free(p.pod_port->name);
 	free(p.pod_port->protocol);
 	free(p.pod_port);
+	/* the ports of docker images are named "<port>-<proto>": a name, not a host port */
+	assert_int_equal(rkt_port_arg_parse("80-tcp:8080", &p, &err), 0);
+	assert_string_equal(p.name, "80-tcp");
+	assert_int_equal(p.host_port, 8080);
+	assert_null(p.pod_port);
+	free(p.name);
 	assert_int_equal(rkt_port_arg_parse("www", &p, &err), -EINVAL);
 	assert_int_equal(rkt_port_arg_parse("www:0", &p, &err), -EINVAL);
 	assert_int_equal(rkt_port_arg_parse("www:65536", &p, &err), -EINVAL);

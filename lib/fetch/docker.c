@@ -21,8 +21,8 @@
 #include "util/json-util.h"
 #include "util/xalloc.h"
 
-#define DOCKER_HUB       "registry-1.docker.io"
-#define DOCKER_HUB_ALIAS "docker.io"
+#define DOCKER_HUB        "registry-1.docker.io"
+#define DOCKER_HUB_ALIAS  "docker.io"
 #define DOCKER_HUB_LEGACY "index.docker.io"
 #define ACCEPT_MANIFESTS                                                                         \
 	"Accept: " OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST \

@@ -30,6 +30,9 @@ setup_file() {
 			oci:"$L/img:$t" docker://127.0.0.1:$AUTH_PORT/test/img:$t
 	done
 	skopeo copy -q --dest-tls-verify=false oci:"$L/img:v1" docker://127.0.0.1:$PLAIN_PORT/test/img:v1
+	# Docker Hub's names, served by ANON as registry-1.docker.io (RKT_TEST_CONNECT_TO)
+	skopeo copy -q --dest-cert-dir "$CERTS/skopeo" oci:"$L/img:v1" \
+		docker://127.0.0.1:$ANON_PORT/library/busybox:latest
 	# The layer digests of v1 and v2, bottom first.
 	jq -r '.layers[].digest' "$L/img/blobs/sha256/$(jq -r '.manifests[]|select(.annotations["org.opencontainers.image.ref.name"]=="v1").digest[7:]' "$L/img/index.json")" >"$BATS_FILE_TMPDIR/v1.layers"
 	jq -r '.layers[].digest' "$L/img/blobs/sha256/$(jq -r '.manifests[]|select(.annotations["org.opencontainers.image.ref.name"]=="v2").digest[7:]' "$L/img/index.json")" >"$BATS_FILE_TMPDIR/v2.layers"
@@ -149,6 +152,60 @@ JSON
 	rkt "${R[@]}" fetch docker://127.0.0.1:$ANON_PORT/test/img:nope
 	[ "$status" -eq 254 ]
 	[[ "$stderr" == *"docker://127.0.0.1:$ANON_PORT/test/img:nope"* ]] || fail "$stderr"
+}
+
+# Docker Hub defaults as upstream: registry-1.docker.io, "library/" for one-component names, tag
+# "latest"; docker.io and index.docker.io name the same registry. ANON answers for it here.
+@test "docker://busybox is registry-1.docker.io/library/busybox:latest, however it is written" {
+	local ref ids=()
+	export RKT_TEST_CONNECT_TO="registry-1.docker.io:443:127.0.0.1:$ANON_PORT"
+	for ref in docker://busybox docker:busybox docker://busybox:latest docker://library/busybox \
+		docker://docker.io/busybox docker://index.docker.io/library/busybox:latest \
+		docker://registry-1.docker.io/library/busybox; do
+		rkt "${R[@]}" fetch --full "$ref"
+		[ "$status" -eq 0 ] || fail "$ref: $stderr"
+		ids+=("$output")
+	done
+	[ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" -eq 1 ] || fail "${ids[*]}"
+	rkt "${R[@]}" image list --no-legend --fields=name,origin
+	[ "$output" = "registry-1.docker.io/library/busybox:latest	docker://registry-1.docker.io/library/busybox:latest" ] ||
+		fail "$output"
+	rkt "${R[@]}" image cat-manifest "${ids[0]}"
+	[ "$(jq -r '.annotations[]|select(.name=="appc.io/docker/registryurl").value' <<<"$output")" = registry-1.docker.io ]
+	[ "$(jq -r '.annotations[]|select(.name=="appc.io/docker/repository").value' <<<"$output")" = library/busybox ]
+	grep -q '"GET /v2/library/busybox/manifests/latest HTTP' "$BATS_FILE_TMPDIR/anon/log"
+}
+
+# A reference that is not one: one line naming it, exit 254, nothing in the store and no pod,
+# from fetch, run and prepare alike; nothing goes to a registry with a tag that is not a tag.
+@test "bad docker:// references are refused in one line before anything is fetched" {
+	local ref cmd p=127.0.0.1:$ANON_PORT
+	for ref in "docker://$p/test/img:v1?x=1" "docker://$p/test/img:v1#f" "docker://$p/test/img:a/b" \
+		"docker://$p/test/img:v1 x" "docker://$p/test/img:-v1" "docker://$p/Test/img:v1" \
+		"docker://$p/test/img:" "docker://$p/" docker:// docker: "docker://$p/test/img@sha256:12"; do
+		for cmd in fetch run prepare; do
+			if [ $cmd = fetch ]; then
+				rkt "${R[@]}" fetch "$ref"
+			else
+				rkt "${R[@]}" $cmd --stage1-path="$S1_ACI" "$ref"
+			fi
+			expect_error "'$ref'"
+		done
+	done
+	! grep -q 'GET /v2/test/img/manifests/v1[?# ]' "$BATS_FILE_TMPDIR/anon/log"
+	store_empty
+	expect_no_pods
+}
+
+@test "--port names a docker image's exposed port (80-tcp)" {
+	rkt "${R[@]}" prepare --quiet --stage1-path="$S1_ACI" --port=80-tcp:18080 \
+		docker://127.0.0.1:$ANON_PORT/test/img:v1
+	[ "$status" -eq 0 ] || fail "$stderr"
+	jq -e '.ports == [{"name":"80-tcp","hostPort":18080}]' "$STORE/pods/prepared/$output/pod" ||
+		fail "$(jq -c .ports "$STORE/pods/prepared/$output/pod")"
+	rkt "${R[@]}" prepare --quiet --stage1-path="$S1_ACI" --port=81-tcp:18080 \
+		docker://127.0.0.1:$ANON_PORT/test/img:v1
+	expect_error "81-tcp"
 }
 
 # stub_start VAR ARGS...: helpers/registry-stub.py on 127.0.0.1 (TLS from the test CA); sets

@@ -2,6 +2,7 @@
 # and tests/e2e/helpers/http-server.py started in the background with a FIFO handshake.
 #
 #   http_make_certs DIR        DIR/ca.crt, DIR/server.{crt,key} for 127.0.0.1, localhost, rkt.test
+#                              and registry-1.docker.io (Docker Hub, reached with RKT_TEST_CONNECT_TO)
 #   http_start VAR ROOT [ARGS] starts a server on ROOT; sets VAR_PORT and VAR_PID
 #                              (HTTP_SERVER names another server script of this directory)
 #   http_stop VAR              kills that server by its PID and reaps it
@@ -16,7 +17,7 @@ http_make_certs() {
 		-keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=rkt.test" \
 		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
-	printf 'subjectAltName=DNS:rkt.test,DNS:localhost,IP:127.0.0.1\n' >"$d/san.ext"
+	printf 'subjectAltName=DNS:rkt.test,DNS:localhost,DNS:registry-1.docker.io,IP:127.0.0.1\n' >"$d/san.ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
 		-CAcreateserial -days 2 -extfile "$d/san.ext" -out "$d/server.crt" 2>/dev/null
 }

@@ -3,6 +3,7 @@
  * checked against its digest and size; layers the store has are not read again. */
 #include "fetch/oci.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -443,6 +444,34 @@ static char *base_name(const char *path)
 	return b;
 }
 
+/* The tag of REF: REF itself if it is a plain tag ("v1"), the part after the last ':' of a
+ * full reference as podman and buildah write them ("localhost/app:v1"), or "latest" for a full
+ * reference without one ("localhost/app"). */
+static char *ref_tag(const char *ref)
+{
+	const char *colon = strrchr(ref, ':');
+
+	if (!strchr(ref, '/') && !colon)
+		return xstrdup(ref);
+	if (colon && !strchr(colon, '/') && colon[1])
+		return xstrdup(colon + 1);
+	return xstrdup("latest");
+}
+
+/* REF as a full reference Docker would make of it: "busybox" is
+ * "docker.io/library/busybox:latest", "localhost/app" is "localhost/app:latest". */
+static char *ref_normalize(const char *ref)
+{
+	const char *slash = strchr(ref, '/'), *colon = strrchr(ref, ':');
+	bool domain = slash && (memchr(ref, '.', (size_t)(slash - ref)) ||
+	                        memchr(ref, ':', (size_t)(slash - ref)) ||
+	                        strncmp(ref, "localhost/", 10) == 0);
+	bool tagged = colon && !strchr(colon, '/');
+
+	return xasprintf("%s%s%s%s", domain ? "" : "docker.io/", domain || slash ? "" : "library/",
+	                 ref, tagged ? "" : ":latest");
+}
+
 static int import_layout(struct rkt_store *s, int dir_fd, const char *tag, const char *name,
                          const char *origin, const struct rkt_fetch_opts *opts, const char *what,
                          char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
@@ -485,7 +514,7 @@ static int import_layout(struct rkt_store *s, int dir_fd, const char *tag, const
 	if (!chosen)
 		return tag ? rkt_error_input(err, ENOENT, "%s: no image tagged '%s'", what, tag)
 		           : rkt_error_input(err, EINVAL, "%s: several images; give a tag", what);
-	_cleanup_free_ char *tagc = tag ? xstrdup(tag) : NULL;
+	_cleanup_free_ char *tagc = tag ? ref_tag(tag) : NULL;
 	r = oci_desc_parse(chosen, what, &d, err);
 	if (r >= 0)
 		r = layout_get_doc(&l, &d, &doc, &dlen, err);
@@ -614,7 +643,68 @@ static int digest_file(int dir_fd, const char *path, const char *what, struct oc
 	return 0;
 }
 
-static int import_docker_archive(struct rkt_store *s, int dir_fd, const char *name,
+/* The entry of manifest.json that SEL names: "@N" (the Nth, from 0, as skopeo has it) or a
+ * reference matched against each entry's RepoTags as Docker normalizes them; without SEL the
+ * only one. Sets *RET_TAG to the tag of the RepoTags entry that matched (or the first). */
+static int darchive_select(struct json_object *root, const char *sel, const char *what,
+                           struct json_object **ret, char **ret_tag, struct rkt_error *err)
+{
+	size_t n = json_object_array_length(root);
+	_cleanup_free_ char *want = NULL;
+
+	*ret = NULL;
+	*ret_tag = NULL;
+	if (!sel) {
+		if (n != 1)
+			return rkt_error_input(err, EINVAL,
+			                       "%s: the archive holds %zu images; name one "
+			                       "(docker-archive:FILE:NAME:TAG or :@N)",
+			                       what, n);
+		*ret = json_object_array_get_idx(root, 0);
+	} else if (sel[0] == '@') {
+		char *end;
+		unsigned long i;
+
+		errno = 0;
+		i = strtoul(sel + 1, &end, 10);
+		if (!isdigit((unsigned char)sel[1]) || *end || errno)
+			return rkt_error_input(err, EINVAL, "%s: '%s' is not an image index", what,
+			                       sel);
+		if (i >= n)
+			return rkt_error_input(err, ENOENT,
+			                       "%s: no image @%lu (the archive holds %zu)", what, i,
+			                       n);
+		*ret = json_object_array_get_idx(root, i);
+	} else {
+		want = ref_normalize(sel);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(root, i), *tags;
+
+		if (*ret && e != *ret)
+			continue;
+		if (!json_object_is_type(e, json_type_object))
+			return rkt_error_input(err, EINVAL,
+			                       "%s: 'manifest.json' lists a non-object", what);
+		if (!rkt_json_get(e, "RepoTags", json_type_array, &tags))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(tags); j++) {
+			const char *t = json_object_get_string(json_object_array_get_idx(tags, j));
+			_cleanup_free_ char *norm = t ? ref_normalize(t) : NULL;
+
+			if (!t || (want && strcmp(norm, want) != 0))
+				continue;
+			*ret = e;
+			*ret_tag = ref_tag(t);
+			return 0;
+		}
+	}
+	if (!*ret)
+		return rkt_error_input(err, ENOENT, "%s: no image tagged '%s'", what, sel);
+	return 0;
+}
+
+static int import_docker_archive(struct rkt_store *s, int dir_fd, const char *sel, const char *name,
                                  const char *origin, const struct rkt_fetch_opts *opts,
                                  const char *what, char ret_id[RKT_IMAGE_ID_SIZE],
                                  struct rkt_error *err)
@@ -632,10 +722,11 @@ static int import_docker_archive(struct rkt_store *s, int dir_fd, const char *na
 	r = rkt_json_parse(buf, len, what, &root, err);
 	if (r < 0)
 		return r;
-	if (!json_object_is_type(root, json_type_array) || json_object_array_length(root) != 1)
-		return rkt_error_input(err, EINVAL, "%s: 'manifest.json' must list one image",
-		                       what);
-	entry = json_object_array_get_idx(root, 0);
+	if (!json_object_is_type(root, json_type_array) || json_object_array_length(root) == 0)
+		return rkt_error_input(err, EINVAL, "%s: 'manifest.json' lists no image", what);
+	r = darchive_select(root, sel, what, &entry, &tag, err);
+	if (r < 0)
+		return r;
 	if (!rkt_json_get(entry, "Config", json_type_string, &v))
 		return rkt_error_input(err, EINVAL, "%s: 'manifest.json' without a Config", what);
 	paths = json_object_new_object();
@@ -668,14 +759,6 @@ static int import_docker_archive(struct rkt_store *s, int dir_fd, const char *na
 		json_object_object_add(ld, "size", json_object_new_int64((int64_t)d.size));
 		json_object_array_add(ls, ld);
 	}
-	if (rkt_json_get(entry, "RepoTags", json_type_array, &v) &&
-	    json_object_array_length(v) > 0) {
-		const char *rt = json_object_get_string(json_object_array_get_idx(v, 0));
-		const char *colon = rt ? strrchr(rt, ':') : NULL;
-
-		if (colon && !strchr(colon, '/'))
-			tag = xstrdup(colon + 1);
-	}
 	doc = rkt_json_format(man, false);
 	struct darchive a = { .dir_fd = dir_fd, .what = what, .paths = paths };
 	struct oci_source src = { .get_doc = darchive_get_doc,
@@ -702,16 +785,36 @@ int rkt_fetch_oci(struct rkt_store *s, const char *image, const struct rkt_fetch
 		                       "signatures); use --insecure-options=image to fetch it",
 		                       image);
 	path = xstrdup(rest);
-	/* ":TAG" only when what precedes it exists and what follows has no '/'. */
-	char *colon = strrchr(path, ':');
-	if (!docker && colon && !strchr(colon, '/') && stat(path, &st) < 0) {
-		*colon = '\0';
-		tag = xstrdup(colon + 1);
+	/* ":REF" after the first ':' that ends a path which exists (skopeo's syntax: "oci:DIR:TAG",
+	 * "docker-archive:FILE:NAME:TAG", "oci-archive:FILE:localhost/app:v1"), unless the whole
+	 * exists; if none does, after the last ':' not followed by a '/', for the error. */
+	if (stat(path, &st) < 0) {
+		char *colon = NULL;
+
+		for (char *c = strchr(path, ':'); c && !colon; c = strchr(c + 1, ':')) {
+			*c = '\0';
+			if (stat(path, &st) == 0)
+				colon = c;
+			*c = ':';
+		}
+		if (!colon && (colon = strrchr(path, ':')) && strchr(colon, '/'))
+			colon = NULL;
+		if (colon) {
+			*colon = '\0';
+			tag = xstrdup(colon + 1);
+		}
 	}
 	if (!path[0])
 		return rkt_error_input(err, EINVAL, "image '%s': no path", image);
+	if (tag && !tag[0])
+		return rkt_error_input(err, EINVAL, "image '%s': empty tag", image);
 	what = xasprintf("image '%s'", image);
 	name = base_name(path);
+	/* where it came from, as image list shows it: the absolute path */
+	_cleanup_free_ char *abs = realpath(path, NULL);
+	_cleanup_free_ char *origin = abs ? xasprintf("%.*s%s%s%s", (int)(rest - image), image, abs,
+	                                              tag ? ":" : "", tag ?: "")
+	                                  : xstrdup(image);
 	if (oci_dir) {
 		dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
@@ -722,9 +825,9 @@ int rkt_fetch_oci(struct rkt_store *s, const char *image, const struct rkt_fetch
 			return rkt_error_wrap(err, r, "%s", what);
 	}
 	if (docker)
-		r = import_docker_archive(s, dfd, name, image, opts, what, ret_id, err);
+		r = import_docker_archive(s, dfd, tag, name, origin, opts, what, ret_id, err);
 	else
-		r = import_layout(s, dfd, tag, name, image, opts, what, ret_id, err);
+		r = import_layout(s, dfd, tag, name, origin, opts, what, ret_id, err);
 	if (tmp)
 		(void)rkt_rm_rf_at(AT_FDCWD, tmp, NULL);
 	return r;

@@ -15,6 +15,28 @@ load helpers/oci-images
 setup_file() {
 	pod_setup_file
 	oci_build_images
+	# What podman and buildah write: full references as tags, several images in one archive
+	# (podman save -m), made with skopeo, which writes them the same way.
+	skopeo copy -q oci:"$L/img:v1" docker-archive:"$BATS_FILE_TMPDIR/v1.tar:localhost/img:v1"
+	skopeo copy -q oci:"$L/img:v2" docker-archive:"$BATS_FILE_TMPDIR/v2.tar:localhost/img:v2"
+	python3 - "$L/da/multi.tar" "$BATS_FILE_TMPDIR/v1.tar" "$BATS_FILE_TMPDIR/v2.tar" <<'PY'
+import io, json, sys, tarfile
+seen, entries = set(), []
+with tarfile.open(sys.argv[1], "w") as out:
+    for src in sys.argv[2:]:
+        with tarfile.open(src) as t:
+            for m in t.getmembers():
+                if m.name == "manifest.json":
+                    entries += json.load(t.extractfile(m))
+                elif m.name not in seen and m.name != "repositories":
+                    seen.add(m.name)
+                    out.addfile(m, t.extractfile(m) if m.isfile() else None)
+    data = json.dumps(entries).encode()
+    ti = tarfile.TarInfo("manifest.json")
+    ti.size = len(data)
+    out.addfile(ti, io.BytesIO(data))
+PY
+	skopeo copy -q oci:"$L/img:v1" oci-archive:"$L/oa/full.tar:localhost/img:v1"
 }
 
 setup() {
@@ -330,4 +352,59 @@ hostile() {
 	rkt "${R[@]}" image list --no-legend --fields=origin --sort=importtime
 	[ "$output" = "file://$(realpath "$BB_ACI")
 oci:$L/img:v1" ] || fail "$output"
+}
+
+version_of() {
+	"$RKT" --dir="$STORE" image cat-manifest "$1" | jq -r '.labels[]|select(.name=="version").value'
+}
+
+@test "docker-archive:FILE:NAME:TAG and :@N pick an image of an archive with several" {
+	local m=$L/da/multi.tar
+	rkt "${R[@]}" fetch docker-archive:"$m"
+	expect_error "'docker-archive:$m': the archive holds 2 images; name one"
+	store_empty
+	rkt "${R[@]}" fetch --full docker-archive:"$m:localhost/img:v2"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	v2=$output
+	[ "$(version_of "$v2")" = v2 ]
+	[[ "$(tree_of "$v2")" == *./extra* ]]
+	rkt "${R[@]}" fetch --full docker-archive:"$m:@1"
+	[ "$status" -eq 0 ] && [ "$output" = "$v2" ] || fail "$output $stderr"
+	rkt "${R[@]}" fetch --full docker-archive:"$m:@0"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(version_of "$output")" = v1 ]
+	[[ "$(tree_of "$output")" != *./extra* ]]
+	rkt "${R[@]}" fetch docker-archive:"$m:localhost/img:v3"
+	expect_error "no image tagged 'localhost/img:v3'"
+	rkt "${R[@]}" fetch docker-archive:"$m:@2"
+	expect_error "no image @2"
+	# docker.io/library/ and :latest are implied, as Docker has it
+	rkt "${R[@]}" fetch --full docker-archive:"$L/da/img.tar:img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" fetch --full docker-archive:"$L/da/img.tar:docker.io/library/img:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" fetch docker-archive:"$L/da/img.tar:img"
+	expect_error "no image tagged 'img'"
+}
+
+@test "an OCI archive tagged with a full reference, as podman and buildah write it" {
+	rkt "${R[@]}" fetch --full oci-archive:"$L/oa/full.tar"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	id=$output
+	[ "$(version_of "$id")" = v1 ]
+	rkt "${R[@]}" fetch --full oci-archive:"$L/oa/full.tar:localhost/img:v1"
+	[ "$status" -eq 0 ] && [ "$output" = "$id" ] || fail "$output $stderr"
+	rkt "${R[@]}" fetch oci-archive:"$L/oa/full.tar:v2"
+	expect_error "no image tagged 'v2'"
+}
+
+@test "the origin of an image fetched by a relative path is its absolute path" {
+	cd "$L"
+	rkt "${R[@]}" fetch oci:img:v1
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" fetch docker-archive:da/multi.tar:localhost/img:v2
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image list --no-legend --fields=origin --sort=importtime
+	[ "$output" = "oci:$(realpath "$L")/img:v1
+docker-archive:$(realpath "$L")/da/multi.tar:localhost/img:v2" ] || fail "$output"
 }

@@ -166,8 +166,12 @@ static void trust_hint(const char *name, struct rkt_error *err)
 int rkt_fetch_no_signature(const char *sig_what, const char *image, struct rkt_error *err)
 {
 	int r = rkt_error_set(err, ENOKEY, "no signature '%s' for image '%s'", sig_what, image);
+	/* the prefix is a name: without the labels of "NAME:VERSION,KEY=VALUE"; a URL names
+	 * none before the image is read */
+	_cleanup_free_ char *name =
+	        strstr(image, "://") ? xstrdup("NAME") : xstrndup(image, strcspn(image, ":,"));
 
-	trust_hint(image, err);
+	trust_hint(name, err);
 	return r;
 }
 

@@ -307,6 +307,15 @@ https localhost /rkt.test/moved.aci authorization=Bearer tok" ] || fail "$(cat "
 	expect_no_images
 }
 
+@test "a version or platform that is not there: the trust hint names the prefix, not the labels" {
+	rk fetch rkt.test/app:9.9.9
+	expect_error "no signature 'https://rkt.test/aci/rkt.test/app-9.9.9-linux-$A.aci.asc'" \
+		"'rkt trust --prefix=rkt.test/app KEY'"
+	rk fetch rkt.test/app,arch=s390x
+	expect_error "'rkt trust --prefix=rkt.test/app KEY'"
+	expect_no_images
+}
+
 @test "a name that discovers nothing: one line naming it, exit 254" {
 	rk fetch rkt.test/nothing/here
 	expect_error "discovery of 'rkt.test/nothing/here': no ac-discovery meta tag found for it at any level"

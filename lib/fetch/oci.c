@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "store/layer.h"
@@ -60,6 +61,29 @@ int oci_check_digest(const void *buf, size_t len, const char *digest, const char
 	if (strcmp(got, digest) != 0)
 		return rkt_error_input(err, EBADMSG, "%s: content hashes to '%s', not '%s'", what,
 		                       got, digest);
+	return 0;
+}
+
+/* A layer that says it is larger than the free space of the store's file system (FD a file
+ * there) is refused before a byte of it is transferred: a manifest pointing to a huge or
+ * endless blob must not fill the disk first. */
+static int check_space(int fd, const struct oci_desc *d, const char *what, struct rkt_error *err)
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (d->size == OCI_SIZE_UNKNOWN)
+		return 0; /* cut off at the free space while it streams */
+	if (fstatvfs(fd, &sv) < 0)
+		return rkt_error_set(err, errno, "%s: free space", what);
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (d->size > avail)
+		return rkt_error_input(
+		        err, EFBIG,
+		        "%s: layer '%s' of %llu MiB is larger than the %llu MiB free "
+		        "in the store",
+		        what, d->digest, (unsigned long long)(d->size >> 20),
+		        (unsigned long long)(avail >> 20));
 	return 0;
 }
 
@@ -296,6 +320,8 @@ int oci_import_manifest(struct rkt_store *s, const struct oci_source *src, const
 			src->layer_event(src->userdata, d, cached, false);
 		if (!cached) {
 			r = rkt_store_layer_tmpfile(s, &ll.fds[i], err);
+			if (r >= 0)
+				r = check_space(ll.fds[i], d, what, err);
 			if (r >= 0)
 				r = src->get_layer(src->userdata, d, ll.fds[i], err);
 			in->fd = ll.fds[i];

@@ -281,6 +281,42 @@ JSON
 	store_empty
 }
 
+# A layer whose descriptor says 1 GiB, served without end, to a store on a 24 MiB tmpfs (in a
+# private mount namespace): refused before it is asked for, rather than filling the disk first.
+@test "hostile: a manifest that points to a huge endless blob is refused before it is transferred" {
+	local layer
+	layer=$(head -n1 "$BATS_FILE_TMPDIR/v1.layers")
+	cp -r "$L/img" "$T/huge"
+	chmod -R u+w "$T/huge"
+	python3 - "$T/huge" <<'PY'
+import hashlib, json, sys
+d = sys.argv[1]
+idx = json.load(open(d + "/index.json"))
+for m in idx["manifests"]:
+    man = json.load(open(d + "/blobs/sha256/" + m["digest"][7:]))
+    man["layers"][0]["size"] = 1 << 30
+    b = json.dumps(man).encode()
+    h = hashlib.sha256(b).hexdigest()
+    open(d + "/blobs/sha256/" + h, "wb").write(b)
+    m["digest"], m["size"] = "sha256:" + h, len(b)
+json.dump(idx, open(d + "/index.json", "w"))
+PY
+	stub_start REG --layout "$T/huge" --endless "$layer" --log "$T/reg.log"
+	mkdir -p "$T/small"
+	run --separate-stderr unshare -m --propagation private bash -c '
+		mount -t tmpfs -o size=24m,mode=0755 rkt-test-huge "$1" || exit 99
+		"$RKT" --dir="$1/d" --insecure-options=image fetch "$2" 2>&1
+		echo "status $?"
+		find "$1/d/cas/blob" "$1/d/cas/tree" "$1/d/cas/tmp" -mindepth 1 -not -type d
+	' bash "$T/small" "docker://127.0.0.1:$REG_PORT/test/img:v1"
+	[ "$status" -eq 0 ] || fail "status $status" "$output" "$stderr"
+	[ "${#lines[@]}" -eq 2 ] || fail "$output"
+	[[ "${lines[0]}" == *": layer '$layer' of 1024 MiB is larger than the "*" MiB free in the store" ]] ||
+		fail "$output"
+	[ "${lines[1]}" = "status 254" ] || fail "$output"
+	! grep -q "blobs/$layer" "$T/reg.log" || fail "the layer was asked for"
+}
+
 @test "hostile: a registry blob whose bytes do not match its digest is refused" {
 	python3 "$BATS_TEST_DIRNAME/helpers/mkoci.py" "$T/bad" <<<'{"layers":[[{"name":"f","data":"hello"}]],"bad_digest":true}'
 	stub_start REG --layout "$T/bad" --log "$T/reg.log"

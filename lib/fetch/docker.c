@@ -420,6 +420,59 @@ static void layer_event(void *userdata, const struct oci_desc *d, bool cached, b
 		g->opts->layer(g->opts->layer_userdata, d->digest, d->size, cached, done);
 }
 
+/* The value of annotation KEY of the manifest M, or NULL. */
+static const char *manifest_annotation(struct json_object *m, const char *key)
+{
+	struct json_object *anns, *v;
+
+	if (!rkt_json_get(m, "annotations", json_type_array, &anns))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(anns); i++) {
+		struct json_object *a = json_object_array_get_idx(anns, i);
+
+		if (rkt_json_get(a, "name", json_type_string, &v) &&
+		    strcmp(json_object_get_string(v), key) == 0 &&
+		    rkt_json_get(a, "value", json_type_string, &v))
+			return json_object_get_string(v);
+	}
+	return NULL;
+}
+
+/* A stored image called SNAME whose manifest is DIGEST (annotation appc.io/docker/manifesthash)
+ * and whose os/arch labels are the ones asked for, if any: what "NAME@DIGEST" names, forever. */
+static int find_by_digest(struct rkt_store *s, const char *sname, const char *digest,
+                          const struct rkt_fetch_opts *opts, char ret_id[RKT_IMAGE_ID_SIZE])
+{
+	struct rkt_image_info *infos = NULL;
+	struct rkt_error e = { 0 };
+	size_t n = 0;
+	int r = -ENOENT;
+
+	if (rkt_store_list(s, &infos, &n, &e) < 0)
+		return -ENOENT;
+	for (size_t i = n; i-- > 0 && r < 0;) {
+		_cleanup_free_ char *buf = NULL;
+		_cleanup_(json_object_putp) struct json_object *m = NULL;
+		const char *os = rkt_kv_list_get(&infos[i].labels, "os");
+		const char *arch = rkt_kv_list_get(&infos[i].labels, "arch");
+		const char *h;
+
+		if (strcmp(infos[i].name, sname) != 0 ||
+		    (opts->os && (!os || strcmp(os, opts->os) != 0)) ||
+		    (opts->arch && (!arch || strcmp(arch, opts->arch) != 0)) ||
+		    rkt_store_get_manifest(s, infos[i].id, &buf, &e) < 0 ||
+		    rkt_json_parse(buf, strlen(buf), "manifest", &m, &e) < 0)
+			continue;
+		h = manifest_annotation(m, "appc.io/docker/manifesthash");
+		if (h && strcmp(h, digest) == 0) {
+			memcpy(ret_id, infos[i].id, RKT_IMAGE_ID_SIZE);
+			r = 0;
+		}
+	}
+	rkt_image_info_array_free(infos, n);
+	return r;
+}
+
 int rkt_fetch_docker(struct rkt_store *s, const char *image, const struct rkt_fetch_opts *opts,
                      char ret_id[RKT_IMAGE_ID_SIZE], struct rkt_error *err)
 {
@@ -452,7 +505,8 @@ int rkt_fetch_docker(struct rkt_store *s, const char *image, const struct rkt_fe
 			rkt_kv_list_set(&labels, "os", opts->os);
 		if (opts->arch)
 			rkt_kv_list_set(&labels, "arch", opts->arch);
-		r = ref.digest ? -ENOENT : rkt_store_find_by_name(s, sname, &labels, ret_id, NULL);
+		r = ref.digest ? find_by_digest(s, sname, ref.digest, opts, ret_id)
+		               : rkt_store_find_by_name(s, sname, &labels, ret_id, NULL);
 		rkt_kv_list_release(&labels);
 		if (r >= 0)
 			return 0;

@@ -148,6 +148,25 @@ JSON
 	[ "$status" -eq 0 ] || fail "$stderr"
 }
 
+# NAME@DIGEST names one manifest forever: an image of that manifest in the store (fetched by
+# tag or by digest) is used without asking the registry, as for a tag under --pull-policy=new.
+@test "prepare (as run) takes an image named by @DIGEST from the store" {
+	local p=127.0.0.1:$ANON_PORT n
+	rkt "${R[@]}" fetch --full docker://$p/test/img:v1
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image cat-manifest "$output"
+	dg=$(jq -r '.annotations[]|select(.name=="appc.io/docker/manifesthash").value' <<<"$output")
+	n=$(grep -c '"GET /v2/' "$BATS_FILE_TMPDIR/anon/log")
+	rkt "${R[@]}" prepare --quiet --pull-policy=never --stage1-path="$S1_ACI" docker://$p/test/img@$dg
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" prepare --quiet --stage1-path="$S1_ACI" docker://$p/test/img@$dg
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(grep -c '"GET /v2/' "$BATS_FILE_TMPDIR/anon/log")" -eq "$n" ] || fail "the registry was asked"
+	rkt "${R[@]}" prepare --quiet --pull-policy=never --stage1-path="$S1_ACI" \
+		docker://$p/test/img@sha256:$(printf '1%.0s' {1..64})
+	expect_error "not in the store"
+}
+
 @test "an unknown tag is an error naming the image" {
 	rkt "${R[@]}" fetch docker://127.0.0.1:$ANON_PORT/test/img:nope
 	[ "$status" -eq 254 ]

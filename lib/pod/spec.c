@@ -407,6 +407,12 @@ static int app_json(const struct rkt_pod_spec *spec, const struct rkt_app_spec *
 			json_object_array_add(exec, json_object_new_string(a->args[i]));
 		json_object_object_add(app, "exec", exec);
 	}
+	/* ACE-21 refuses it in stage1, after the pod exists: a docker image without
+	 * Entrypoint and Cmd is common */
+	if (!json_object_object_get_ex(app, "exec", &exec) ||
+	    !json_object_is_type(exec, json_type_array) || json_object_array_length(exec) == 0)
+		return rkt_error_set(err, EINVAL, "image '%s' has no exec: --exec is required",
+		                     a->image);
 	if (a->user)
 		json_object_object_add(app, "user", json_object_new_string(a->user));
 	if (a->group)

@@ -408,3 +408,19 @@ version_of() {
 	[ "$output" = "oci:$(realpath "$L")/img:v1
 docker-archive:$(realpath "$L")/da/multi.tar:localhost/img:v2" ] || fail "$output"
 }
+
+# A container image without Entrypoint and Cmd (a base image) maps to an app without exec:
+# run and prepare refuse it before a pod exists unless --exec gives one.
+@test "an image without Entrypoint and Cmd needs --exec, refused before a pod exists" {
+	cp -r "$L/img" "$T/noexec"
+	chmod -R u+w "$T/noexec"
+	umoci config --image "$T/noexec:v1" --clear config.entrypoint --clear config.cmd
+	rkrun oci:"$T/noexec:v1"
+	expect_error "image 'oci:$T/noexec:v1' has no exec: --exec is required"
+	rkprepare oci:"$T/noexec:v1"
+	expect_error "has no exec"
+	expect_no_pods
+	rkrun oci:"$T/noexec:v1" --exec /bin/echo -- given
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = given ] || fail "$output"
+}

@@ -532,6 +532,10 @@ int rkt_fetch_docker(struct rkt_store *s, const char *image, const struct rkt_fe
 	r = reg_get(&g, mpath, ACCEPT_MANIFESTS, mem_write, &m, NULL, NULL, err);
 	if (r == -EFBIG)
 		r = rkt_error_input(err, EFBIG, "%s: manifest is larger than 4 MiB", what);
+	/* TLS failed: a registry on plain http, or with a certificate of another CA */
+	if (r == -EKEYREJECTED && !(opts->insecure & RKT_INSECURE_HTTP))
+		rkt_error_append(err, " (a plain-http registry needs --insecure-options=http, "
+		                      "another CA's certificate --insecure-options=tls)");
 	if (r < 0) {
 		free(m.buf);
 		free(g.auth);

@@ -143,7 +143,9 @@ JSON
 
 @test "a plain-http registry needs --insecure-options=http" {
 	rkt "${R[@]}" fetch docker://127.0.0.1:$PLAIN_PORT/test/img:v1
-	[ "$status" -eq 254 ]
+	expect_error "'docker://127.0.0.1:$PLAIN_PORT/test/img:v1'" \
+		"(a plain-http registry needs --insecure-options=http,"
+	store_empty
 	rkt --dir="$STORE" --insecure-options=image,http fetch docker://127.0.0.1:$PLAIN_PORT/test/img:v1
 	[ "$status" -eq 0 ] || fail "$stderr"
 }

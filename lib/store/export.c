@@ -50,6 +50,26 @@ static int write_all(void *userdata, const void *buf, size_t len, struct rkt_err
 	return 0;
 }
 
+/* An image made of container layers has no ACI: one is built from its tree (manifest and
+ * rootfs, rendered once at import), gzip-compressed as fetched ACIs usually are. Its ID is the
+ * ACI's own, not the image's (which hashes the layers). */
+static int export_tree(struct rkt_store *s, const char *id, const char *out, bool overwrite,
+                       struct rkt_error *err)
+{
+	_cleanup_close_ int tree_fd = -EBADF;
+	_cleanup_free_ char *dir = NULL;
+	struct rkt_aci_build_opts o = { .compression = RKT_COMPRESSION_GZIP,
+		                        .overwrite = overwrite };
+	char built[RKT_IMAGE_ID_SIZE];
+	int r = rkt_store_open_tree(s, id, &tree_fd, err);
+
+	if (r < 0)
+		return r;
+	dir = xasprintf("/proc/self/fd/%d", tree_fd);
+	r = rkt_aci_build(dir, out, &o, built, err);
+	return r < 0 ? rkt_error_wrap(err, r, "image '%s'", id) : 0;
+}
+
 int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool overwrite,
                      struct rkt_error *err)
 {
@@ -63,10 +83,7 @@ int rkt_store_export(struct rkt_store *s, const char *id, const char *out, bool 
 		                     out);
 	r = rkt_store_is_layered(s, id, err);
 	if (r > 0)
-		return rkt_error_input(err, EOPNOTSUPP,
-		                       "image '%s' is made of container layers: it has no ACI to "
-		                       "export (use 'rkt image extract')",
-		                       id);
+		return export_tree(s, id, out, overwrite, err);
 	if (r < 0)
 		return r;
 	r = rkt_store_open_blob(s, id, &in, err);

@@ -835,9 +835,10 @@ int rkt_fetch_oci(struct rkt_store *s, const char *image, const struct rkt_fetch
 	if (tag && !tag[0])
 		return rkt_error_input(err, EINVAL, "image '%s': empty tag", image);
 	what = xasprintf("image '%s'", image);
-	name = base_name(path);
-	/* where it came from, as image list shows it: the absolute path */
+	/* where it came from, as image list shows it: the absolute path; its last component
+	 * names the image ("oci:." in the layout directory) */
 	_cleanup_free_ char *abs = realpath(path, NULL);
+	name = base_name(abs ?: path);
 	_cleanup_free_ char *origin = abs ? xasprintf("%.*s%s%s%s", (int)(rest - image), image, abs,
 	                                              tag ? ":" : "", tag ?: "")
 	                                  : xstrdup(image);

@@ -407,7 +407,7 @@ version_of() {
 	expect_error "no image tagged 'v2'"
 }
 
-@test "the origin of an image fetched by a relative path is its absolute path" {
+@test "an image fetched by a relative path: its origin is the absolute path, its name the directory's" {
 	cd "$L"
 	rkt "${R[@]}" fetch oci:img:v1
 	[ "$status" -eq 0 ] || fail "$stderr"
@@ -416,6 +416,12 @@ version_of() {
 	rkt "${R[@]}" image list --no-legend --fields=origin --sort=importtime
 	[ "$output" = "oci:$(realpath "$L")/img:v1
 docker-archive:$(realpath "$L")/da/multi.tar:localhost/img:v2" ] || fail "$output"
+	# in the layout directory itself: named after it, as from anywhere else
+	cd "$L/img"
+	rkt "${R[@]}" fetch --full oci:.:v1
+	[ "$status" -eq 0 ] || fail "$stderr"
+	rkt "${R[@]}" image cat-manifest "$output"
+	[ "$(jq -r .name <<<"$output")" = img ]
 }
 
 # A container image without Entrypoint and Cmd (a base image) maps to an app without exec:

@@ -112,7 +112,7 @@ static int validate_aci(const struct validate_opts *opts, int fd, const char *pa
 	 * hash runs in a second thread, beside inflation and the tar checks (actool forks
 	 * nothing). */
 	const struct rkt_aci_read_opts read_opts = { .skip_id = opts->is_quiet,
-		                                     .hash_thread = true };
+		                                     .read_thread = true };
 	_cleanup_(rkt_aci_info_releasep) struct rkt_aci_info info = { 0 };
 	_cleanup_free_ char *what = NULL;
 	int r;

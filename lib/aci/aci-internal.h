@@ -19,7 +19,7 @@
 #define ACI_MAX_MANIFEST (1024 * 1024)
 
 struct inflate_state;
-struct aci_hasher;
+struct aci_pipe;
 
 /* The uncompressed tar stream of an ACI, read from an fd. Every byte handed out has been
  * added to HASH first, so the image ID covers exactly what the tar reader saw plus what
@@ -28,8 +28,9 @@ struct aci_source {
 	int fd;
 	const char *what;
 	enum rkt_compression compression;
-	struct rkt_sha512 *hash;   /* NULL when no ID is wanted */
-	struct aci_hasher *hasher; /* hashing in a second thread (opts->hash_thread) */
+	bool hash_id;            /* an ID is wanted */
+	struct rkt_sha512 *hash; /* the digest of what was handed out (NULL: no ID wanted) */
+	struct aci_pipe *pipe;   /* reading in a second thread (opts->read_thread) */
 	uint64_t tar_size;
 	uint64_t raw_size; /* bytes read from FD */
 	/* Compression bombs (container layers): a tar stream longer than this is refused (0: no
@@ -41,9 +42,10 @@ struct aci_source {
 	int (*on_raw)(void *userdata, const void *buf, size_t len, struct rkt_error *err);
 	void *raw_userdata;
 
-	uint8_t *in; /* compressed (or, for NONE, plain) input */
+	uint8_t *in; /* compressed (or, for NONE, plain) input: IN_BUF, or with a pipe a slot */
 	size_t in_len, in_off;
 	bool in_eof;
+	uint8_t *in_buf; /* ACI_BUF_SIZE bytes; the pipe's reading thread takes it over */
 
 	struct inflate_state *inflate;                            /* gzip */
 	enum { ACI_GZ_HEADER, ACI_GZ_BODY, ACI_GZ_END } gz_state; /* of the current member */
@@ -58,7 +60,7 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
                     const struct rkt_aci_read_opts *opts, struct rkt_error *err);
 /* Next piece of the tar stream: > 0 bytes at *RET_BUF, 0 at the end, or -errno. */
 ssize_t aci_source_read(struct aci_source *src, const void **ret_buf);
-/* Finishes the hash (waits for the hashing thread, if any) and writes the ID; only once. */
+/* Finishes the hash and writes the ID; only once. */
 void aci_source_final_id(struct aci_source *src, char ret[RKT_IMAGE_ID_SIZE]);
 /* Reads (and hashes) the rest of the stream. */
 int aci_source_drain(struct aci_source *src);

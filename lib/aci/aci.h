@@ -53,10 +53,12 @@ struct rkt_aci_read_opts {
 	/* Skip the sha512 (info->id is left empty): for validation that, like actool validate,
 	 * does not report the ID; hashing is most of the cost of reading. */
 	bool skip_id;
-	/* Hash in a second thread while this one decompresses and checks the tar, so that the
-	 * two run on separate cores (actool validate). The thread lives only inside
-	 * rkt_aci_read; if it cannot be started, the hashing is done inline. */
-	bool hash_thread;
+	/* Read and decompress in a second thread while this one hashes and checks the tar, so
+	 * that the two run on separate cores (actool validate). The thread lives only inside
+	 * rkt_aci_read, and reads FD from there on (whatever it is: file, pipe, socket); if it
+	 * cannot be started, the read fails. Ignored with on_raw, which is then called in the
+	 * caller's thread as always. */
+	bool read_thread;
 	/* Sees every byte read from FD, as read (still compressed), before it is decompressed:
 	 * lets a store write the blob in the same pass that checks and extracts the image.
 	 * Returning < 0 aborts the read with that error. May be NULL. */

@@ -274,7 +274,7 @@ int rkt_aci_read(int fd, const char *what, const struct rkt_aci_read_opts *opts,
 		.tar_size = rd->src.tar_size,
 		.n_entries = rd->n_entries,
 	};
-	if (rd->src.hash)
+	if (rd->src.hash_id)
 		aci_source_final_id(&rd->src, ret->id);
 	r = 0;
 out:

@@ -39,136 +39,188 @@ const char *aci_archive_error(struct archive *a)
 	return s ? s : "unknown libarchive error";
 }
 
-/* A big buffer with its pages populated up front (see HASHER_RING); aborts on OOM as xmalloc
- * does. */
+/* A big buffer; aborts on OOM as xmalloc does. Its pages are populated by the caller's thread
+ * once the reading thread runs (see PIPE_RING). */
 static uint8_t *buf_map(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		abort();
 	return p;
 }
 
-/* The hashing thread: a ring of HASHER_SLOTS buffers of ACI_BUF_SIZE bytes. The reading thread
- * fills slot HEAD % HASHER_SLOTS (gzip inflates straight into it) once the hasher is done with
- * it, then hands it over; the hasher hashes slot TAIL % HASHER_SLOTS without the lock held.
- * The tar reader only looks at the last buffer handed out, which is never the one being
- * filled. Hashing cannot fail, so errors stay in the reading thread.
+/* Reading in a second thread (opts->read_thread): that thread reads and decompresses the file
+ * into a ring of PIPE_SLOTS buffers of ACI_BUF_SIZE bytes (gzip inflates straight into a slot),
+ * and the caller's thread hashes each slot and parses the tar in it. Inflating is the biggest
+ * cost, so it gets a core of its own; the hash and the tar reader share the other. The reading
+ * thread works on its own struct aci_source (IN: the fd, the input buffer, the decompressor, its
+ * own error), so the two threads share nothing but the ring: slot HEAD % PIPE_SLOTS is filled
+ * once the consumer has released it, and the consumer holds slot TAIL % PIPE_SLOTS from the
+ * aci_source_read() that returned it to the next one (the tar reader only looks at the last
+ * buffer it was given). An error stops the reading thread; the consumer reports it when it
+ * reaches that point of the stream, as a read in the same thread would have.
  *
- * Four slots: on a quiet machine 2, 4 and 16 MiB of ring gave the same time within noise (the
- * inflating thread alone is about 80% of the run; docs/performance.md). The ring is one
- * mapping populated up front: touched page by page, its 1,024 first-write faults cost the
- * reading thread (the critical path) a few ms of exits on a VM; MAP_POPULATE makes them one
- * syscall, and one munmap at the end. */
-#define HASHER_SLOTS 4
-#define HASHER_RING  ((size_t)HASHER_SLOTS * ACI_BUF_SIZE)
+ * Four slots: 4, 8 and 16 MiB of ring, with and without huge pages, gave the same modelled time
+ * within noise (docs/performance.md). The ring is one mapping populated up front: touched page
+ * by page, its 1,024 first-write faults cost the reading thread a few ms of exits on a VM. The
+ * caller's thread populates it (MADV_POPULATE_WRITE), then loads libarchive and libcrypto,
+ * while the reading thread inflates the first slot: that start-up used to come before it. */
+#define PIPE_SLOTS 4
+#define PIPE_RING  ((size_t)PIPE_SLOTS * ACI_BUF_SIZE)
 
-struct aci_hasher {
+struct aci_pipe {
+	struct aci_source in; /* the reading thread's side: input, decompressor, error */
+	struct rkt_error err; /* IN's errors */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	uint64_t head, tail; /* slots handed over, slots hashed */
-	bool done;           /* no more slots: hash what is left and exit */
-	struct rkt_sha512 *hash;
-	uint32_t crc;  /* gzip CRC-32 of the current member's output, hashed so far */
-	uint8_t *ring; /* HASHER_RING bytes, mapped */
-	uint8_t *buf[HASHER_SLOTS];
-	size_t len[HASHER_SLOTS];
+	uint64_t head, tail; /* slots filled, slots released */
+	bool held;           /* the consumer holds slot TAIL */
+	bool done;           /* the reading thread has stopped: STATUS says why */
+	bool stop;           /* the consumer wants it to stop */
+	int status;          /* 0 at the end of the stream, or -errno (message in ERR) */
+	uint8_t *ring;       /* PIPE_RING bytes, mapped */
+	size_t len[PIPE_SLOTS];
 };
 
-static void *hasher_main(void *userdata)
+static uint8_t *pipe_slot(struct aci_pipe *p, uint64_t i)
 {
-	struct aci_hasher *h = userdata;
+	return p->ring + (size_t)(i % PIPE_SLOTS) * ACI_BUF_SIZE;
+}
 
-	(void)pthread_mutex_lock(&h->lock);
-	for (;;) {
-		unsigned slot;
+static ssize_t read_gzip(struct aci_source *src, const void **ret_buf);
+static ssize_t read_raw(struct aci_source *src, const void **ret_buf);
+static ssize_t read_plain(struct aci_source *src, const void **ret_buf);
 
-		while (h->tail == h->head && !h->done)
-			(void)pthread_cond_wait(&h->cond, &h->lock);
-		if (h->tail == h->head)
-			break;
-		slot = (unsigned)(h->tail % HASHER_SLOTS);
-		(void)pthread_mutex_unlock(&h->lock);
-		rkt_sha512_update(h->hash, h->buf[slot], h->len[slot]);
-		h->crc = crc32_gzip_refl(h->crc, h->buf[slot], h->len[slot]);
-		(void)pthread_mutex_lock(&h->lock);
-		h->tail++;
-		(void)pthread_cond_broadcast(&h->cond);
+/* Waits for a free slot; false if the consumer stopped the thread. */
+static bool pipe_wait_slot(struct aci_pipe *p)
+{
+	bool ok;
+
+	(void)pthread_mutex_lock(&p->lock);
+	while (p->head - p->tail == PIPE_SLOTS && !p->stop)
+		(void)pthread_cond_wait(&p->cond, &p->lock);
+	ok = !p->stop;
+	(void)pthread_mutex_unlock(&p->lock);
+	return ok;
+}
+
+static void pipe_push(struct aci_pipe *p, size_t len)
+{
+	(void)pthread_mutex_lock(&p->lock);
+	p->len[p->head % PIPE_SLOTS] = len;
+	p->head++;
+	(void)pthread_cond_broadcast(&p->cond);
+	(void)pthread_mutex_unlock(&p->lock);
+}
+
+/* The next piece of IN's stream into the free slot SLOT, or into further slots if it is
+ * bigger; returns the bytes pushed, 0 at the end, -errno, or -ECANCELED when stopped. */
+static ssize_t pipe_fill(struct aci_pipe *p, uint8_t *slot)
+{
+	struct aci_source *in = &p->in;
+	const uint8_t *buf;
+	ssize_t n;
+
+	switch (in->compression) {
+	case RKT_COMPRESSION_GZIP:
+		in->out = slot;
+		n = read_gzip(in, (const void **)&buf);
+		break;
+	case RKT_COMPRESSION_NONE:
+		/* Once the bytes read for detection are out, read straight into the slot. */
+		if (in->in_off == in->in_len)
+			in->in = slot;
+		n = read_plain(in, (const void **)&buf);
+		break;
+	default:
+		n = read_raw(in, (const void **)&buf);
+		break;
 	}
-	(void)pthread_mutex_unlock(&h->lock);
+	if (n <= 0)
+		return n;
+	if (buf == slot) {
+		pipe_push(p, (size_t)n);
+		return n;
+	}
+	for (size_t off = 0; off < (size_t)n;) {
+		size_t k = (size_t)n - off < ACI_BUF_SIZE ? (size_t)n - off : ACI_BUF_SIZE;
+
+		if (off > 0 && !pipe_wait_slot(p))
+			return -ECANCELED;
+		memcpy(pipe_slot(p, p->head), buf + off, k);
+		pipe_push(p, k);
+		off += k;
+	}
+	return n;
+}
+
+static void *pipe_main(void *userdata)
+{
+	struct aci_pipe *p = userdata;
+	ssize_t n;
+
+	do
+		n = pipe_wait_slot(p) ? pipe_fill(p, pipe_slot(p, p->head)) : -ECANCELED;
+	while (n > 0);
+	(void)pthread_mutex_lock(&p->lock);
+	p->done = true;
+	p->status = (int)n;
+	(void)pthread_cond_broadcast(&p->cond);
+	(void)pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-static struct aci_hasher *hasher_start(struct rkt_sha512 *hash)
+/* Stops the reading thread (if it still runs) and frees the pipe with IN's resources. */
+static void pipe_free(struct aci_pipe *p, bool started)
 {
-	struct aci_hasher *h = xzalloc(sizeof(*h));
-
-	(void)pthread_mutex_init(&h->lock, NULL);
-	(void)pthread_cond_init(&h->cond, NULL);
-	h->hash = hash;
-	h->ring = buf_map(HASHER_RING);
-	for (unsigned i = 0; i < HASHER_SLOTS; i++)
-		h->buf[i] = h->ring + (size_t)i * ACI_BUF_SIZE;
-	if (pthread_create(&h->thread, NULL, hasher_main, h) != 0) {
-		(void)munmap(h->ring, HASHER_RING);
-		(void)pthread_cond_destroy(&h->cond);
-		(void)pthread_mutex_destroy(&h->lock);
-		free(h);
-		return NULL;
+	if (started) {
+		(void)pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		(void)pthread_cond_broadcast(&p->cond);
+		(void)pthread_mutex_unlock(&p->lock);
+		(void)pthread_join(p->thread, NULL);
 	}
-	return h;
+	if (p->in.raw)
+		archive_read_free(p->in.raw);
+	free(p->in.in_buf);
+	free(p->in.inflate);
+	(void)munmap(p->ring, PIPE_RING);
+	(void)pthread_cond_destroy(&p->cond);
+	(void)pthread_mutex_destroy(&p->lock);
+	free(p);
 }
 
-/* The next slot to fill, once the hasher is done with it. */
-static uint8_t *hasher_slot(struct aci_hasher *h)
+/* The consumer's side: the next filled slot, releasing the one held. */
+static ssize_t read_piped(struct aci_source *src, const void **ret_buf)
 {
-	(void)pthread_mutex_lock(&h->lock);
-	while (h->head - h->tail == HASHER_SLOTS)
-		(void)pthread_cond_wait(&h->cond, &h->lock);
-	(void)pthread_mutex_unlock(&h->lock);
-	return h->buf[h->head % HASHER_SLOTS];
-}
+	struct aci_pipe *p = src->pipe;
+	ssize_t n;
 
-/* Hands the slot from hasher_slot() over, holding LEN bytes. */
-static void hasher_push(struct aci_hasher *h, size_t len)
-{
-	(void)pthread_mutex_lock(&h->lock);
-	h->len[h->head % HASHER_SLOTS] = len;
-	h->head++;
-	(void)pthread_cond_broadcast(&h->cond);
-	(void)pthread_mutex_unlock(&h->lock);
-}
-
-/* Waits until everything handed over is hashed; returns the CRC-32 of it since the last call
- * (a gzip member's output) and starts the next one at 0. */
-static uint32_t hasher_member_crc(struct aci_hasher *h)
-{
-	uint32_t crc;
-
-	(void)pthread_mutex_lock(&h->lock);
-	while (h->tail != h->head)
-		(void)pthread_cond_wait(&h->cond, &h->lock);
-	crc = h->crc;
-	h->crc = 0;
-	(void)pthread_mutex_unlock(&h->lock);
-	return crc;
-}
-
-/* Waits until everything handed over is hashed and the thread has exited; frees H. */
-static void hasher_stop(struct aci_hasher *h)
-{
-	(void)pthread_mutex_lock(&h->lock);
-	h->done = true;
-	(void)pthread_cond_broadcast(&h->cond);
-	(void)pthread_mutex_unlock(&h->lock);
-	(void)pthread_join(h->thread, NULL);
-	(void)munmap(h->ring, HASHER_RING);
-	(void)pthread_cond_destroy(&h->cond);
-	(void)pthread_mutex_destroy(&h->lock);
-	free(h);
+	(void)pthread_mutex_lock(&p->lock);
+	if (p->held) {
+		p->tail++;
+		p->held = false;
+		(void)pthread_cond_broadcast(&p->cond);
+	}
+	while (p->tail == p->head && !p->done)
+		(void)pthread_cond_wait(&p->cond, &p->lock);
+	if (p->tail == p->head) {
+		n = p->status;
+		(void)pthread_mutex_unlock(&p->lock);
+		if (n < 0) {
+			if (src->err)
+				*src->err = p->err;
+			src->error = (int)n;
+		}
+		return n;
+	}
+	n = (ssize_t)p->len[p->tail % PIPE_SLOTS];
+	p->held = true;
+	(void)pthread_mutex_unlock(&p->lock);
+	*ret_buf = pipe_slot(p, p->tail);
+	return n;
 }
 
 static int source_fail(struct aci_source *src, int code, const char *detail)
@@ -269,81 +321,12 @@ static int gzip_next_member(struct aci_source *src, bool *ret_more)
 	return 0;
 }
 
-/* The start of a gzip member. Without a hashing thread ISA-L reads the header and checks the
- * trailer itself (ISAL_GZIP). With one, the CRC-32 of the output is that thread's work (it reads
- * every byte anyway, and the inflating thread is the critical path): the header is read here,
- * the deflate data inflated raw and the trailer checked by gzip_member_end(). */
-static int gzip_member_start(struct aci_source *src)
+/* The start of a gzip member: ISA-L reads the header and checks the trailer (ISAL_GZIP). */
+static void gzip_member_start(struct aci_source *src)
 {
-	struct inflate_state *st = src->inflate;
-	struct isal_gzip_header hdr;
-	int r;
-
-	for (;;) {
-		isal_inflate_reset(st);
-		if (!src->hasher) {
-			st->crc_flag = ISAL_GZIP;
-			break;
-		}
-		st->crc_flag = ISAL_DEFLATE;
-		isal_gzip_header_init(&hdr);
-		st->next_in = src->in + src->in_off;
-		st->avail_in = (uint32_t)(src->in_len - src->in_off);
-		r = isal_read_gzip_header(st, &hdr);
-		if (r == ISAL_DECOMP_OK) {
-			src->in_off = src->in_len - st->avail_in;
-			break;
-		}
-		if (r != ISAL_END_INPUT)
-			return source_fail(src, EBADMSG, isal_strerror(r));
-		/* The header is longer than what was read: read more and parse it again. */
-		if (src->in_eof)
-			return source_fail(src, EBADMSG, "truncated gzip data");
-		if (src->in_off == 0 && src->in_len == ACI_BUF_SIZE)
-			return source_fail(src, EBADMSG, "invalid gzip header");
-		if ((r = fill(src)) < 0)
-			return r;
-	}
+	isal_inflate_reset(src->inflate);
+	src->inflate->crc_flag = ISAL_GZIP;
 	src->gz_state = ACI_GZ_BODY;
-	return 0;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* The end of a member's deflate data: with a hashing thread, its trailer (CRC-32 and size
- * modulo 2^32) is checked here against what that thread computed. Raw inflate reads ahead:
- * the trailer's first bytes may be in ISA-L's bit buffer (after the final block's padding
- * bits), the rest follows in the input. */
-static int gzip_member_end(struct aci_source *src)
-{
-	struct inflate_state *st = src->inflate;
-	uint64_t bits = st->read_in >> (st->read_in_length % 8);
-	uint8_t t[8];
-	size_t k = 0;
-	int r;
-
-	src->gz_state = ACI_GZ_END;
-	if (!src->hasher)
-		return 0;
-	for (int n = st->read_in_length / 8; n > 0 && k < sizeof(t); n--, bits >>= 8)
-		t[k++] = (uint8_t)bits;
-	st->read_in_length = 0;
-	while (k < sizeof(t)) {
-		if (src->in_off == src->in_len) {
-			if (src->in_eof)
-				return source_fail(src, EBADMSG, "truncated gzip data");
-			if ((r = fill(src)) < 0)
-				return r;
-			continue;
-		}
-		t[k++] = src->in[src->in_off++];
-	}
-	if (le32(t) != hasher_member_crc(src->hasher) || le32(t + 4) != (uint32_t)st->total_out)
-		return source_fail(src, EBADMSG, isal_strerror(ISAL_INCORRECT_CHECKSUM));
-	return 0;
 }
 
 static ssize_t read_gzip(struct aci_source *src, const void **ret_buf)
@@ -354,13 +337,12 @@ static ssize_t read_gzip(struct aci_source *src, const void **ret_buf)
 	for (;;) {
 		size_t before_in, produced;
 
-		if (src->gz_state == ACI_GZ_HEADER && (r = gzip_member_start(src)) < 0)
-			return r;
+		if (src->gz_state == ACI_GZ_HEADER)
+			gzip_member_start(src);
 		if (st->block_state == ISAL_BLOCK_FINISH) {
 			bool more;
 
-			if (src->gz_state == ACI_GZ_BODY && (r = gzip_member_end(src)) < 0)
-				return r;
+			src->gz_state = ACI_GZ_END;
 			if ((r = gzip_next_member(src, &more)) < 0)
 				return r;
 			if (!more)
@@ -458,50 +440,22 @@ static ssize_t read_plain(struct aci_source *src, const void **ret_buf)
 	return (ssize_t)n;
 }
 
-/* BUF (N bytes) to the hashing thread: gzip inflated it into the slot already; other sources
- * are copied. */
-static void hash_in_thread(struct aci_source *src, const void *buf, size_t n)
-{
-	const uint8_t *p = buf;
-
-	if (p == src->out && src->compression == RKT_COMPRESSION_GZIP) {
-		hasher_push(src->hasher, n);
-		return;
-	}
-	while (n > 0) {
-		size_t k = n < ACI_BUF_SIZE ? n : ACI_BUF_SIZE;
-
-		memcpy(hasher_slot(src->hasher), p, k);
-		hasher_push(src->hasher, k);
-		p += k;
-		n -= k;
-	}
-}
-
 ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 {
 	ssize_t n;
 
 	if (src->error)
 		return src->error;
-	switch (src->compression) {
-	case RKT_COMPRESSION_NONE:
+	if (src->pipe)
+		n = read_piped(src, ret_buf);
+	else if (src->compression == RKT_COMPRESSION_NONE)
 		n = read_plain(src, ret_buf);
-		break;
-	case RKT_COMPRESSION_GZIP:
-		/* Inflate straight into the hasher's next slot. */
-		if (src->hasher)
-			src->out = hasher_slot(src->hasher);
+	else if (src->compression == RKT_COMPRESSION_GZIP)
 		n = read_gzip(src, ret_buf);
-		break;
-	default:
+	else
 		n = read_raw(src, ret_buf);
-		break;
-	}
 	if (n > 0) {
-		if (src->hasher)
-			hash_in_thread(src, *ret_buf, (size_t)n);
-		else if (src->hash)
+		if (src->hash)
 			rkt_sha512_update(src->hash, *ret_buf, (size_t)n);
 		src->tar_size += (uint64_t)n;
 		if (src->max_tar && src->tar_size > src->max_tar) {
@@ -517,19 +471,8 @@ ssize_t aci_source_read(struct aci_source *src, const void **ret_buf)
 	return n;
 }
 
-/* Stops the hashing thread; gzip's output buffer was one of its slots. */
-static void source_stop_hasher(struct aci_source *src)
-{
-	if (!src->hasher)
-		return;
-	hasher_stop(TAKE_PTR(src->hasher));
-	if (src->compression == RKT_COMPRESSION_GZIP)
-		src->out = NULL;
-}
-
 void aci_source_final_id(struct aci_source *src, char ret[RKT_IMAGE_ID_SIZE])
 {
-	source_stop_hasher(src);
 	rkt_sha512_final_id(src->hash, ret);
 }
 
@@ -556,47 +499,27 @@ int aci_source_drain_raw(struct aci_source *src)
 	return 0;
 }
 
-int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_id,
-                    const struct rkt_aci_read_opts *opts, struct rkt_error *err)
+/* Sets up SRC's decompressor for its detected compression. PIPED: gzip inflates into the
+ * ring's slots, not into a buffer of its own. */
+static int source_setup(struct aci_source *src, bool piped)
 {
 	struct archive_entry *e;
 	int r;
 
-	*src = (struct aci_source){ .fd = fd, .what = what, .err = err };
-	r = rkt_archive_load(err);
-	if (r < 0)
-		return src->error = rkt_error_wrap(err, r, "%s", what);
-	if (opts) {
-		src->on_raw = opts->on_raw;
-		src->raw_userdata = opts->raw_userdata;
-	}
-	src->in = xmalloc(ACI_BUF_SIZE);
-	if (hash_id)
-		src->hash = rkt_sha512_new();
-	if (hash_id && opts && opts->hash_thread)
-		src->hasher = hasher_start(src->hash);
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-
-	/* A plain tar is recognised at offset 257, so read at least that much. */
-	while (src->in_len < 512 && !src->in_eof)
-		if ((r = fill(src)) < 0)
-			return r;
-	if (rkt_compression_detect(src->in, src->in_len, &src->compression) < 0)
-		return source_fail(src, EBADMSG,
-		                   "unknown image filetype "
-		                   "(not a tar, gzip, bzip2, xz or zstd archive)");
-
 	switch (src->compression) {
 	case RKT_COMPRESSION_NONE:
-		break;
+		return 0;
 	case RKT_COMPRESSION_GZIP:
 		src->inflate = xzalloc(sizeof(*src->inflate));
 		isal_inflate_init(src->inflate);
 		src->gz_state = ACI_GZ_HEADER;
-		if (!src->hasher)
+		if (!piped)
 			src->out = xmalloc(ACI_BUF_SIZE);
-		break;
+		return 0;
 	default:
+		r = rkt_archive_load(src->err);
+		if (r < 0)
+			return src->error = rkt_error_wrap(src->err, r, "%s", src->what);
 		src->raw = archive_read_new();
 		if (!src->raw)
 			abort();
@@ -610,8 +533,84 @@ int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_
 				return src->error;
 			return source_fail(src, EBADMSG, aci_archive_error(src->raw));
 		}
-		break;
+		return 0;
 	}
+}
+
+/* Hands SRC's input (what was read for detection, the fd) over to a reading thread. */
+static int source_start_pipe(struct aci_source *src)
+{
+	struct aci_pipe *p = xzalloc(sizeof(*p));
+	int r;
+
+	p->in = *src;
+	p->in.err = &p->err;
+	p->in.hash = NULL;
+	src->in = src->in_buf = NULL;
+	src->in_len = src->in_off = 0;
+	(void)pthread_mutex_init(&p->lock, NULL);
+	(void)pthread_cond_init(&p->cond, NULL);
+	p->ring = buf_map(PIPE_RING);
+	r = source_setup(&p->in, true);
+	if (r == 0) {
+		r = -pthread_create(&p->thread, NULL, pipe_main, p);
+		if (r < 0)
+			rkt_error_set(&p->err, r, "%s: cannot start a reading thread", src->what);
+	}
+	if (r < 0) {
+		if (src->err)
+			*src->err = p->err;
+		src->error = r;
+		pipe_free(p, false);
+		return r;
+	}
+	src->pipe = p;
+	return 0;
+}
+
+int aci_source_open(struct aci_source *src, int fd, const char *what, bool hash_id,
+                    const struct rkt_aci_read_opts *opts, struct rkt_error *err)
+{
+	bool piped = opts && opts->read_thread && !opts->on_raw;
+	int r;
+
+	*src = (struct aci_source){ .fd = fd, .what = what, .err = err, .hash_id = hash_id };
+	if (!piped) {
+		r = rkt_archive_load(err);
+		if (r < 0)
+			return src->error = rkt_error_wrap(err, r, "%s", what);
+		if (hash_id)
+			src->hash = rkt_sha512_new();
+	}
+	if (opts) {
+		src->on_raw = opts->on_raw;
+		src->raw_userdata = opts->raw_userdata;
+	}
+	src->in = src->in_buf = xmalloc(ACI_BUF_SIZE);
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	/* A plain tar is recognised at offset 257, so read at least that much. */
+	while (src->in_len < 512 && !src->in_eof)
+		if ((r = fill(src)) < 0)
+			return r;
+	if (rkt_compression_detect(src->in, src->in_len, &src->compression) < 0)
+		return source_fail(src, EBADMSG,
+		                   "unknown image filetype "
+		                   "(not a tar, gzip, bzip2, xz or zstd archive)");
+	if (!piped)
+		return source_setup(src, false);
+
+	r = source_start_pipe(src);
+	if (r < 0)
+		return r;
+	/* While the reading thread fills the first slot. Without MADV_POPULATE_WRITE (Linux
+	 * < 5.14) that thread takes the faults as it fills the slots. */
+	(void)madvise(src->pipe->ring, PIPE_RING, MADV_POPULATE_WRITE);
+	r = rkt_archive_load(err);
+	if (r < 0)
+		return src->error = rkt_error_wrap(err, r, "%s", what);
+	if (hash_id)
+		src->hash = rkt_sha512_new();
 	return 0;
 }
 
@@ -653,12 +652,13 @@ void aci_source_release(struct aci_source *src)
 	if (src->raw)
 		archive_read_free(src->raw);
 	src->raw = NULL;
-	/* On an error the hasher may still run: it finishes its slots, then exits. */
-	source_stop_hasher(src);
+	/* After an error the reading thread may still run: it is stopped and joined. */
+	if (src->pipe)
+		pipe_free(TAKE_PTR(src->pipe), true);
 	free(src->out);
-	free(src->in);
+	free(src->in_buf);
 	free(src->inflate);
-	src->in = src->out = NULL;
+	src->in = src->in_buf = src->out = NULL;
 	src->inflate = NULL;
 	src->hash = rkt_sha512_free(src->hash);
 }

@@ -551,7 +551,7 @@ static char *big_tar(size_t *ret_len)
 /* Reads FD (rewound) with the hash inline or in a second thread. */
 static int read_hashing(int fd, bool thread, struct rkt_aci_info *info, struct rkt_error *err)
 {
-	const struct rkt_aci_read_opts opts = { .hash_thread = thread };
+	const struct rkt_aci_read_opts opts = { .read_thread = thread };
 
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	rkt_error_clear(err);
@@ -602,8 +602,8 @@ static void hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg(void **state)
 	append_compressed(gz, tar, len, RKT_COMPRESSION_GZIP);
 	assert_int_equal(lseek(gz, 0, SEEK_SET), 0);
 	buf = slurp_fd(gz, &gz_len);
-	/* Cut after the first buffers were handed to the hasher, in the last one, and in the
-	 * trailer; then a damaged byte in the middle. The read fails and the thread is joined. */
+	/* Cut after the reading thread has handed the first buffers over, in the last one, and in
+	 * the trailer; then a damaged byte in the middle. The read fails and the thread is joined. */
 	const size_t cuts[] = { gz_len / 2, gz_len - 1000, gz_len - 4 };
 	for (size_t i = 0; i < ELEMENTSOF(cuts); i++) {
 		_cleanup_close_ int fd = memfd_with(buf, cuts[i]);
@@ -625,6 +625,33 @@ static void hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg(void **state)
 		assert_non_null(strstr(err.msg, "'big.aci'"));
 		rkt_aci_info_release(&info);
 	}
+}
+
+/* An error found by the caller's thread (here the first entry's name) while the reading thread
+ * still has megabytes to inflate, blocked on a full ring: the read fails with the entry's
+ * message and the thread is stopped and joined, it does not read on to the end. */
+static void read_thread_stops_on_an_early_entry_error(void **state)
+{
+	size_t len;
+	_cleanup_free_ char *tar = big_tar(&len);
+	_cleanup_close_ int fd = memfd_create("aci", MFD_CLOEXEC);
+	struct rkt_aci_info info = { 0 };
+	struct rkt_error err = { 0 };
+	unsigned sum = 0;
+
+	(void)state;
+	/* "manifest" -> "/anifest", with the header checksum recomputed. */
+	assert_string_equal(tar, "manifest");
+	tar[0] = '/';
+	memset(tar + 148, ' ', 8);
+	for (size_t i = 0; i < 512; i++)
+		sum += (unsigned char)tar[i];
+	(void)snprintf(tar + 148, 8, "%06o", sum);
+	append_compressed(fd, tar, len, RKT_COMPRESSION_GZIP);
+	assert_int_equal(read_hashing(fd, true, &info, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "'big.aci'"));
+	assert_non_null(strstr(err.msg, "absolute path"));
+	rkt_aci_info_release(&info);
 }
 
 /* Sends BUF as SOCK_SEQPACKET messages of 1 to 13 bytes: each read() of the other end returns
@@ -652,8 +679,8 @@ static void *dribble_main(void *userdata)
 	return NULL;
 }
 
-/* With a hashing thread, the CRC-32 and size of each gzip member are computed by that thread
- * and checked against the member's trailer by the reading thread (lib/aci/source.c). */
+/* With a reading thread (lib/aci/source.c), each gzip member's header and trailer are read and
+ * checked in that thread, across buffer boundaries that fall everywhere. */
 static void hash_thread_checks_each_gzip_member(void **state)
 {
 	size_t len, gz_len;
@@ -661,7 +688,7 @@ static void hash_thread_checks_each_gzip_member(void **state)
 	_cleanup_close_ int gz = memfd_create("aci", MFD_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	struct rkt_sha512 *h = rkt_sha512_new();
-	const struct rkt_aci_read_opts opts = { .hash_thread = true };
+	const struct rkt_aci_read_opts opts = { .read_thread = true };
 	char want[RKT_IMAGE_ID_SIZE];
 	static const char zeros[100];
 	int sp[2];
@@ -1100,6 +1127,7 @@ int main(void)
 		cmocka_unit_test(hash_thread_gives_the_same_id),
 		cmocka_unit_test(hash_thread_on_truncated_or_corrupt_gzip_is_ebadmsg),
 		cmocka_unit_test(hash_thread_checks_each_gzip_member),
+		cmocka_unit_test(read_thread_stops_on_an_early_entry_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

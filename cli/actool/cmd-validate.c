@@ -108,8 +108,8 @@ static int validate_manifest(const struct validate_opts *opts, int fd, const cha
 static int validate_aci(const struct validate_opts *opts, int fd, const char *path,
                         struct rkt_error *err)
 {
-	/* Hashing is most of the cost of reading; --quiet does not show the ID. Otherwise the
-	 * hash runs in a second thread, beside inflation and the tar checks (actool forks
+	/* Hashing is most of the cost of reading; --quiet does not show the ID. Reading and
+	 * inflating run in a second thread, beside the hash and the tar checks (actool forks
 	 * nothing). */
 	const struct rkt_aci_read_opts read_opts = { .skip_id = opts->is_quiet,
 		                                     .read_thread = true };

@@ -339,7 +339,8 @@ assert "result" not in n' "$ip"
 	[ "$output" = "$S4.99.1" ] || fail "OTHER saw $output"
 	local vs
 	vs=$(host_ifaces "$UUID")
-	[ -n "$vs" ] && ip link show $vs >/dev/null
+	[ -n "$vs" ] || fail "no host-side interface of the pod"
+	ip link show $vs >/dev/null
 	rkt_ok stop "$UUID"
 	wait "$RUN_PID" || true
 	rkt_ok gc --grace-period=0s

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <link.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,4 +281,30 @@ int stage1_protect_exe(char **argv, struct rkt_error *err)
 	if (statvfs("/proc/self/exe", &sv) == 0 && (sv.f_flag & ST_RDONLY))
 		return 0;
 	return stage1_reexec_sealed(argv, err);
+}
+
+/* Only the program's own segments: the vDSO and any library have a name. */
+static int release_segments(struct dl_phdr_info *info, size_t size, void *userdata)
+{
+	const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	if (info->dlpi_name && info->dlpi_name[0])
+		return 0;
+	for (size_t i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start, end;
+
+		/* Writable segments hold data (and relocated RELRO): never dropped. */
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+			continue;
+		start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+		end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) & ~(page - 1);
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+	}
+	return 1;
+}
+
+void stage1_release_readonly_pages(void)
+{
+	(void)dl_iterate_phdr(release_segments, NULL);
 }

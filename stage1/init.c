@@ -449,6 +449,9 @@ static int pod_init(struct pod_ctx *c, int sync_fd)
 		rkt_error_set(&err, errno, "signalfd");
 		return stage1_fail(&err);
 	}
+	/* The set-up code stays mapped otherwise, counted in PID 1's resident set for the pod's
+	 * life; supervising uses a few pages of it. */
+	stage1_release_readonly_pages();
 	return supervise(c, sigfd);
 }
 

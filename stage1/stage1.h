@@ -60,3 +60,8 @@ int stage1_reexec_sealed(char **argv, struct rkt_error *err);
  * /proc/<pid>/exe cannot be opened for writing then (EROFS). stage1_reexec_sealed otherwise
  * (a kernel before 5.12, another stage0). */
 int stage1_protect_exe(char **argv, struct rkt_error *err);
+
+/* Unmaps the pages of the program's read-only segments (code, constants) from this process:
+ * they stay in the page cache, and those the caller still runs fault back in from there. For
+ * a long-lived process after its set-up (pod PID 1), whose resident set is then what it uses. */
+void stage1_release_readonly_pages(void);

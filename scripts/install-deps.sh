@@ -10,7 +10,7 @@ PACKAGES="gcc libc6-dev make pkg-config meson ninja-build
 libjson-c-dev libarchive-dev libisal-dev libssl-dev libcmocka-dev
 bats jq busybox-static appc-spec attr xz-utils bzip2 zstd gzip coreutils
 librnp-dev libcurl4-openssl-dev libsqlite3-dev libseccomp-dev gnupg sqv openssl python3
-util-linux bsdutils isal time procps man-db groff-base crun
+util-linux bsdutils isal time procps man-db groff-base crun e2fsprogs
 umoci skopeo docker-registry
 containernetworking-plugins iptables iproute2 curl
 libmicrohttpd-dev

@@ -113,30 +113,20 @@ int rkt_store_image_layers(struct rkt_store *s, const char *id, char ***ret, siz
 	return 0;
 }
 
-/* Applies layers IN to the tree under ROOTFS_FD, an empty directory, or with BASE (a stored
- * image made of the lower layers) a clone of its tree. -EAGAIN (ERR untouched) if BASE could not
- * be cloned. */
-static int apply_layers(struct rkt_store *s, int rootfs_fd, const char *base,
-                        const struct rkt_store_layer_in *in, size_t n, const char *what,
-                        uint64_t *ret_size, struct rkt_error *err)
+static int new_writer(int rootfs_fd, struct rkt_tree_writer **ret, struct rkt_error *err)
 {
-	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *w = NULL;
-	struct rkt_tree_write_opts wopts = { .keep_owner = geteuid() == 0, .no_symlinks = true };
-	uint64_t base_size = 0;
-	int r = rkt_tree_writer_new(rootfs_fd, &wopts, &w, err);
+	const struct rkt_tree_write_opts o = { .keep_owner = geteuid() == 0, .no_symlinks = true };
 
-	if (r >= 0 && base) {
-		_cleanup_free_ char *src = xasprintf("%s/rootfs", base);
-		struct rkt_image_info info = { 0 };
+	return rkt_tree_writer_new(rootfs_fd, &o, ret, err);
+}
 
-		/* e.g. EMLINK, or a tree removed by a repair meanwhile: the caller renders it
-		 * all. */
-		if (rkt_tree_clone_links(s->tree_fd, src, rootfs_fd, w, NULL) < 0)
-			return -EAGAIN;
-		if (rkt_store_get_info(s, base, &info, NULL) >= 0)
-			base_size = info.tree_size;
-		rkt_image_info_release(&info);
-	}
+/* Applies layers IN through W, a writer on ROOTFS_FD (an empty tree, or one it continues), and
+ * finishes it. */
+static int apply_layers(struct rkt_store *s, int rootfs_fd, struct rkt_tree_writer *w,
+                        const struct rkt_store_layer_in *in, size_t n, const char *what,
+                        struct rkt_error *err)
+{
+	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_free_ char *lwhat = xasprintf("%s: layer '%s'", what, in[i].digest);
@@ -160,8 +150,6 @@ static int apply_layers(struct rkt_store *s, int rootfs_fd, const char *base,
 	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { 0 } };
 	if (r >= 0 && futimens(rootfs_fd, ts) < 0)
 		r = rkt_error_set(err, errno, "%s: set the root's mtime", what);
-	if (r >= 0 && ret_size)
-		*ret_size = base_size + rkt_tree_writer_size(w);
 	return r;
 }
 
@@ -169,6 +157,7 @@ int rkt_store_render_layers(struct rkt_store *s, const char *id, int root_fd, st
 {
 	_cleanup_free_ struct rkt_store_layer_in *in = NULL;
 	_cleanup_free_ char *what = xasprintf("image '%s'", id);
+	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *w = NULL;
 	char **digests = NULL;
 	size_t n = 0;
 	int r = rkt_store_image_layers(s, id, &digests, &n, err);
@@ -180,7 +169,9 @@ int rkt_store_render_layers(struct rkt_store *s, const char *id, int root_fd, st
 		(void)snprintf(in[i].digest, sizeof(in[i].digest), "%s", digests[i]);
 		in[i].fd = -1;
 	}
-	r = apply_layers(s, root_fd, NULL, in, n, what, NULL, err);
+	r = new_writer(root_fd, &w, err);
+	if (r >= 0)
+		r = apply_layers(s, root_fd, w, in, n, what, err);
 	for (size_t i = 0; i < n; i++)
 		free(digests[i]);
 	free(digests);
@@ -289,46 +280,46 @@ static int record_rows(struct rkt_store *s, const struct rkt_store_layered_opts 
 	return r < 0 ? r : existed;
 }
 
-/* 1 and the image in BASE if a stored image with a tree is made of exactly O's first K layers,
- * the largest such K; 0 if none. Errors only mean "no base": the tree is then rendered whole. */
+/* 1 and the image in BASE if a stored image with a tree is made of the first K of O's layers,
+ * the largest such K (all of them too: the same layers under another config); 0 if none. Only
+ * images that share the bottom layer can be one. Errors only mean "no base". */
 static int find_base(struct rkt_store *s, const struct rkt_store_layered_opts *o,
                      char base[RKT_IMAGE_ID_SIZE], size_t *ret_k)
 {
-	for (size_t k = o->n_layers; k > 0; k--) {
-		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	size_t best = 0;
 
-		if (sqlite3_prepare_v2(s->db,
-		                       "SELECT imageid FROM imagelayers WHERE position = ? AND "
-		                       "digest = ?",
-		                       -1, &st, NULL) != SQLITE_OK)
-			return 0;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)(k - 1));
-		sqlite3_bind_text(st, 2, o->layers[k - 1].digest, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *id = (const char *)sqlite3_column_text(st, 0);
-			_cleanup_free_ char *rootfs = NULL;
-			char **v = NULL;
-			size_t n = 0;
-			bool same;
+	if (o->n_layers == 0 ||
+	    sqlite3_prepare_v2(s->db,
+	                       "SELECT imageid FROM imagelayers WHERE position = 0 AND digest = ?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, o->layers[0].digest, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		_cleanup_free_ char *rootfs = NULL;
+		char **v = NULL;
+		size_t n = 0, same = 0;
 
-			if (!id || strlen(id) != RKT_IMAGE_ID_SIZE - 1 ||
-			    rkt_store_image_layers(s, id, &v, &n, NULL) < 0)
-				continue;
-			same = n == k;
-			for (size_t i = 0; i < n; i++) {
-				same = same && strcmp(v[i], o->layers[i].digest) == 0;
-				free(v[i]);
-			}
-			free(v);
-			rootfs = xasprintf("%s/rootfs", id);
-			if (same && faccessat(s->tree_fd, rootfs, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-				memcpy(base, id, RKT_IMAGE_ID_SIZE);
-				*ret_k = k;
-				return 1;
-			}
+		if (!id || strlen(id) != RKT_IMAGE_ID_SIZE - 1 ||
+		    rkt_store_image_layers(s, id, &v, &n, NULL) < 0)
+			continue;
+		while (same < n && same < o->n_layers &&
+		       strcmp(v[same], o->layers[same].digest) == 0)
+			same++;
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		if (same != n || n <= best)
+			continue; /* not a prefix of ours, or no better */
+		rootfs = xasprintf("%s/rootfs", id);
+		if (faccessat(s->tree_fd, rootfs, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			memcpy(base, id, RKT_IMAGE_ID_SIZE);
+			best = n;
 		}
 	}
-	return 0;
+	*ret_k = best;
+	return best > 0;
 }
 
 /* An empty TREE_FD/rootfs, replacing what is there. */
@@ -345,28 +336,46 @@ static int new_rootfs(int tree_fd, int *ret_fd, struct rkt_error *err)
 	return 0;
 }
 
-/* Fills ROOTFS_FD (empty) with the tree of O's layers. When a stored image is made of the first
- * K of them, its tree is cloned with hard links and only the layers above K are applied: a
- * second image on the same base costs its new layers, not the base again. */
+/* Fills *ROOTFS_FD (empty) with the tree of O's layers. When a stored image is made of the
+ * first K of them, its tree is cloned with hard links and only the layers above K are applied:
+ * a second image on the same base costs its new layers, not the base again. If the clone fails
+ * (EMLINK, a link the file system refuses, a tree removed meanwhile), the tree is rendered
+ * from the bottom layer in a new, empty *ROOTFS_FD. */
 static int render_tree(struct rkt_store *s, const struct rkt_store_layered_opts *o, int tree_fd,
                        int *rootfs_fd, uint64_t *ret_size, struct rkt_error *err)
 {
+	_cleanup_(rkt_tree_writer_freep) struct rkt_tree_writer *w = NULL;
 	char base[RKT_IMAGE_ID_SIZE];
+	uint64_t base_size = 0;
 	size_t k = 0;
-	int r;
+	int r = new_writer(*rootfs_fd, &w, err);
 
+	if (r < 0)
+		return r;
 	if (find_base(s, o, base, &k) > 0) {
-		r = apply_layers(s, *rootfs_fd, base, o->layers + k, o->n_layers - k, o->what,
-		                 ret_size, err);
-		if (r != -EAGAIN)
-			return r;
-		(void)close(*rootfs_fd);
-		*rootfs_fd = -EBADF;
-		r = new_rootfs(tree_fd, rootfs_fd, err);
-		if (r < 0)
-			return r;
+		_cleanup_free_ char *src = xasprintf("%s/rootfs", base);
+		struct rkt_image_info info = { 0 };
+
+		if (rkt_tree_clone_links(s->tree_fd, src, *rootfs_fd, w, NULL) >= 0) {
+			if (rkt_store_get_info(s, base, &info, NULL) >= 0)
+				base_size = info.tree_size;
+			rkt_image_info_release(&info);
+		} else {
+			k = 0;
+			w = rkt_tree_writer_free(w);
+			(void)close(*rootfs_fd);
+			*rootfs_fd = -EBADF;
+			r = new_rootfs(tree_fd, rootfs_fd, err);
+			if (r >= 0)
+				r = new_writer(*rootfs_fd, &w, err);
+			if (r < 0)
+				return r;
+		}
 	}
-	return apply_layers(s, *rootfs_fd, NULL, o->layers, o->n_layers, o->what, ret_size, err);
+	r = apply_layers(s, *rootfs_fd, w, o->layers + k, o->n_layers - k, o->what, err);
+	if (r >= 0)
+		*ret_size = base_size + rkt_tree_writer_size(w);
+	return r;
 }
 
 int rkt_store_import_layered(struct rkt_store *s, const struct rkt_store_layered_opts *o,

@@ -168,6 +168,27 @@ PY
 	[ "$status" -eq 0 ] && [[ "$output" == *changed* ]] || fail "$output $stderr"
 }
 
+@test "when the base's tree cannot be linked, the image's tree is rendered from its layers" {
+	build_v3
+	rkt "${R[@]}" fetch --full oci:"$I:v1"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	v1=$output
+	t1=$STORE/cas/tree/$v1/rootfs
+	# No link can be made to an immutable file: the clone fails half-way.
+	chattr +i "$t1/data/keep"
+	rkt "${R[@]}" fetch --full oci:"$I:v3"
+	status_v3=$status v3=$output
+	chattr -i "$t1/data/keep"
+	[ "$status_v3" -eq 0 ] || fail "$stderr"
+	t3=$STORE/cas/tree/$v3/rootfs
+	[ "$(stat -c %i "$t1/bin/busybox")" != "$(stat -c %i "$t3/bin/busybox")" ] || fail "shared"
+	[ "$(cat "$t3/data/keep")" = changed ] || fail "$(cat "$t3/data/keep")"
+	[ -f "$t3/etc/added" ] || fail "no etc/added"
+	rkt "${R[@]}" image verify "$v3"
+	[ "$output" = "$v3: ok" ] || fail "$output $stderr"
+	[ -z "$(ls -A "$STORE/cas/tmp")" ] || fail "left in cas/tmp: $(ls -A "$STORE/cas/tmp")"
+}
+
 @test "image rm of the last image using the layers removes them" {
 	rkt "${R[@]}" fetch --full oci:"$L/img:v2"
 	[ "$status" -eq 0 ] || fail "$stderr"

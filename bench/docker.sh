@@ -25,16 +25,7 @@ done
 dirs=${LAYER_DIRS:-40}  # smaller for a quick check of the script
 blobs=${LAYER_BLOBS:-1}
 
-work=$(mktemp -d /tmp/rkt-bench-docker.XXXXXX)
-reg_pid=
-cleanup() {
-	if [ -n "$reg_pid" ]; then
-		kill "$reg_pid" 2>/dev/null || true
-		wait "$reg_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir /tmp/rkt-bench-docker.XXXXXX
 
 echo "bench: building the image (3 layers of about 100 MB)" >&2
 L=$work/oci
@@ -55,7 +46,7 @@ umoci raw add-layer --image "$L:v1" --tag v2 "$work/layer4.tar"
 # the e2e suites' registry_start (plain http, log in $work/registry/log)
 . "$here/../tests/e2e/helpers/oci-images.bash"
 registry_start REG "$work/registry" --plain || die "docker-registry did not start"
-reg_pid=$REG_PID
+server_pid=$REG_PID
 port=$REG_PORT
 ref=127.0.0.1:$port/bench/img
 for t in v1 v2; do

@@ -35,16 +35,7 @@ for c in cc pkg-config perl python3 zcat tar du; do
 	need "$c" "scripts/install-deps.sh"
 done
 
-work=$(mktemp -d "${2:-${TMPDIR:-/tmp}}/fetch-bench.XXXXXX")
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ]; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir "${2:-${TMPDIR:-/tmp}}/fetch-bench.XXXXXX"
 trap 'exit 130' INT TERM
 
 cc -O2 -Wall -Werror -o "$work/http-serve" "$here/http-serve.c" \

@@ -524,9 +524,9 @@ int rkt_cni_ips_arg(const struct rkt_cni_net *n, const char *args, struct json_o
 			}
 			if (inet_pton(fam, addr, bin) != 1 || bits == -2) {
 				json_object_put(a);
-				return rkt_error_set(err, EINVAL,
-				                     "--net=%s:%s: '%s' is not an IP address",
-				                     n->name, args, ip);
+				return rkt_error_input(err, EINVAL,
+				                       "--net=%s:%s: '%s' is not an IP address",
+				                       n->name, args, ip);
 			}
 			if (bits < 0)
 				bits = ipam_prefix(n, addr);

@@ -294,6 +294,7 @@ static void ips_capability_arg(void **state)
 	/* not an address */
 	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.1.2", &ips, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "'10.1.2' is not an IP address"));
+	assert_true(err.input); /* bad input: printed without a strerror */
 	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.1.2.3/33", &ips, &err), -EINVAL);
 	assert_int_equal(rkt_cni_ips_arg(&n, "IP=10.1.2.3/", &ips, &err), -EINVAL);
 	assert_false(rkt_cni_net_has_capability(&n, "ips"));

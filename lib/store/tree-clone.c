@@ -66,6 +66,10 @@ static int copy_xattrs(struct clone *c, int src_fd, const char *rel, struct rkt_
 		const char *name = c->xattr_names + off;
 		ssize_t n;
 
+		/* What the file system or an LSM added (security.selinux) is not the image's. */
+		if (!rkt_tree_xattr_allowed(name))
+			continue;
+
 		while ((n = fgetxattr(src_fd, name, c->value, c->value_cap)) < 0 &&
 		       errno == ERANGE) {
 			n = fgetxattr(src_fd, name, NULL, 0);

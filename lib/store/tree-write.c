@@ -211,7 +211,7 @@ static int copy_data(struct archive *a, int fd, int64_t size, const char *path,
  * directory) and security.* ones are the LSMs' and IMA's: neither belongs to an image, and both
  * are dropped on import. security.capability (file capabilities, limited by the app's bounding
  * set) is kept, as docker and tar --xattrs do. */
-static bool xattr_allowed(const char *name)
+bool rkt_tree_xattr_allowed(const char *name)
 {
 	if (strncmp(name, "trusted.", 8) == 0)
 		return false;
@@ -228,7 +228,7 @@ static int set_xattrs(int fd, struct archive_entry *e, const char *path, struct 
 
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-		if (!xattr_allowed(name))
+		if (!rkt_tree_xattr_allowed(name))
 			continue;
 		/* A file system without xattr support loses them, as tar does. */
 		if (fsetxattr(fd, name, value, size, 0) < 0 && errno != EOPNOTSUPP)

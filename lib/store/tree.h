@@ -52,6 +52,10 @@ int rkt_tree_writer_finish(struct rkt_tree_writer *w, struct rkt_error *err);
 struct rkt_tree_writer *rkt_tree_writer_free(struct rkt_tree_writer *w);
 RKT_DEFINE_CLEANUP(struct rkt_tree_writer *, rkt_tree_writer_free)
 
+/* Whether an image's tree may carry xattr NAME: not trusted.* (overlayfs reads its own from
+ * layers), not security.* (the LSMs' and IMA's) except security.capability. */
+bool rkt_tree_xattr_allowed(const char *name);
+
 /* Hashes the tree below DIR_FD (names in byte order; type, mode, owner, size, mtime, content,
  * link targets and xattrs) into "sha512-<hex>"; adds up the disk usage in *RET_SIZE (may be
  * NULL). Never follows symlinks. */

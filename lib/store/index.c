@@ -150,6 +150,32 @@ int rkt_index_migrate(sqlite3 *db, struct rkt_error *err)
 
 RKT_DEFINE_CLEANUP(sqlite3 *, sqlite3_close_v2)
 
+/* WAL is a property of the file: read the mode first and set it only on a new index. Setting it
+ * needs an exclusive lock and SQLite does not run the busy handler for it, so rkt commands
+ * opening the store at once (30 pods started together) got "database is locked"; a conversion
+ * that loses that race is tried again. */
+static int use_wal(sqlite3 *db, struct rkt_error *err)
+{
+	for (int tries = 0;; tries++) {
+		_cleanup_stmt_ sqlite3_stmt *st = NULL;
+		int q;
+
+		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
+			return db_error(db, err, "PRAGMA journal_mode");
+		q = sqlite3_step(st);
+		if (q == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(st, 0) ?: "", "wal") == 0)
+			return 0;
+		sqlite3_finalize(TAKE_PTR(st));
+		q = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (q == SQLITE_OK)
+			return 0;
+		if ((q & 0xff) != SQLITE_BUSY || tries >= 1000)
+			return db_error(db, err, "PRAGMA journal_mode=WAL");
+		(void)nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+}
+
 int rkt_index_open(const char *path, sqlite3 **ret, struct rkt_error *err)
 {
 	_cleanup_(sqlite3_close_v2p) sqlite3 *db = NULL;
@@ -166,7 +192,7 @@ int rkt_index_open(const char *path, sqlite3 **ret, struct rkt_error *err)
 		return rkt_error_set(err, EIO, "index '%s': %s", path, sqlite3_errmsg(db));
 	}
 	sqlite3_busy_timeout(db, RKT_INDEX_BUSY_TIMEOUT_MS);
-	r = exec(db, "PRAGMA journal_mode=WAL", err);
+	r = use_wal(db, err);
 	if (r >= 0)
 		r = exec(db, "PRAGMA synchronous=FULL", err);
 	if (r >= 0)
